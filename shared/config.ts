@@ -1,0 +1,53 @@
+/**
+ * The only module that reads the environment. Each handler calls its loader once, at cold
+ * start; a missing or malformed variable fails there, naming the variable, rather than
+ * surfacing as an odd error in the middle of a job.
+ */
+import { z } from 'zod';
+
+const commaSeparatedWidths = z
+  .string()
+  .transform((text) => text.split(',').map((part) => Number(part.trim())))
+  .pipe(z.array(z.number().int().positive()).min(1));
+
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((flag) => flag === 'true' || flag === '1');
+
+/** Endpoints are overridden on the local host only; on AWS these are unset. */
+const ClientEnv = z.object({
+  AWS_ENDPOINT_URL_S3: z.url().optional(),
+  AWS_ENDPOINT_URL_SFN: z.url().optional(),
+  S3_FORCE_PATH_STYLE: booleanFlag.default(false),
+});
+
+const ImageLimitsEnv = z.object({
+  /** libvips refuses to decode more pixels than this: a pixel flood is rejected, not decoded. */
+  IMAGE_MAX_PIXELS: z.coerce.number().int().positive().default(100_000_000),
+});
+
+export const SplitterEnv = ClientEnv.extend(ImageLimitsEnv.shape).extend({
+  STATE_MACHINE_ARN: z.string().min(1),
+  RENDITIONS_BUCKET: z.string().min(1),
+  IMAGE_WIDTHS: commaSeparatedWidths.default([320, 640, 1280, 1920]),
+  MAX_INPUT_BYTES: z.coerce.number().int().positive().default(5 * 1024 ** 3),
+});
+
+export const ImageResizeEnv = ClientEnv.extend(ImageLimitsEnv.shape).extend({
+  RENDITIONS_BUCKET: z.string().min(1),
+});
+
+export const AssemblerEnv = ClientEnv.extend({
+  RENDITIONS_BUCKET: z.string().min(1),
+});
+
+export type ClientConfig = z.infer<typeof ClientEnv>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig<Schema extends z.ZodType>(schema: Schema, env: Record<string, string | undefined> = process.env): z.infer<Schema> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
+}

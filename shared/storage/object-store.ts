@@ -1,0 +1,29 @@
+/**
+ * The storage port: the few object operations the functions need. One binding speaks S3 (AWS,
+ * MinIO and the embedded server alike); tests of pure logic use an in-memory one.
+ */
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+  versionId?: string | undefined;
+}
+
+export interface ObjectHead {
+  size: number;
+  etag?: string | undefined;
+  versionId?: string | undefined;
+}
+
+export interface ObjectStore {
+  /** undefined when the object does not exist. */
+  head(ref: ObjectRef): Promise<ObjectHead | undefined>;
+  /** The first `length` bytes (fewer if the object is shorter). */
+  readStart(ref: ObjectRef, length: number): Promise<Uint8Array>;
+  download(ref: ObjectRef, filePath: string): Promise<void>;
+  uploadFile(ref: ObjectRef, filePath: string, contentType: string): Promise<{ bytes: number }>;
+  putJson(ref: ObjectRef, value: unknown): Promise<void>;
+  /** undefined when the object does not exist. */
+  getJson(ref: ObjectRef): Promise<unknown>;
+  /** Removes every object under the prefix; returns how many. */
+  deletePrefix(bucket: string, prefix: string): Promise<number>;
+}

@@ -1,0 +1,110 @@
+import { createWriteStream } from 'node:fs';
+import { stat, readFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3ServiceException,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { InputRejectedError, TransientError } from '../errors.ts';
+import type { ObjectRef, ObjectStore } from './object-store.ts';
+
+const versionOf = (ref: ObjectRef) => (ref.versionId ? { VersionId: ref.versionId } : {});
+
+export function s3ObjectStore(s3: S3Client): ObjectStore {
+  return {
+    async head(ref) {
+      try {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...versionOf(ref) }));
+        return { size: head.ContentLength ?? 0, etag: head.ETag?.replace(/"/g, ''), versionId: head.VersionId };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw storageError(error, ref);
+      }
+    },
+
+    async readStart(ref, length) {
+      if (length <= 0) return new Uint8Array();
+      try {
+        const object = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=0-${length - 1}`, ...versionOf(ref) }));
+        return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+      } catch (error) {
+        // S3 answers 416 for a range on an empty object: it has no first bytes.
+        if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 416) return new Uint8Array();
+        throw storageError(error, ref);
+      }
+    },
+
+    async download(ref, filePath) {
+      try {
+        const object = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...versionOf(ref) }));
+        await pipeline(object.Body as Readable, createWriteStream(filePath));
+      } catch (error) {
+        throw storageError(error, ref);
+      }
+    },
+
+    async uploadFile(ref, filePath, contentType) {
+      const { size } = await stat(filePath);
+      try {
+        // Renditions are small enough for one PUT (S3 takes up to 5 GB); a buffer keeps retries simple.
+        await s3.send(new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: await readFile(filePath), ContentType: contentType }));
+      } catch (error) {
+        throw storageError(error, ref);
+      }
+      return { bytes: size };
+    },
+
+    async putJson(ref, value) {
+      try {
+        await s3.send(
+          new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: JSON.stringify(value, null, 2), ContentType: 'application/json' }),
+        );
+      } catch (error) {
+        throw storageError(error, ref);
+      }
+    },
+
+    async getJson(ref) {
+      try {
+        const object = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...versionOf(ref) }));
+        return JSON.parse((await object.Body?.transformToString()) ?? 'null');
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw storageError(error, ref);
+      }
+    },
+
+    async deletePrefix(bucket, prefix) {
+      let deleted = 0;
+      let continuationToken: string | undefined;
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: continuationToken }));
+        const objects = (page.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []));
+        if (objects.length > 0) {
+          await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+          deleted += objects.length;
+        }
+        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (continuationToken);
+      return deleted;
+    },
+  };
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof S3ServiceException && (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404);
+}
+
+/** A missing source is final; everything else from storage is worth a retry. */
+function storageError(error: unknown, ref: ObjectRef): Error {
+  const where = `s3://${ref.bucket}/${ref.key}`;
+  if (isNotFound(error)) return new InputRejectedError('SOURCE_NOT_FOUND', `${where} does not exist (deleted after upload?)`, { cause: error });
+  const detail = error instanceof Error ? error.message : String(error);
+  return new TransientError('STORAGE_UNAVAILABLE', `${where}: ${detail}`, { cause: error });
+}

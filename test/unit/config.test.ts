@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, SplitterEnv, loadConfig } from '../../shared/config.ts';
+
+const required = { STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:1:stateMachine:x', RENDITIONS_BUCKET: 'out' };
+
+describe('loadConfig', () => {
+  it('applies defaults and parses lists and flags', () => {
+    const config = loadConfig(SplitterEnv, { ...required, IMAGE_WIDTHS: '200, 400', S3_FORCE_PATH_STYLE: 'true' });
+    expect(config.IMAGE_WIDTHS).toEqual([200, 400]);
+    expect(config.S3_FORCE_PATH_STYLE).toBe(true);
+    expect(config.IMAGE_MAX_PIXELS).toBe(100_000_000);
+  });
+
+  it('names the missing or malformed variable', () => {
+    expect(() => loadConfig(SplitterEnv, { RENDITIONS_BUCKET: 'out' })).toThrow(/STATE_MACHINE_ARN/);
+    expect(() => loadConfig(SplitterEnv, { ...required, IMAGE_WIDTHS: '200,abc' })).toThrow(ConfigError);
+    expect(() => loadConfig(SplitterEnv, { ...required, AWS_ENDPOINT_URL_S3: 'not a url' })).toThrow(/AWS_ENDPOINT_URL_S3/);
+  });
+});
