@@ -1,0 +1,94 @@
+/**
+ * The local stand-in for Lambda: each invocation runs the real handler in a worker process with
+ * the function's deployed environment, its own /tmp and its timeout. Concurrency is bounded
+ * across all functions (default: one per core); idle workers exit.
+ */
+import { availableParallelism } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import pLimit from 'p-limit';
+import { Tinypool } from 'tinypool';
+import type { LocalFunction } from './local-deployment.ts';
+import type { InvocationOutcome } from './lambda-worker.ts';
+
+export interface FunctionHostOptions {
+  functions: LocalFunction[];
+  /** Endpoints, credentials and region of the local stack, layered over each function's own environment. */
+  runtimeEnvironment: Record<string, string>;
+  tmpRoot: string;
+  concurrency?: number;
+  idleTimeoutMs?: number;
+}
+
+export interface FunctionHost {
+  invoke(functionArnOrName: string, event: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** How a failed invocation surfaces to Step Functions: `name` is Lambda's errorType, `message` its error payload. */
+export class LambdaInvocationError extends Error {
+  constructor(errorType: string, errorMessage: string, trace: string[] = []) {
+    super(JSON.stringify({ errorType, errorMessage, trace }));
+    this.name = errorType;
+  }
+}
+
+const workerFile = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
+
+export async function startFunctionHost(options: FunctionHostOptions): Promise<FunctionHost> {
+  const concurrency = options.concurrency ?? availableParallelism();
+  const limit = pLimit(concurrency);
+  await mkdir(options.tmpRoot, { recursive: true });
+
+  const pools = new Map(
+    options.functions.map((fn) => {
+      const pool = new Tinypool({
+        filename: workerFile,
+        runtime: 'child_process',
+        minThreads: 0,
+        maxThreads: concurrency,
+        idleTimeout: options.idleTimeoutMs ?? 30_000,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? '/tmp',
+          LANG: 'C.UTF-8',
+          ...fn.environment,
+          ...options.runtimeEnvironment,
+          AWS_LAMBDA_FUNCTION_NAME: fn.arn.split(':').pop() ?? fn.name,
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMiB),
+          FANOUT_WORKER_TMP_ROOT: `${options.tmpRoot}/${fn.name}`,
+        },
+      });
+      return [fn, pool] as const;
+    }),
+  );
+
+  const find = (functionArnOrName: string) => {
+    for (const [fn, pool] of pools) if (fn.arn === functionArnOrName || fn.name === functionArnOrName) return { fn, pool };
+    throw new LambdaInvocationError('Lambda.ResourceNotFoundException', `no local function ${functionArnOrName}`);
+  };
+
+  return {
+    invoke(functionArnOrName, event) {
+      const { fn, pool } = find(functionArnOrName);
+      return limit(async () => {
+        const timeout = AbortSignal.timeout(fn.timeoutSeconds * 1000);
+        let outcome: InvocationOutcome;
+        try {
+          outcome = await pool.run({ handlerPath: fn.handlerPath, event }, { signal: timeout });
+        } catch (error) {
+          // The worker was killed: by its timeout, or it died (out of memory, a signal).
+          if (timeout.aborted) throw new LambdaInvocationError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds} seconds`);
+          throw new LambdaInvocationError('Runtime.ExitError', `the ${fn.name} worker exited: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        if (!outcome.ok) throw new LambdaInvocationError(outcome.error.errorType, outcome.error.errorMessage, outcome.error.trace);
+        return outcome.result;
+      });
+    },
+
+    async close() {
+      await Promise.all([...pools.values()].map((pool) => pool.destroy()));
+      await rm(options.tmpRoot, { recursive: true, force: true });
+    },
+  };
+}

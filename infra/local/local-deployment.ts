@@ -1,0 +1,117 @@
+/**
+ * What the local host runs, read from the template the CDK app synthesizes: the state machine's
+ * definition, each function's handler, environment and timeout, and the buckets. Nothing here
+ * is a second copy of the pipeline; intrinsic functions are resolved to local names.
+ */
+import { App } from 'aws-cdk-lib';
+import { fileURLToPath } from 'node:url';
+import { BUCKET_METADATA_KEY, FanoutStack, type BucketRole } from '../cdk/fanout-stack.ts';
+import { FUNCTION_METADATA_KEY, type FunctionName } from '../cdk/fanout-function.ts';
+
+export const LOCAL_ACCOUNT = '000000000000';
+
+export interface LocalFunction {
+  name: FunctionName;
+  arn: string;
+  handlerPath: string;
+  environment: Record<string, string>;
+  timeoutSeconds: number;
+  memoryMiB: number;
+}
+
+export interface LocalDeployment {
+  region: string;
+  buckets: Record<BucketRole, string>;
+  functions: LocalFunction[];
+  stateMachine: { arn: string; name: string; definition: object };
+}
+
+interface TemplateResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+
+export function synthesizeLocalDeployment({ region = 'us-east-1', bucketPrefix = 'fanout' } = {}): LocalDeployment {
+  // Synthesis without bundling: the local host runs the handlers' sources, not the zips.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new FanoutStack(app, 'Fanout');
+  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, TemplateResource> };
+  return localDeploymentFrom(template.Resources, { region, bucketPrefix });
+}
+
+export function localDeploymentFrom(resources: Record<string, TemplateResource>, { region, bucketPrefix }: { region: string; bucketPrefix: string }): LocalDeployment {
+  const names = new Map<string, { ref: string; arn: string }>();
+  const buckets = {} as Record<BucketRole, string>;
+  const stateMachineName = `${bucketPrefix}-pipeline`;
+
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    const bucketRole = resource.Metadata?.[BUCKET_METADATA_KEY] as BucketRole | undefined;
+    const functionName = resource.Metadata?.[FUNCTION_METADATA_KEY] as FunctionName | undefined;
+    if (resource.Type === 'AWS::S3::Bucket' && bucketRole) {
+      const bucket = `${bucketPrefix}-${bucketRole}`;
+      buckets[bucketRole] = bucket;
+      names.set(logicalId, { ref: bucket, arn: `arn:aws:s3:::${bucket}` });
+    } else if (resource.Type === 'AWS::Lambda::Function' && functionName) {
+      const name = `${bucketPrefix}-${functionName}`;
+      names.set(logicalId, { ref: name, arn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${name}` });
+    } else if (resource.Type === 'AWS::StepFunctions::StateMachine') {
+      const arn = `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`;
+      names.set(logicalId, { ref: arn, arn });
+    }
+  }
+
+  const resolve = (value: unknown): unknown => resolveIntrinsics(value, names, region);
+  const functions: LocalFunction[] = Object.entries(resources).flatMap(([logicalId, resource]) => {
+    const name = resource.Metadata?.[FUNCTION_METADATA_KEY] as FunctionName | undefined;
+    if (resource.Type !== 'AWS::Lambda::Function' || !name) return [];
+    const properties = resource.Properties ?? {};
+    const variables = (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    return [
+      {
+        name,
+        arn: names.get(logicalId)!.arn,
+        handlerPath: fileURLToPath(new URL(`../../functions/${name}/handler.ts`, import.meta.url)),
+        environment: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(resolve(value))])),
+        timeoutSeconds: Number(properties.Timeout ?? 3),
+        memoryMiB: Number(properties.MemorySize ?? 128),
+      },
+    ];
+  });
+
+  const stateMachines = Object.values(resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
+  if (stateMachines.length !== 1) throw new Error(`expected one state machine in the template, found ${stateMachines.length}`);
+  const definition = JSON.parse(String(resolve(stateMachines[0]!.Properties?.DefinitionString))) as object;
+
+  return {
+    region,
+    buckets,
+    functions,
+    stateMachine: { arn: `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`, name: stateMachineName, definition },
+  };
+}
+
+/** Just the intrinsics the stack uses: Ref, Fn::GetAtt (Arn) and Fn::Join. */
+function resolveIntrinsics(value: unknown, names: Map<string, { ref: string; arn: string }>, region: string): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((item) => resolveIntrinsics(item, names, region));
+  const record = value as Record<string, unknown>;
+  if ('Ref' in record) {
+    const pseudo: Record<string, string> = { 'AWS::Region': region, 'AWS::AccountId': LOCAL_ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
+    const id = String(record.Ref);
+    const resolved = pseudo[id] ?? names.get(id)?.ref;
+    if (resolved === undefined) throw new Error(`the local host cannot resolve Ref ${id}`);
+    return resolved;
+  }
+  if ('Fn::GetAtt' in record) {
+    const [id, attribute] = record['Fn::GetAtt'] as [string, string];
+    const resolved = attribute === 'Arn' ? names.get(id)?.arn : undefined;
+    if (resolved === undefined) throw new Error(`the local host cannot resolve Fn::GetAtt ${id}.${attribute}`);
+    return resolved;
+  }
+  if ('Fn::Join' in record) {
+    const [separator, parts] = record['Fn::Join'] as [string, unknown[]];
+    return parts.map((part) => resolveIntrinsics(part, names, region)).join(separator);
+  }
+  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, resolveIntrinsics(item, names, region)]));
+}
