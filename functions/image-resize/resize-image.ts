@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageRendition, ImageTask, ImageTaskResult } from '../../shared/contracts/job.ts';
 import { contentTypeOf, keys } from '../../shared/keys.ts';
-import { renderImageVariant } from '../../shared/media/image.ts';
+import { renderImageVariants } from '../../shared/media/image.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 
 export interface ResizeDependencies {
@@ -19,13 +19,14 @@ export async function resizeImage(task: ImageTask, deps: ResizeDependencies): Pr
   try {
     const inputPath = join(workDir, 'source');
     await deps.store.download(task.source, inputPath);
+    const outputs = task.formats.map((format) => ({ format, outputPath: join(workDir, `${task.width}.${format}`) }));
+    // One decode per width, every format encoded from it.
+    const rendered = await renderImageVariants({ inputPath, width: task.width, maxPixels: deps.maxPixels, outputs });
     const renditions = await Promise.all(
-      task.formats.map(async (format): Promise<ImageRendition> => {
-        const outputPath = join(workDir, `${task.width}.${format}`);
-        const rendered = await renderImageVariant({ inputPath, outputPath, width: task.width, format, maxPixels: deps.maxPixels });
+      outputs.map(async ({ format, outputPath }, index): Promise<ImageRendition> => {
         const key = keys.imageRendition(task.jobId, task.width, format);
         const { bytes } = await deps.store.uploadFile({ bucket: deps.renditionsBucket, key }, outputPath, contentTypeOf[format]);
-        return { kind: 'image', key, format, width: rendered.width, height: rendered.height, bytes };
+        return { kind: 'image', key, format, width: rendered[index]!.width, height: rendered[index]!.height, bytes };
       }),
     );
     return { width: task.width, renditions, durationMs: Math.round(performance.now() - started) };

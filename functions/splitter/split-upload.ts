@@ -81,7 +81,7 @@ async function planAcceptedJob({ jobId, upload, deps }: { jobId: string; upload:
     throw new InputRejectedError('INPUT_TOO_LARGE', `the file is ${head.size} bytes; the limit is ${settings.maxInputBytes}`);
   }
 
-  const sniffed = sniffMediaType(await store.readStart(ref, SNIFF_BYTES));
+  const sniffed = await sniffMediaType(await store.readStart(ref, SNIFF_BYTES));
   if (!sniffed) {
     throw new InputRejectedError('UNSUPPORTED_MEDIA_TYPE', 'the file content is not a supported image, video or audio format');
   }
