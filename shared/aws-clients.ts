@@ -3,8 +3,15 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { ClientConfig } from './config.ts';
 
-export function createS3Client(config: ClientConfig): S3Client {
+/** Explicit credentials and region, for callers outside a function (the CLI, the local host). */
+export interface Connection {
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  region?: string;
+}
+
+export function createS3Client(config: ClientConfig, connection: Connection = {}): S3Client {
   return new S3Client({
+    ...connection,
     ...(config.AWS_ENDPOINT_URL_S3 ? { endpoint: config.AWS_ENDPOINT_URL_S3 } : {}),
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     // Checksums only where S3 requires them: S3-compatible local servers do not all speak the
@@ -14,6 +21,6 @@ export function createS3Client(config: ClientConfig): S3Client {
   });
 }
 
-export function createSfnClient(config: ClientConfig): SFNClient {
-  return new SFNClient(config.AWS_ENDPOINT_URL_SFN ? { endpoint: config.AWS_ENDPOINT_URL_SFN } : {});
+export function createSfnClient(config: ClientConfig, connection: Connection = {}): SFNClient {
+  return new SFNClient({ ...connection, ...(config.AWS_ENDPOINT_URL_SFN ? { endpoint: config.AWS_ENDPOINT_URL_SFN } : {}) });
 }

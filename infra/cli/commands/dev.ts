@@ -1,0 +1,41 @@
+/** `fanout dev`: starts the local stack and keeps it running until Ctrl-C. */
+import { mkdir } from 'node:fs/promises';
+import { startLocalStack, type StorageChoice } from '../../local/local-stack.ts';
+import { connectionOf, defaultStateDir, removeConnection, writeConnection } from '../stack-connection.ts';
+import { externalMinioFromEnv, logToStderr } from './shared-options.ts';
+
+export async function runDev(options: { storage: StorageChoice; concurrency?: number }): Promise<void> {
+  const stateDir = defaultStateDir();
+  await mkdir(stateDir, { recursive: true });
+  const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, log: logToStderr });
+  const connection = connectionOf(stack);
+  await writeConnection(stateDir, connection);
+
+  const storageName = { minio: 'MinIO', 'external-minio': 'MinIO (MINIO_ENDPOINT)', embedded: 'embedded S3 server' }[stack.storage.kind];
+  process.stdout.write(
+    [
+      'Fanout local stack is running. Ctrl-C stops it.',
+      `  storage         ${storageName} at ${stack.storage.endpoint}`,
+      `                  access key ${stack.storage.credentials.accessKeyId}, secret key ${stack.storage.credentials.secretAccessKey}`,
+      `  input bucket    s3://${connection.buckets.input}   (uploads here start jobs)`,
+      `  renditions      s3://${connection.buckets.renditions}/<job>/manifest.json and files`,
+      `  step functions  ${stack.stepFunctionsEndpoint}   ${connection.stateMachineArn}`,
+      `  workers         up to ${options.concurrency ?? 'one per core'} at once; idle workers exit after 30 s`,
+      `  state           ${stateDir}`,
+      '',
+      'Upload:  npx fanout upload <file>',
+      `   or:   AWS_ACCESS_KEY_ID=${stack.storage.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${stack.storage.credentials.secretAccessKey} aws --endpoint-url ${stack.storage.endpoint} s3 cp <file> s3://${connection.buckets.input}/`,
+      'Status:  npx fanout status [jobId]',
+      '',
+    ].join('\n'),
+  );
+
+  await new Promise<void>((resolve) => {
+    const shutdown = () => resolve();
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+  process.stderr.write('stopping…\n');
+  await removeConnection(stateDir);
+  await stack.stop();
+}

@@ -1,0 +1,35 @@
+/**
+ * `fanout process <file>`: the one-shot form. Brings up an ephemeral stack, runs one job
+ * through the same trigger, functions and state machine as `fanout dev`, copies the results
+ * into a folder and tears the stack down.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalStack, type StorageChoice } from '../../local/local-stack.ts';
+import { downloadJob } from '../download-job.ts';
+import { followJob } from '../follow-job.ts';
+import { describeManifest } from '../job-report.ts';
+import { uploadFile } from '../upload-file.ts';
+import { exitCodeFor, externalMinioFromEnv, logToStderr } from './shared-options.ts';
+import { sampleFile } from '../sample-file.ts';
+
+export async function runProcess(file: string | undefined, options: { json: boolean; out?: string; storage: StorageChoice; concurrency?: number }): Promise<number> {
+  const filePath = file ?? (await sampleFile());
+  if (!file) logToStderr(`no file given: processing the bundled sample ${filePath}`);
+  const stateDir = await mkdtemp(join(tmpdir(), 'fanout-process-'));
+  const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, log: logToStderr });
+  try {
+    logToStderr(`local stack up: ${stack.storage.kind} storage at ${stack.storage.endpoint}, step functions at ${stack.stepFunctionsEndpoint}`);
+    const { buckets, stateMachine } = stack.deployment;
+    const { jobId } = await uploadFile({ s3: stack.s3, bucket: buckets.input, filePath, quiet: options.json });
+    const manifest = await followJob({ s3: stack.s3, sfn: stack.sfn, renditionsBucket: buckets.renditions, stateMachineArn: stateMachine.arn, jobId, quiet: options.json });
+    const outDir = await downloadJob({ s3: stack.s3, renditionsBucket: buckets.renditions, manifest, outDir: options.out ?? join('fanout-output', jobId) });
+    process.stdout.write(options.json ? `${JSON.stringify(manifest, null, 2)}\n` : `${describeManifest(manifest, outDir)}\n`);
+    if (options.json) logToStderr(`manifest and renditions written to ${outDir}`);
+    return exitCodeFor[manifest.status];
+  } finally {
+    await stack.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/** The `fanout` command line: thin wiring from arguments to the commands. */
+import { Command, Option } from 'commander';
+import { installMinio } from '../local/storage/minio-binary.ts';
+import { runDev } from './commands/dev.ts';
+import { runProcess } from './commands/process.ts';
+import { runStatus } from './commands/status.ts';
+import { runUpload } from './commands/upload.ts';
+
+const storageOption = () => new Option('--storage <kind>', 'MinIO when one can be had, else the embedded S3 server').choices(['auto', 'minio', 'embedded']).default('auto');
+const concurrencyOption = () => new Option('--concurrency <n>', 'worker processes at once (default: one per core)').argParser((value) => parsePositiveInt(value));
+
+function parsePositiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`expected a positive integer, got ${value}`);
+  return parsed;
+}
+
+const program = new Command('fanout').description('Serverless media pipeline: an upload becomes a full set of renditions.').showHelpAfterError();
+
+program
+  .command('dev')
+  .description('start the local stack (MinIO or embedded S3, local Step Functions, worker pool) and keep it running')
+  .addOption(storageOption())
+  .addOption(concurrencyOption())
+  .action(async (options) => runDev(options));
+
+program
+  .command('upload')
+  .description('upload a file to the running stack and follow its job')
+  .argument('<file>')
+  .option('--key <key>', 'object key in the input bucket (default: the file name)')
+  .option('--no-wait', 'print the job id and return at once')
+  .option('--json', 'print the manifest as JSON on stdout')
+  .action(async (file: string, options) => exit(await runUpload(file, { key: options.key, wait: options.wait, json: Boolean(options.json) })));
+
+program
+  .command('status')
+  .description('list jobs, or show one')
+  .argument('[jobId]')
+  .option('--json', 'print JSON on stdout')
+  .action(async (jobId: string | undefined, options) => exit(await runStatus(jobId, { json: Boolean(options.json) })));
+
+program
+  .command('process')
+  .description('one shot: bring up an ephemeral stack, process a file, copy the results out, tear down')
+  .argument('[file]', 'the file to process (default: a bundled sample)')
+  .option('--json', 'print the manifest as JSON alone on stdout')
+  .option('--out <dir>', 'where to put the manifest and renditions (default: fanout-output/<jobId>)')
+  .addOption(storageOption())
+  .addOption(concurrencyOption())
+  .action(async (file: string | undefined, options) => exit(await runProcess(file, { json: Boolean(options.json), out: options.out, storage: options.storage, concurrency: options.concurrency })));
+
+program
+  .command('setup')
+  .description('build the pinned MinIO server with Go into the cache, if it is not there yet')
+  .action(async () => {
+    const path = await installMinio({ onLog: (line) => process.stderr.write(`${line}\n`) });
+    process.stdout.write(`MinIO ready: ${path}\n`);
+  });
+
+function exit(code: number): void {
+  process.exitCode = code;
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.stderr.write(`fanout: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

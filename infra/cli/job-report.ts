@@ -1,0 +1,31 @@
+/** Human-readable views of a job's manifest, for the terminal. */
+import type { Manifest } from '../../shared/contracts/job.ts';
+import { formatBytes } from './progress.ts';
+
+const symbol = { succeeded: '✔', rejected: '✖', failed: '✖' } as const;
+
+export function describeManifest(manifest: Manifest, whereRenditionsAre: string): string {
+  const { source, timings } = manifest;
+  const lines = [
+    `${symbol[manifest.status]} job ${manifest.jobId} ${manifest.status} in ${(timings.totalMs / 1000).toFixed(1)} s`,
+    `  source      s3://${source.bucket}/${source.key} (${formatBytes(source.size)}${source.format ? `, ${source.format}` : ''}${source.width ? ` ${source.width}×${source.height}` : ''})`,
+  ];
+  if (manifest.error) lines.push(`  error       ${manifest.error.code}: ${manifest.error.message}`);
+  if (manifest.renditions.length > 0) {
+    lines.push(`  renditions  ${manifest.renditions.length}, in ${whereRenditionsAre}`);
+    for (const rendition of manifest.renditions) {
+      lines.push(`    ${rendition.key.padEnd(48)} ${`${rendition.width}×${rendition.height}`.padEnd(11)} ${formatBytes(rendition.bytes)}`);
+    }
+  }
+  const steps = timings.steps.map((step) => `${step.label} ${step.ms} ms`).join(', ');
+  lines.push(`  timings     split ${timings.splitMs} ms${steps ? `, ${steps}` : ''}, assemble ${timings.assembleMs} ms`);
+  return lines.join('\n');
+}
+
+export function describeJobList(rows: Array<{ jobId: string; status: string; source: string; renditions: number | string; finishedAt: string }>): string {
+  if (rows.length === 0) return 'no jobs yet: upload a file with `npx fanout upload <file>`';
+  const header = ['JOB', 'STATUS', 'RENDITIONS', 'FINISHED', 'SOURCE'];
+  const table = [header, ...rows.map((row) => [row.jobId, row.status, String(row.renditions), row.finishedAt, row.source])];
+  const widths = header.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
+  return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}

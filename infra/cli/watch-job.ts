@@ -1,0 +1,60 @@
+/**
+ * Follows one job until its manifest exists: the manifest is the job's final word on every
+ * host. While it runs, the execution's history tells how far the fan-out has got.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DescribeExecutionCommand, ExecutionDoesNotExist, GetExecutionHistoryCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Manifest } from '../../shared/contracts/job.ts';
+import { keys } from '../../shared/keys.ts';
+import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
+import { executionArnFor } from '../../shared/workflow.ts';
+
+export interface JobProgress {
+  phase: 'waiting for the splitter' | 'running' | 'assembling';
+  done: number;
+  total: number;
+}
+
+export interface WatchOptions {
+  s3: S3Client;
+  sfn: SFNClient;
+  renditionsBucket: string;
+  stateMachineArn: string;
+  jobId: string;
+  timeoutMs?: number;
+  pollMs?: number;
+  onProgress?: (progress: JobProgress) => void;
+}
+
+export async function readManifest(s3: S3Client, renditionsBucket: string, jobId: string): Promise<Manifest | undefined> {
+  const raw = await s3ObjectStore(s3).getJson({ bucket: renditionsBucket, key: keys.manifest(jobId) });
+  return raw === undefined ? undefined : Manifest.parse(raw);
+}
+
+export async function watchJob(options: WatchOptions): Promise<Manifest> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+  while (Date.now() < deadline) {
+    const manifest = await readManifest(options.s3, options.renditionsBucket, options.jobId);
+    if (manifest) return manifest;
+    options.onProgress?.(await progressOf(options));
+    await sleep(options.pollMs ?? 250);
+  }
+  throw new Error(`job ${options.jobId} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s`);
+}
+
+export async function progressOf({ sfn, stateMachineArn, jobId }: Pick<WatchOptions, 'sfn' | 'stateMachineArn' | 'jobId'>): Promise<JobProgress> {
+  const executionArn = executionArnFor(stateMachineArn, jobId);
+  try {
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const total = (JSON.parse(execution.input ?? '{}') as { imageTasks?: unknown[] }).imageTasks?.length ?? 0;
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+    const events = history.events ?? [];
+    const done = events.filter((event) => event.type === 'MapIterationSucceeded').length;
+    const assembling = events.some((event) => event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === 'Assemble');
+    return { phase: assembling ? 'assembling' : 'running', done, total };
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return { phase: 'waiting for the splitter', done: 0, total: 0 };
+    throw error;
+  }
+}
