@@ -33,12 +33,16 @@ export interface SplitDependencies {
   now?: () => Date;
 }
 
-export type SplitOutcome = { jobId: string; result: 'started' | 'duplicate'; plan?: JobPlan };
+export type SplitOutcome = { jobId: string; result: 'started' | 'duplicate' | 'ignored'; plan?: JobPlan };
 
 export async function splitUpload(upload: UploadRef, deps: SplitDependencies): Promise<SplitOutcome> {
   const now = deps.now ?? (() => new Date());
   const receivedAt = now();
   const jobId = jobIdFor(upload);
+
+  // A notification misconfigured onto the renditions bucket would turn every output into a new
+  // job, forever: refuse to recurse.
+  if (upload.bucket === deps.settings.renditionsBucket) return { jobId, result: 'ignored' };
 
   // A redelivered event (S3 delivers at least once; the local host also reconciles at start)
   // must not start a second job.

@@ -1,0 +1,204 @@
+/**
+ * The local host, assembled: storage (MinIO, or the embedded S3 server), the upload trigger,
+ * the worker-process function host and the local Step Functions endpoint running the
+ * definition synthesized from the CDK app. The functions reach it all through the standard
+ * SDK endpoint variables, exactly as they reach AWS without them.
+ */
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { join } from 'node:path';
+import { createS3Client, createSfnClient } from '../../shared/aws-clients.ts';
+import { startFunctionHost, type FunctionHost } from './function-host.ts';
+import { synthesizeLocalDeployment, type LocalDeployment } from './local-deployment.ts';
+import { reconcileUploads } from './reconcile-uploads.ts';
+import { startStepFunctionsServer } from './step-functions/server.ts';
+import { enableUploadNotifications } from './storage/bucket-notifications.ts';
+import { startEmbeddedS3 } from './storage/embedded-s3.ts';
+import { listenForUploads } from './listen-for-uploads.ts';
+import { findMinio } from './storage/minio-binary.ts';
+import { MINIO_WEBHOOK_QUEUE_ARN, startMinio } from './storage/minio-server.ts';
+import type { StorageHost } from './storage/storage-host.ts';
+import { startWebhookReceiver } from './storage/webhook-receiver.ts';
+import { uploadDelivery, type DeliverUploadEvent } from './upload-trigger.ts';
+
+export type StorageChoice = 'auto' | 'minio' | 'embedded';
+export type StorageKind = 'minio' | 'external-minio' | 'embedded';
+
+export interface LocalStackOptions {
+  /** Where the stack keeps its data: `.fanout/` for `fanout dev`, a temp dir for `fanout process`. */
+  stateDir: string;
+  storage?: StorageChoice;
+  /** An already running MinIO (MINIO_ENDPOINT), used instead of starting one. */
+  externalMinio?: { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  concurrency?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  storage: { kind: StorageKind; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  stepFunctionsEndpoint: string;
+  deployment: LocalDeployment;
+  /** Uploads found without a job at start and handed to the splitter. */
+  reconciled: string[];
+  s3: S3Client;
+  sfn: SFNClient;
+  /** Hands an S3 upload event to the splitter, as the trigger does, and waits for it. */
+  deliver(event: unknown): Promise<void>;
+  /** Resolves when every delivered upload has been split and every execution has ended. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  const deployment = synthesizeLocalDeployment();
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const stopOne of stoppers.reverse()) await stopOne().catch((error: unknown) => log(`stop: ${String(error)}`));
+  };
+
+  try {
+    const inFlight = new Set<Promise<void>>();
+    // Upload events may arrive while the stack is still starting; they wait for the splitter.
+    let deliverReady: (deliver: DeliverUploadEvent) => void = () => {};
+    const deliverPromise = new Promise<DeliverUploadEvent>((resolve) => (deliverReady = resolve));
+    const deliverTracked = (event: unknown) => {
+      const delivery = deliverPromise.then((deliver) => deliver(event));
+      const settled = delivery.catch(() => {});
+      inFlight.add(settled);
+      void settled.finally(() => inFlight.delete(settled));
+      return delivery;
+    };
+    // Triggers do not wait: a failed delivery is logged, and the reconcile pass retries it at the next start.
+    const handOver = (event: unknown) => void deliverTracked(event).catch(() => {});
+
+    const storage = await startStorage(options, deployment, handOver, log);
+    stoppers.push(storage.stop);
+    const connection = { credentials: storage.credentials, region: deployment.region };
+    const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: storage.endpoint, S3_FORCE_PATH_STYLE: true }, connection);
+    await createBuckets(s3, Object.values(deployment.buckets));
+    await storage.afterBuckets?.(s3);
+
+    // The endpoint's task invoker and the workers' environment refer to each other: start the
+    // endpoint first, bind the host when it exists.
+    let host: FunctionHost | undefined;
+    const stepFunctions = await startStepFunctionsServer({
+      stateMachines: [deployment.stateMachine],
+      invokeTask: (resource, input) => host!.invoke(resource, input),
+      journalFile: join(options.stateDir, 'executions.jsonl'),
+    });
+    stoppers.push(() => stepFunctions.close());
+    host = await startFunctionHost({
+      functions: deployment.functions,
+      tmpRoot: join(options.stateDir, 'lambda-tmp', String(process.pid)),
+      concurrency: options.concurrency,
+      runtimeEnvironment: {
+        AWS_REGION: deployment.region,
+        AWS_DEFAULT_REGION: deployment.region,
+        AWS_ACCESS_KEY_ID: storage.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: storage.credentials.secretAccessKey,
+        AWS_ENDPOINT_URL_S3: storage.endpoint,
+        AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+        S3_FORCE_PATH_STYLE: 'true',
+      },
+    });
+    stoppers.push(() => host!.close());
+
+    const splitter = deployment.functions.find((fn) => fn.name === 'splitter')!;
+    deliverReady(uploadDelivery({ host, splitter: splitter.arn, onError: (error) => log(`splitter failed: ${String(error)}`) }));
+
+    const sfn = createSfnClient({ AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint, S3_FORCE_PATH_STYLE: true }, connection);
+    const reconciled = await reconcileUploads({
+      s3,
+      inputBucket: deployment.buckets.input,
+      renditionsBucket: deployment.buckets.renditions,
+      deliver: async (event) => handOver(event),
+    });
+    if (reconciled.length > 0) log(`reconcile: ${reconciled.length} upload(s) had no job yet: ${reconciled.join(', ')}`);
+
+    return {
+      storage: { kind: storage.kind, endpoint: storage.endpoint, credentials: storage.credentials },
+      stepFunctionsEndpoint: stepFunctions.endpoint,
+      deployment,
+      reconciled,
+      s3,
+      sfn,
+      deliver: deliverTracked,
+      async idle() {
+        while (inFlight.size > 0) await Promise.all([...inFlight]);
+        await stepFunctions.idle();
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+type StartedStorage = Omit<StorageHost, 'region'> & { kind: StorageKind; afterBuckets?: (s3: S3Client) => Promise<void> };
+
+async function startStorage(options: LocalStackOptions, deployment: LocalDeployment, handOver: (event: unknown) => void, log: (line: string) => void): Promise<StartedStorage> {
+  const choice = options.storage ?? 'auto';
+  if (options.externalMinio && choice !== 'embedded') {
+    const { endpoint, accessKeyId, secretAccessKey } = options.externalMinio;
+    // Not durable across downtime on its own (the server's notification config is not ours to
+    // change); the reconcile pass at start picks up what arrived meanwhile.
+    const listener = await listenForUploads({ endpoint, accessKeyId, secretAccessKey, bucket: deployment.buckets.input, onEvent: handOver, onError: (error) => log(`listen: ${String(error)}`) });
+    return { kind: 'external-minio', endpoint, credentials: { accessKeyId, secretAccessKey }, stop: listener.stop };
+  }
+
+  const minioBinary = choice === 'embedded' ? undefined : findMinio();
+  if (choice === 'minio' && !minioBinary) {
+    throw new Error('--storage minio: no MinIO binary found. Run `npx fanout setup` (builds the pinned MinIO with Go), put `minio` on PATH, or set MINIO_ENDPOINT.');
+  }
+  if (!minioBinary) {
+    if (choice === 'auto') log('no MinIO binary found (run `npx fanout setup` to build one): using the embedded S3 server');
+    // s3rver raises events for every bucket; S3 and MinIO notify only for the input bucket, so
+    // must this (a rendition written must never start a job).
+    const inputBucket = deployment.buckets.input;
+    const embedded = await startEmbeddedS3({
+      dataDir: join(options.stateDir, 'embedded-s3'),
+      onObjectCreated: (event) => {
+        if (isEventForBucket(event, inputBucket)) handOver(event);
+      },
+    });
+    return { kind: 'embedded', ...embedded };
+  }
+
+  // MinIO keeps events in queue_dir while the receiver is down and replays them when it is back.
+  // The receiver acknowledges at once (MinIO sends one event at a time) and the reconcile pass
+  // covers an event acknowledged just before the host stopped.
+  const receiver = await startWebhookReceiver({ onEvent: async (event) => handOver(event) });
+  const minio = await startMinio({
+    binary: minioBinary,
+    dataDir: join(options.stateDir, 'minio-data'),
+    webhook: { endpoint: receiver.endpoint, queueDir: join(options.stateDir, 'minio-events') },
+  });
+  return {
+    kind: 'minio',
+    endpoint: minio.endpoint,
+    credentials: minio.credentials,
+    stop: async () => {
+      await minio.stop();
+      await receiver.stop();
+    },
+    afterBuckets: (s3) => enableUploadNotifications(s3, deployment.buckets.input, MINIO_WEBHOOK_QUEUE_ARN),
+  };
+}
+
+async function createBuckets(s3: S3Client, buckets: string[]): Promise<void> {
+  for (const bucket of buckets) {
+    try {
+      await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    } catch {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    }
+  }
+}
+
+
+function isEventForBucket(event: unknown, bucket: string): boolean {
+  const records = (event as { Records?: Array<{ s3?: { bucket?: { name?: string } } }> }).Records ?? [];
+  return records.length > 0 && records.every((record) => record.s3?.bucket?.name === bucket);
+}

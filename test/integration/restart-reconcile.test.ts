@@ -1,0 +1,67 @@
+/**
+ * Nothing uploaded while the runner is down is lost: at start, the reconcile pass hands every
+ * upload without a manifest to the splitter.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createS3Client } from '../../shared/aws-clients.ts';
+import { jobIdFor } from '../../shared/job-id.ts';
+import { imageFixture } from '../../fixtures/images.ts';
+import { startEmbeddedS3 } from '../../infra/local/storage/embedded-s3.ts';
+import { startMinio } from '../../infra/local/storage/minio-server.ts';
+import type { StorageHost } from '../../infra/local/storage/storage-host.ts';
+import { startTestStack, waitForManifest } from '../support/pipeline-harness.ts';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'fanout-restart-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** An upload made with a plain S3 client while no runner listens. */
+async function uploadWhileRunnerIsDown(storage: StorageHost, key: string) {
+  const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: storage.endpoint, S3_FORCE_PATH_STYLE: true }, { credentials: storage.credentials, region: storage.region });
+  const body = await readFile(await imageFixture('small.png'));
+  const put = await s3.send(new PutObjectCommand({ Bucket: 'fanout-input', Key: key, Body: body }));
+  return jobIdFor({ bucket: 'fanout-input', key, etag: put.ETag?.replace(/"/g, '') });
+}
+
+describe('an upload made while the runner is stopped', () => {
+  it('is processed when the runner starts again (a MinIO that keeps running)', async () => {
+    const stateDir = await tempDir();
+    const minio = await startMinio({ dataDir: join(stateDir, 'shared-minio') });
+    cleanups.push(() => minio.stop());
+    const externalMinio = { endpoint: minio.endpoint, ...minio.credentials };
+
+    const first = await startTestStack({ externalMinio, stateDir });
+    await first.stop();
+    const jobId = await uploadWhileRunnerIsDown(minio, 'while-down/photo.png');
+
+    const second = await startTestStack({ externalMinio, stateDir });
+    cleanups.push(() => second.stop());
+    expect(second.stack.reconciled).toEqual(['while-down/photo.png']);
+    expect((await waitForManifest(second.stack, jobId)).status).toBe('succeeded');
+  });
+
+  it('is processed when the runner starts again (the embedded server)', async () => {
+    const stateDir = await tempDir();
+    const first = await startTestStack({ storage: 'embedded', stateDir });
+    await first.stop();
+    const bare = await startEmbeddedS3({ dataDir: join(stateDir, 'embedded-s3'), onObjectCreated: () => {} });
+    const jobId = await uploadWhileRunnerIsDown(bare, 'while-down/photo.png');
+    await bare.stop();
+
+    const second = await startTestStack({ storage: 'embedded', stateDir });
+    cleanups.push(() => second.stop());
+    expect(second.stack.reconciled).toEqual(['while-down/photo.png']);
+    expect((await waitForManifest(second.stack, jobId)).status).toBe('succeeded');
+  });
+});
