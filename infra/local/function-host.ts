@@ -20,8 +20,15 @@ export interface FunctionHostOptions {
   idleTimeoutMs?: number;
 }
 
+export interface InvocationStats {
+  invocations: number;
+  errors: number;
+}
+
 export interface FunctionHost {
   invoke(functionArnOrName: string, event: unknown): Promise<unknown>;
+  /** Invocations and failed invocations so far, by function name: what CloudWatch's Invocations and Errors count. */
+  stats(): Record<string, InvocationStats>;
   close(): Promise<void>;
 }
 
@@ -63,6 +70,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
     }),
   );
 
+  const counters = new Map(options.functions.map((fn) => [fn.name, { invocations: 0, errors: 0 }]));
   const find = (functionArnOrName: string) => {
     for (const [fn, pool] of pools) if (fn.arn === functionArnOrName || fn.name === functionArnOrName) return { fn, pool };
     throw new LambdaInvocationError('Lambda.ResourceNotFoundException', `no local function ${functionArnOrName}`);
@@ -71,20 +79,26 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
   return {
     invoke(functionArnOrName, event) {
       const { fn, pool } = find(functionArnOrName);
+      const counter = counters.get(fn.name)!;
       return limit(async () => {
+        counter.invocations++;
         const timeout = AbortSignal.timeout(fn.timeoutSeconds * 1000);
         let outcome: InvocationOutcome;
         try {
           outcome = await pool.run({ handlerPath: fn.handlerPath, event }, { signal: timeout });
         } catch (error) {
+          counter.errors++;
           // The worker was killed: by its timeout, or it died (out of memory, a signal).
           if (timeout.aborted) throw new LambdaInvocationError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds} seconds`);
           throw new LambdaInvocationError('Runtime.ExitError', `the ${fn.name} worker exited: ${error instanceof Error ? error.message : String(error)}`);
         }
+        if (!outcome.ok) counter.errors++;
         if (!outcome.ok) throw new LambdaInvocationError(outcome.error.errorType, outcome.error.errorMessage, outcome.error.trace);
         return outcome.result;
       });
     },
+
+    stats: () => Object.fromEntries([...counters].map(([name, counter]) => [name, { ...counter }])),
 
     async close() {
       await Promise.all([...pools.values()].map((pool) => pool.destroy()));

@@ -8,7 +8,7 @@ import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { join } from 'node:path';
 import { createS3Client, createSfnClient } from '../../shared/aws-clients.ts';
-import { startFunctionHost, type FunctionHost } from './function-host.ts';
+import { startFunctionHost, type FunctionHost, type InvocationStats } from './function-host.ts';
 import { synthesizeLocalDeployment, type LocalDeployment } from './local-deployment.ts';
 import { reconcileUploads } from './reconcile-uploads.ts';
 import { startStepFunctionsServer } from './step-functions/server.ts';
@@ -44,6 +44,7 @@ export interface LocalStack {
   sfn: SFNClient;
   /** Hands an S3 upload event to the splitter, as the trigger does, and waits for it. */
   deliver(event: unknown): Promise<void>;
+  functionStats(): Record<string, InvocationStats>;
   /** Resolves when every delivered upload has been split and every execution has ended. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -124,6 +125,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3,
       sfn,
       deliver: deliverTracked,
+      functionStats: () => host!.stats(),
       async idle() {
         while (inFlight.size > 0) await Promise.all([...inFlight]);
         await stepFunctions.idle();

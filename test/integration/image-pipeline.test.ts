@@ -72,6 +72,7 @@ describe.each(['minio', 'embedded'] as const)('image pipeline on %s storage', (s
     { fixture: 'pixel-flood.png', code: 'PIXEL_LIMIT_EXCEEDED' },
     { fixture: 'vector.svg', code: 'UNSUPPORTED_MEDIA_TYPE' },
   ])('rejects $fixture with $code, a clear message, no renditions and no retries', async ({ fixture, code }) => {
+    const resizesBefore = harness.stack.functionStats()['image-resize']!.invocations;
     const { jobId } = await putUpload(harness.stack, await imageFixture(fixture), `${storage}/bad/${fixture}`);
     const manifest = await waitForManifest(harness.stack, jobId);
 
@@ -81,11 +82,12 @@ describe.each(['minio', 'embedded'] as const)('image pipeline on %s storage', (s
     expect(manifest.renditions).toEqual([]);
     expect(await keysUnder(harness.stack, manifest.jobId)).toEqual([keys.manifest(manifest.jobId)]);
 
+    // No retry storm: each planned task ran at most once, a rejection is never retried.
     await harness.stack.idle();
     const history = await historyOf(harness.stack, jobId);
-    const resizeAttempts = history.filter((event) => event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === 'ResizeImage').length;
     const plannedTasks = JSON.parse(history.find((event) => event.type === 'ExecutionStarted')!.executionStartedEventDetails!.input!).imageTasks.length;
-    expect(resizeAttempts).toBeLessThanOrEqual(plannedTasks);
-    expect(history.some((event) => event.type === 'ExecutionSucceeded')).toBe(true);
+    expect(harness.stack.functionStats()['image-resize']!.invocations - resizesBefore).toBeLessThanOrEqual(plannedTasks);
+    if (fixture === 'truncated.jpg') expect(plannedTasks).toBeGreaterThan(0);
+    expect(history.at(-1)?.type).toBe('ExecutionSucceeded');
   });
 });

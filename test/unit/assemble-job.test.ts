@@ -1,0 +1,55 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { assembleJob } from '../../functions/assembler/assemble-job.ts';
+import { Manifest, type AssembleInput } from '../../shared/contracts/job.ts';
+import { InputRejectedError, TransientError, toLambdaErrorPayload } from '../../shared/errors.ts';
+import { keys } from '../../shared/keys.ts';
+import { MemoryObjectStore } from '../support/memory-object-store.ts';
+
+const plan: AssembleInput = {
+  jobId: 'cat-0123',
+  source: { bucket: 'in', key: 'cat.jpg', size: 1000, mediaType: 'image', format: 'jpeg', width: 800, height: 600 },
+  receivedAt: '2026-01-01T00:00:00.000Z',
+  splitMs: 40,
+  outcome: 'accepted',
+  imageTasks: [],
+};
+const rendition = (width: number) => ({ kind: 'image' as const, key: keys.imageRendition('cat-0123', width, 'webp'), format: 'webp' as const, width, height: width * 0.75, bytes: 100 });
+const caught = (error: Error) => ({ Error: error.name, Cause: JSON.stringify(toLambdaErrorPayload(error)) });
+
+let store: MemoryObjectStore;
+const now = () => new Date('2026-01-01T00:00:02.500Z');
+beforeEach(() => {
+  store = new MemoryObjectStore();
+});
+
+async function manifestAfter(input: AssembleInput): Promise<Manifest> {
+  const result = await assembleJob(input, { store, renditionsBucket: 'out', now });
+  expect(result.manifestKey).toBe(keys.manifest(input.jobId));
+  return Manifest.parse(await store.getJson({ bucket: 'out', key: result.manifestKey }));
+}
+
+describe('assembleJob', () => {
+  it('lists every rendition and the time each step took for a job that succeeded', async () => {
+    const manifest = await manifestAfter({ ...plan, imageResults: [320, 640].map((width) => ({ width, renditions: [rendition(width)], durationMs: width })) });
+    expect(manifest).toMatchObject({ status: 'succeeded', renditions: [rendition(320), rendition(640)] });
+    expect(manifest.timings).toMatchObject({ totalMs: 2500, splitMs: 40, steps: [{ step: 'resize', label: '320w', ms: 320 }, { step: 'resize', label: '640w', ms: 640 }] });
+  });
+
+  it('records the splitter’s rejection with its code', async () => {
+    const manifest = await manifestAfter({ ...plan, outcome: 'rejected', error: { code: 'EMPTY_INPUT', message: 'the uploaded file is empty (0 bytes)' } });
+    expect(manifest).toMatchObject({ status: 'rejected', error: { code: 'EMPTY_INPUT' }, renditions: [] });
+  });
+
+  it('turns a rejection found during the fan-out into a rejected job and removes its partial renditions', async () => {
+    store.put('out', rendition(320).key, 'partial');
+    store.put('out', 'other-job/image/320w.webp', 'keep');
+    const manifest = await manifestAfter({ ...plan, failure: caught(new InputRejectedError('CORRUPT_INPUT', 'image data is truncated')) });
+    expect(manifest).toMatchObject({ status: 'rejected', error: { code: 'CORRUPT_INPUT', message: 'image data is truncated' }, renditions: [] });
+    expect(store.keys('out').sort()).toEqual([keys.manifest('cat-0123'), 'other-job/image/320w.webp']);
+  });
+
+  it('marks a job failed when retries of a transient error ran out', async () => {
+    const manifest = await manifestAfter({ ...plan, failure: caught(new TransientError('STORAGE_UNAVAILABLE', 'S3 answered 503')) });
+    expect(manifest).toMatchObject({ status: 'failed', error: { code: 'STORAGE_UNAVAILABLE' } });
+  });
+});
