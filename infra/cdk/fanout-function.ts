@@ -32,7 +32,14 @@ export function fanoutFunction(scope: Construct, id: string, props: FanoutFuncti
     memorySize: props.memoryMiB,
     timeout: props.timeout,
     environment: props.environment,
-    bundling: { format: OutputFormat.ESM, target: 'node24', sourceMap: true, nodeModules: props.name === 'image-resize' || props.name === 'splitter' ? ['sharp'] : [] },
+    bundling: {
+      format: OutputFormat.ESM,
+      target: 'node24',
+      sourceMap: true,
+      // sharp is a native module: installed for Lambda's platform, not the machine that synthesizes.
+      nodeModules: props.name === 'image-resize' || props.name === 'splitter' ? ['sharp'] : [],
+      environment: { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' },
+    },
   });
   (fn.node.defaultChild as CfnFunction).addMetadata(FUNCTION_METADATA_KEY, props.name);
   return fn;

@@ -1,5 +1,6 @@
 /** Human-readable views of a job's manifest, for the terminal. */
 import type { Manifest } from '../../shared/contracts/job.ts';
+import { keys } from '../../shared/keys.ts';
 import { formatBytes } from './progress.ts';
 
 const symbol = { succeeded: '✔', rejected: '✖', failed: '✖' } as const;
@@ -14,7 +15,7 @@ export function describeManifest(manifest: Manifest, whereRenditionsAre: string)
   if (manifest.renditions.length > 0) {
     lines.push(`  renditions  ${manifest.renditions.length}, in ${whereRenditionsAre}`);
     for (const rendition of manifest.renditions) {
-      lines.push(`    ${rendition.key.padEnd(48)} ${`${rendition.width}×${rendition.height}`.padEnd(11)} ${formatBytes(rendition.bytes)}`);
+      lines.push(`    ${rendition.key.slice(keys.jobPrefix(manifest.jobId).length).padEnd(24)} ${`${rendition.width}×${rendition.height}`.padEnd(11)} ${formatBytes(rendition.bytes)}`);
     }
   }
   const steps = timings.steps.map((step) => `${step.label} ${step.ms} ms`).join(', ');

@@ -6,6 +6,8 @@
  */
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createS3Client, createSfnClient } from '../../shared/aws-clients.ts';
 import { startFunctionHost, type FunctionHost, type InvocationStats } from './function-host.ts';
@@ -20,6 +22,9 @@ import { MINIO_WEBHOOK_QUEUE_ARN, startMinio } from './storage/minio-server.ts';
 import type { StorageHost } from './storage/storage-host.ts';
 import { startWebhookReceiver } from './storage/webhook-receiver.ts';
 import { uploadDelivery, type DeliverUploadEvent } from './upload-trigger.ts';
+
+const MINIO_MISSING =
+  '--storage minio: no MinIO binary found. Run `npx fanout setup` (builds the pinned MinIO with Go), put `minio` on PATH, or set MINIO_ENDPOINT.';
 
 export type StorageChoice = 'auto' | 'minio' | 'embedded';
 export type StorageKind = 'minio' | 'external-minio' | 'embedded';
@@ -52,6 +57,8 @@ export interface LocalStack {
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
+  await mkdir(options.stateDir, { recursive: true });
+  if (options.storage === 'minio' && !options.externalMinio && !findMinio()) throw new Error(MINIO_MISSING);
   const deployment = synthesizeLocalDeployment();
   const stoppers: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -151,9 +158,7 @@ async function startStorage(options: LocalStackOptions, deployment: LocalDeploym
   }
 
   const minioBinary = choice === 'embedded' ? undefined : findMinio();
-  if (choice === 'minio' && !minioBinary) {
-    throw new Error('--storage minio: no MinIO binary found. Run `npx fanout setup` (builds the pinned MinIO with Go), put `minio` on PATH, or set MINIO_ENDPOINT.');
-  }
+  if (choice === 'minio' && !minioBinary) throw new Error(MINIO_MISSING);
   if (!minioBinary) {
     if (choice === 'auto') log('no MinIO binary found (run `npx fanout setup` to build one): using the embedded S3 server');
     // s3rver raises events for every bucket; S3 and MinIO notify only for the input bucket, so
@@ -174,6 +179,7 @@ async function startStorage(options: LocalStackOptions, deployment: LocalDeploym
   const receiver = await startWebhookReceiver({ onEvent: async (event) => handOver(event) });
   const minio = await startMinio({
     binary: minioBinary,
+    credentials: await persistentCredentials(join(options.stateDir, 'minio-credentials.json')),
     dataDir: join(options.stateDir, 'minio-data'),
     webhook: { endpoint: receiver.endpoint, queueDir: join(options.stateDir, 'minio-events') },
   });
@@ -203,4 +209,15 @@ async function createBuckets(s3: S3Client, buckets: string[]): Promise<void> {
 function isEventForBucket(event: unknown, bucket: string): boolean {
   const records = (event as { Records?: Array<{ s3?: { bucket?: { name?: string } } }> }).Records ?? [];
   return records.length > 0 && records.every((record) => record.s3?.bucket?.name === bucket);
+}
+
+/** The same MinIO credentials on every start from one state dir, so a user's S3 client settings keep working. */
+async function persistentCredentials(file: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+  } catch {
+    const credentials = { accessKeyId: `fanout-${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(24).toString('base64url') };
+    await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
+    return credentials;
+  }
 }

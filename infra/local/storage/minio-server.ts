@@ -29,6 +29,8 @@ export type StartMinioOptions = {
    * disk while the endpoint is down and are replayed when it is back, across MinIO restarts too.
    */
   webhook?: { endpoint: string; queueDir: string };
+  /** Root credentials; fresh random ones when left out. A persistent data dir wants the same ones every time. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Defaults to `findMinio()`. */
   binary?: string;
   onLog?: (line: string) => void;
@@ -39,7 +41,7 @@ const STOP_GRACE_MS = 5_000;
 const RECENT_LINES = 40;
 
 /**
- * Starts `minio server` on 127.0.0.1 with fresh root credentials and waits until it is ready.
+ * Starts `minio server` on 127.0.0.1 with the given (or fresh) root credentials and waits until it is ready.
  * The process is killed when `stop()` is called, when this process exits, and (through a small
  * watchdog) when this process dies without running its exit handlers.
  */
@@ -70,7 +72,7 @@ async function launchMinio(binary: string, options: StartMinioOptions): Promise<
   const port = options.port ?? (await findFreePort());
   let consolePort = await findFreePort();
   while (consolePort === port) consolePort = await findFreePort();
-  const credentials = {
+  const credentials = options.credentials ?? {
     accessKeyId: `fanout-${randomBytes(4).toString('hex')}`,
     secretAccessKey: randomBytes(24).toString('base64url'),
   };

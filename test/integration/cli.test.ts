@@ -1,0 +1,129 @@
+/**
+ * The `fanout` command as a user runs it: a real process, real stdout, stderr and exit codes.
+ * Embedded storage keeps these fast; the MinIO path is covered by the pipeline suites.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientsFor, readConnection } from '../../infra/cli/stack-connection.ts';
+import { Manifest } from '../../shared/contracts/job.ts';
+import { jobIdFor } from '../../shared/job-id.ts';
+import { imageFixture } from '../../fixtures/images.ts';
+
+const cli = fileURLToPath(new URL('../../infra/cli/fanout.ts', import.meta.url));
+
+function fanout(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let workDir: string;
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'fanout-cli-'));
+});
+afterAll(async () => rm(workDir, { recursive: true, force: true }));
+
+describe('fanout process', () => {
+  it('prints the manifest alone on stdout with --json, writes the renditions to --out and exits 0', async () => {
+    const out = join(workDir, 'graphic');
+    const result = await fanout(['process', await imageFixture('graphic.png'), '--json', '--out', out, '--storage', 'embedded']);
+
+    expect(result.code, result.stderr).toBe(0);
+    const manifest = Manifest.parse(JSON.parse(result.stdout));
+    expect(manifest.status).toBe('succeeded');
+    expect(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'))).toEqual(manifest);
+    expect((await readdir(join(out, 'image'))).sort()).toEqual(manifest.renditions.map((rendition) => rendition.key.split('/').pop()).sort());
+  });
+
+  it('exits non-zero with the error code and message for a rejected input', async () => {
+    const result = await fanout(['process', await imageFixture('not-an-image.jpg'), '--out', join(workDir, 'rejected'), '--storage', 'embedded']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/rejected/);
+    expect(result.stdout).toMatch(/UNSUPPORTED_MEDIA_TYPE: the file content is not a supported image/);
+  });
+
+  it('fails clearly when MinIO is forced but cannot be had', async () => {
+    const result = await fanout(['process', await imageFixture('small.png'), '--storage', 'minio'], { MINIO_BIN: '', PATH: '/usr/bin:/bin', XDG_CACHE_HOME: workDir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--storage minio: no MinIO binary found/);
+  });
+});
+
+describe('fanout dev, upload and status', () => {
+  let dev: ChildProcess;
+  let stateDir: string;
+  let devOutput = '';
+
+  beforeAll(async () => {
+    stateDir = join(workDir, 'state');
+    dev = spawn(process.execPath, [cli, 'dev', '--storage', 'embedded'], { env: { ...process.env, FANOUT_STATE_DIR: stateDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    dev.stdout!.on('data', (chunk) => (devOutput += chunk));
+    dev.stderr!.on('data', (chunk) => (devOutput += chunk));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`fanout dev did not start:\n${devOutput}`)), 60_000);
+      dev.stdout!.on('data', () => {
+        if (devOutput.includes('Upload:')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  });
+
+  afterAll(async () => {
+    if (dev.exitCode === null) {
+      dev.kill('SIGINT');
+      await new Promise((resolve) => dev.once('close', resolve));
+    }
+  });
+
+  it('prints the endpoints of the stack it started', () => {
+    expect(devOutput).toMatch(/storage\s+embedded S3 server at http:\/\/127\.0\.0\.1:\d+/);
+    expect(devOutput).toMatch(/step functions\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(devOutput).toMatch(/input bucket\s+s3:\/\/fanout-input/);
+  });
+
+  it('uploads a file, follows its job and prints the renditions', async () => {
+    const result = await fanout(['upload', await imageFixture('small.png')], { FANOUT_STATE_DIR: stateDir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/✔ job small-[0-9a-f]+ succeeded/);
+    expect(result.stdout).toMatch(/120w\.avif\s+120×90/);
+  });
+
+  it('runs the same job for an upload made with any other S3 client, and status shows it', async () => {
+    const { connection, s3 } = clientsFor(await readConnection(stateDir));
+    const body = await readFile(await imageFixture('graphic.png'));
+    const put = await s3.send(new PutObjectCommand({ Bucket: connection.buckets.input, Key: 'from another client.png', Body: body }));
+    const jobId = jobIdFor({ bucket: connection.buckets.input, key: 'from another client.png', etag: put.ETag!.replace(/"/g, '') });
+
+    let shown = await fanout(['status', jobId, '--json'], { FANOUT_STATE_DIR: stateDir });
+    for (let tries = 0; tries < 50 && !shown.stdout.includes('"schemaVersion"'); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      shown = await fanout(['status', jobId, '--json'], { FANOUT_STATE_DIR: stateDir });
+    }
+    expect(Manifest.parse(JSON.parse(shown.stdout))).toMatchObject({ jobId, status: 'succeeded', source: { key: 'from another client.png' } });
+
+    const listed = await fanout(['status'], { FANOUT_STATE_DIR: stateDir });
+    expect(listed.stdout).toMatch(new RegExp(`${jobId}\\s+succeeded`));
+  });
+
+  it('stops cleanly on Ctrl-C and forgets its endpoints', async () => {
+    dev.kill('SIGINT');
+    const code = await new Promise((resolve) => dev.once('close', resolve));
+    expect(code).toBe(0);
+    const status = await fanout(['status'], { FANOUT_STATE_DIR: stateDir });
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/no running stack found/);
+  });
+});
