@@ -14,6 +14,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { s3ClientFor } from '../support/storage-client.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmbeddedS3 } from '../../infra/local/storage/embedded-s3.ts';
 import type { StorageHost } from '../../infra/local/storage/storage-host.ts';
@@ -29,14 +30,7 @@ describe('embedded S3 (s3rver) with @aws-sdk/client-s3', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'fanout-embedded-s3-'));
     host = await startEmbeddedS3({ dataDir, onObjectCreated: (event) => events.push(event) });
-    s3 = new S3Client({
-      endpoint: host.endpoint,
-      region: host.region,
-      credentials: host.credentials,
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    s3 = s3ClientFor(host);
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   });
 
@@ -85,6 +79,24 @@ describe('embedded S3 (s3rver) with @aws-sdk/client-s3', () => {
         ],
       },
     ]);
+  });
+
+  it('makes an object visible whole: a reader during an overwrite sees the old bytes or the new, never a part', async () => {
+    const before = Buffer.from('the old object');
+    const after = randomBytes(16 * 1024 * 1024);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'whole.bin', Body: before }));
+
+    let writing = true;
+    const overwrite = s3
+      .send(new PutObjectCommand({ Bucket: BUCKET, Key: 'whole.bin', Body: Readable.from([after.subarray(0, 8 << 20), after.subarray(8 << 20)]), ContentLength: after.length }))
+      .finally(() => (writing = false));
+    const lengthsSeen = new Set<number>();
+    while (writing) {
+      const read = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'whole.bin' }));
+      lengthsSeen.add((await read.Body!.transformToByteArray()).length);
+    }
+    await overwrite;
+    expect([...lengthsSeen].every((length) => length === before.length || length === after.length)).toBe(true);
   });
 
   it('serves byte ranges, heads and listings', async () => {

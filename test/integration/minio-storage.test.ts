@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { s3ClientFor } from '../support/storage-client.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { enableUploadNotifications } from '../../infra/local/storage/bucket-notifications.ts';
@@ -60,15 +61,7 @@ describe('MinIO storage host with a durable webhook trigger', () => {
     if (!accepted) throw new Error(`rejecting ${key} once`);
   };
 
-  const s3For = (host: MinioHost) =>
-    new S3Client({
-      endpoint: host.endpoint,
-      region: host.region,
-      credentials: host.credentials,
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+  const s3For = (host: MinioHost) => s3ClientFor(host);
   const put = (key: string) =>
     s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: `body of ${key}` }));
   const accepted = (key: string) => deliveries.filter((d) => d.key === key && d.accepted);

@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createS3Client } from '../../shared/aws-clients.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { imageFixture } from '../../fixtures/images.ts';
 import { startEmbeddedS3 } from '../../infra/local/storage/embedded-s3.ts';
 import { startMinio } from '../../infra/local/storage/minio-server.ts';
 import type { StorageHost } from '../../infra/local/storage/storage-host.ts';
 import { startTestStack, waitForManifest } from '../support/pipeline-harness.ts';
+import { s3ClientFor } from '../support/storage-client.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -28,7 +28,7 @@ async function tempDir(): Promise<string> {
 
 /** An upload made with a plain S3 client while no runner listens. */
 async function uploadWhileRunnerIsDown(storage: StorageHost, key: string) {
-  const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: storage.endpoint, S3_FORCE_PATH_STYLE: true }, { credentials: storage.credentials, region: storage.region });
+  const s3 = s3ClientFor(storage);
   const body = await readFile(await imageFixture('small.png'));
   const put = await s3.send(new PutObjectCommand({ Bucket: 'fanout-input', Key: key, Body: body }));
   return jobIdFor({ bucket: 'fanout-input', key, etag: put.ETag?.replace(/"/g, '') });

@@ -102,12 +102,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 function describeExecution(record: ExecutionRecord): object {
   return {
-    executionArn: record.executionArn,
-    stateMachineArn: record.stateMachineArn,
-    name: record.name,
-    status: record.status,
-    startDate: seconds(record.startDate),
-    stopDate: record.stopDate === undefined ? undefined : seconds(record.stopDate),
+    ...listExecutionItem(record),
     input: record.input,
     inputDetails: { included: true },
     output: record.output,

@@ -1,5 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdir } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
 import type { StorageHost } from './storage-host.ts';
 
@@ -54,6 +59,7 @@ export async function startEmbeddedS3(options: StartEmbeddedS3Options): Promise<
     }
   });
 
+  makePutsAtomic(server.store);
   const { port } = await server.run();
   let stopping: Promise<void> | undefined;
   return {
@@ -160,4 +166,36 @@ function toS3Notification(
 /** S3's form encoding of a key in events: `my photo+1.jpg` -> `my+photo%2B1.jpg`; `/` stays. */
 export function encodeEventKey(key: string): string {
   return encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/');
+}
+
+/**
+ * s3rver answers a PUT (and raises its event) before the object's bytes are on disk, and writes
+ * them in place: a reader right after the upload can see half an object. S3 and MinIO make an
+ * object visible whole or not at all, so this store does too: write aside, then rename.
+ */
+function makePutsAtomic(store: S3rver.Store): void {
+  store.putObject = async (object) => {
+    const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
+    const partial = `${objectPath}.${randomBytes(6).toString('hex')}.partial`;
+    await mkdir(dirname(objectPath), { recursive: true });
+    const md5 = createHash('md5');
+    let size = 0;
+    const measure = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        md5.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const source = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    try {
+      await pipeline(source, measure, createWriteStream(partial));
+      await rename(partial, objectPath);
+    } finally {
+      await rm(partial, { force: true });
+    }
+    const digest = md5.digest('hex');
+    await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+    return { size, md5: digest };
+  };
 }

@@ -23,6 +23,14 @@ declare module 's3rver' {
         [field: string]: unknown;
       }>;
     };
+    /** An object as s3rver's filesystem store receives it. */
+    type StoredObject = { bucket: string; key: string; content: Buffer | NodeJS.ReadableStream; metadata: Record<string, string> };
+    /** The filesystem store, as far as it is used here. */
+    type Store = {
+      getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+      putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+      putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+    };
     /** Koa's context, as far as it is used here; setting `query` rewrites the query string. */
     type Context = {
       method: string;
@@ -35,6 +43,7 @@ declare module 's3rver' {
   class S3rver {
     constructor(options?: S3rver.Options);
     /** Koa's middleware stack; composed when the server starts listening. */
+    store: S3rver.Store;
     middleware: Array<(ctx: S3rver.Context, next: () => Promise<void>) => Promise<void>>;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
