@@ -6,28 +6,19 @@
  */
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createS3Client, createSfnClient } from '../../shared/aws-clients.ts';
 import { startFunctionHost, type FunctionHost, type InvocationStats } from './function-host.ts';
 import { synthesizeLocalDeployment, type LocalDeployment } from './local-deployment.ts';
+import type { FunctionName } from '../cdk/fanout-function.ts';
 import { reconcileUploads } from './reconcile-uploads.ts';
 import { startStepFunctionsServer } from './step-functions/server.ts';
-import { enableUploadNotifications } from './storage/bucket-notifications.ts';
-import { startEmbeddedS3 } from './storage/embedded-s3.ts';
-import { listenForUploads } from './listen-for-uploads.ts';
+import { MINIO_MISSING, startLocalStorage, type StorageChoice, type StorageKind } from './local-storage.ts';
 import { findMinio } from './storage/minio-binary.ts';
-import { MINIO_WEBHOOK_QUEUE_ARN, startMinio } from './storage/minio-server.ts';
-import type { StorageHost } from './storage/storage-host.ts';
-import { startWebhookReceiver } from './storage/webhook-receiver.ts';
 import { uploadDelivery, type DeliverUploadEvent } from './upload-trigger.ts';
 
-const MINIO_MISSING =
-  '--storage minio: no MinIO binary found. Run `npx fanout setup` (builds the pinned MinIO with Go), put `minio` on PATH, or set MINIO_ENDPOINT.';
-
-export type StorageChoice = 'auto' | 'minio' | 'embedded';
-export type StorageKind = 'minio' | 'external-minio' | 'embedded';
+export type { StorageChoice, StorageKind };
 
 export interface LocalStackOptions {
   /** Where the stack keeps its data: `.fanout/` for `fanout dev`, a temp dir for `fanout process`. */
@@ -36,6 +27,8 @@ export interface LocalStackOptions {
   /** An already running MinIO (MINIO_ENDPOINT), used instead of starting one. */
   externalMinio?: { endpoint: string; accessKeyId: string; secretAccessKey: string };
   concurrency?: number;
+  /** Extra environment per function, over what the template sets (e.g. a shorter CHUNK_SECONDS). */
+  functionEnvironment?: Partial<Record<FunctionName, Record<string, string>>>;
   log?: (line: string) => void;
 }
 
@@ -80,7 +73,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Triggers do not wait: a failed delivery is logged, and the reconcile pass retries it at the next start.
     const handOver = (event: unknown) => void deliverTracked(event).catch(() => {});
 
-    const storage = await startStorage(options, deployment, handOver, log);
+    const storage = await startLocalStorage({
+      stateDir: options.stateDir,
+      choice: options.storage ?? 'auto',
+      externalMinio: options.externalMinio,
+      inputBucket: deployment.buckets.input,
+      onUpload: handOver,
+      log,
+    });
     stoppers.push(storage.stop);
     const connection = { credentials: storage.credentials, region: deployment.region };
     const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: storage.endpoint, S3_FORCE_PATH_STYLE: true }, connection);
@@ -97,7 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stoppers.push(() => stepFunctions.close());
     host = await startFunctionHost({
-      functions: deployment.functions,
+      functions: deployment.functions.map((fn) => ({ ...fn, environment: { ...fn.environment, ...options.functionEnvironment?.[fn.name] } })),
       tmpRoot: join(options.stateDir, 'lambda-tmp', String(process.pid)),
       concurrency: options.concurrency,
       runtimeEnvironment: {
@@ -145,56 +145,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
-type StartedStorage = Omit<StorageHost, 'region'> & { kind: StorageKind; afterBuckets?: (s3: S3Client) => Promise<void> };
-
-async function startStorage(options: LocalStackOptions, deployment: LocalDeployment, handOver: (event: unknown) => void, log: (line: string) => void): Promise<StartedStorage> {
-  const choice = options.storage ?? 'auto';
-  if (options.externalMinio && choice !== 'embedded') {
-    const { endpoint, accessKeyId, secretAccessKey } = options.externalMinio;
-    // Not durable across downtime on its own (the server's notification config is not ours to
-    // change); the reconcile pass at start picks up what arrived meanwhile.
-    const listener = await listenForUploads({ endpoint, accessKeyId, secretAccessKey, bucket: deployment.buckets.input, onEvent: handOver, onError: (error) => log(`listen: ${String(error)}`) });
-    return { kind: 'external-minio', endpoint, credentials: { accessKeyId, secretAccessKey }, stop: listener.stop };
-  }
-
-  const minioBinary = choice === 'embedded' ? undefined : findMinio();
-  if (choice === 'minio' && !minioBinary) throw new Error(MINIO_MISSING);
-  if (!minioBinary) {
-    if (choice === 'auto') log('no MinIO binary found (run `npx fanout setup` to build one): using the embedded S3 server');
-    // s3rver raises events for every bucket; S3 and MinIO notify only for the input bucket, so
-    // must this (a rendition written must never start a job).
-    const inputBucket = deployment.buckets.input;
-    const embedded = await startEmbeddedS3({
-      dataDir: join(options.stateDir, 'embedded-s3'),
-      onObjectCreated: (event) => {
-        if (isEventForBucket(event, inputBucket)) handOver(event);
-      },
-    });
-    return { kind: 'embedded', ...embedded };
-  }
-
-  // MinIO keeps events in queue_dir while the receiver is down and replays them when it is back.
-  // The receiver acknowledges at once (MinIO sends one event at a time) and the reconcile pass
-  // covers an event acknowledged just before the host stopped.
-  const receiver = await startWebhookReceiver({ onEvent: async (event) => handOver(event) });
-  const minio = await startMinio({
-    binary: minioBinary,
-    credentials: await persistentCredentials(join(options.stateDir, 'minio-credentials.json')),
-    dataDir: join(options.stateDir, 'minio-data'),
-    webhook: { endpoint: receiver.endpoint, queueDir: join(options.stateDir, 'minio-events') },
-  });
-  return {
-    kind: 'minio',
-    endpoint: minio.endpoint,
-    credentials: minio.credentials,
-    stop: async () => {
-      await minio.stop();
-      await receiver.stop();
-    },
-    afterBuckets: (s3) => enableUploadNotifications(s3, deployment.buckets.input, MINIO_WEBHOOK_QUEUE_ARN),
-  };
-}
-
 async function createBuckets(s3: S3Client, buckets: string[]): Promise<void> {
   for (const bucket of buckets) {
     try {
@@ -202,22 +152,5 @@ async function createBuckets(s3: S3Client, buckets: string[]): Promise<void> {
     } catch {
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     }
-  }
-}
-
-
-function isEventForBucket(event: unknown, bucket: string): boolean {
-  const records = (event as { Records?: Array<{ s3?: { bucket?: { name?: string } } }> }).Records ?? [];
-  return records.length > 0 && records.every((record) => record.s3?.bucket?.name === bucket);
-}
-
-/** The same MinIO credentials on every start from one state dir, so a user's S3 client settings keep working. */
-async function persistentCredentials(file: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as { accessKeyId: string; secretAccessKey: string };
-  } catch {
-    const credentials = { accessKeyId: `fanout-${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(24).toString('base64url') };
-    await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
-    return credentials;
   }
 }
