@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Integration suites start real servers (MinIO, the local Step Functions endpoint) and run
     // ffmpeg/sharp; two files at a time keeps a 2-core machine responsive.
     maxWorkers: 2,

@@ -24,11 +24,34 @@ const ImageLimitsEnv = z.object({
   IMAGE_MAX_PIXELS: z.coerce.number().int().positive().default(100_000_000),
 });
 
+const positiveSeconds = z.coerce.number().positive();
+
 export const SplitterEnv = ClientEnv.extend(ImageLimitsEnv.shape).extend({
   STATE_MACHINE_ARN: z.string().min(1),
   RENDITIONS_BUCKET: z.string().min(1),
+  WORK_BUCKET: z.string().min(1),
   IMAGE_WIDTHS: commaSeparatedWidths.default([320, 640, 1280, 1920]),
   MAX_INPUT_BYTES: z.coerce.number().int().positive().default(5 * 1024 ** 3),
+  MAX_DURATION_SECONDS: positiveSeconds.default(4 * 3600),
+  MAX_VIDEO_WIDTH: z.coerce.number().int().positive().default(7680),
+  MAX_VIDEO_HEIGHT: z.coerce.number().int().positive().default(4320),
+  MAX_STREAMS: z.coerce.number().int().positive().default(8),
+  /** About how long a chunk is; a multiple of SEGMENT_SECONDS keeps chunks on HLS segment starts. */
+  CHUNK_SECONDS: positiveSeconds.default(4),
+  SEGMENT_SECONDS: positiveSeconds.default(4),
+  /** Closed GOPs of this length; it must divide SEGMENT_SECONDS. */
+  GOP_SECONDS: positiveSeconds.default(2),
+  X264_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']).default('veryfast'),
+  /** More chunks than this go through a Distributed Map on AWS. */
+  DISTRIBUTED_MAP_THRESHOLD: z.coerce.number().int().positive().default(1000),
+  THUMBNAILS: z.coerce.number().int().nonnegative().default(5),
+}).refine((env) => env.SEGMENT_SECONDS % env.GOP_SECONDS === 0 && env.CHUNK_SECONDS % env.SEGMENT_SECONDS === 0, {
+  message: 'GOP_SECONDS must divide SEGMENT_SECONDS, and SEGMENT_SECONDS must divide CHUNK_SECONDS',
+  path: ['GOP_SECONDS'],
+});
+
+export const EncoderEnv = ClientEnv.extend({
+  WORK_BUCKET: z.string().min(1),
 });
 
 export const ImageResizeEnv = ClientEnv.extend(ImageLimitsEnv.shape).extend({
@@ -37,6 +60,7 @@ export const ImageResizeEnv = ClientEnv.extend(ImageLimitsEnv.shape).extend({
 
 export const AssemblerEnv = ClientEnv.extend({
   RENDITIONS_BUCKET: z.string().min(1),
+  WORK_BUCKET: z.string().min(1),
 });
 
 export type ClientConfig = z.infer<typeof ClientEnv>;

@@ -1,15 +1,40 @@
 /**
  * Where a job's objects live. Every output sits under the job id in the renditions bucket,
  * which is separate from the input bucket so that writing an output never triggers a job.
+ * Intermediate objects (the plan, cut segments, encoded chunks, stills) sit under the job id
+ * in the work bucket, and are deleted when the job ends.
  */
 import type { ImageFormat } from './contracts/job.ts';
 
 const extensionOf: Record<ImageFormat, string> = { avif: 'avif', webp: 'webp', jpeg: 'jpg' };
+const padded = (index: number) => String(index).padStart(5, '0');
+
+type ImageRole = 'image' | 'poster' | 'thumbnail';
+
+function imageFolder(role: ImageRole, ordinal: number | undefined): string {
+  if (role === 'thumbnail') return `thumbnails/${String(ordinal ?? 1).padStart(2, '0')}`;
+  return role;
+}
 
 export const keys = {
   jobPrefix: (jobId: string) => `${jobId}/`,
+
+  // renditions bucket
   manifest: (jobId: string) => `${jobId}/manifest.json`,
-  imageRendition: (jobId: string, width: number, format: ImageFormat) => `${jobId}/image/${width}w.${extensionOf[format]}`,
+  imageRendition: (jobId: string, width: number, format: ImageFormat, role: ImageRole = 'image', ordinal?: number) =>
+    `${jobId}/${imageFolder(role, ordinal)}/${width}w.${extensionOf[format]}`,
+  videoRendition: (jobId: string, rung: string) => `${jobId}/video/${rung}.mp4`,
+  audioRendition: (jobId: string) => `${jobId}/audio/audio.m4a`,
+  hlsPrefix: (jobId: string) => `${jobId}/hls/`,
+  hlsMaster: (jobId: string) => `${jobId}/hls/master.m3u8`,
+
+  // work bucket
+  plan: (jobId: string) => `${jobId}/plan.json`,
+  segment: (jobId: string, index: number, extension: string) => `${jobId}/segments/${padded(index)}.${extension}`,
+  sourceAudio: (jobId: string, extension: string) => `${jobId}/audio-source.${extension}`,
+  still: (jobId: string, name: string) => `${jobId}/stills/${name}.png`,
+  encodedChunk: (jobId: string, rung: string, index: number, extension: string) => `${jobId}/chunks/${rung}/${padded(index)}.${extension}`,
+  encodedAudio: (jobId: string) => `${jobId}/audio.m4a`,
 };
 
 export const contentTypeOf: Record<ImageFormat, string> = { avif: 'image/avif', webp: 'image/webp', jpeg: 'image/jpeg' };

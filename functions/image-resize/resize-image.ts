@@ -14,6 +14,7 @@ export interface ResizeDependencies {
 }
 
 export async function resizeImage(task: ImageTask, deps: ResizeDependencies): Promise<ImageTaskResult> {
+  const role = task.role ?? 'image';
   const started = performance.now();
   const workDir = await mkdtemp(join(deps.tmpDir, 'resize-'));
   try {
@@ -24,9 +25,9 @@ export async function resizeImage(task: ImageTask, deps: ResizeDependencies): Pr
     const rendered = await renderImageVariants({ inputPath, width: task.width, maxPixels: deps.maxPixels, outputs });
     const renditions = await Promise.all(
       outputs.map(async ({ format, outputPath }, index): Promise<ImageRendition> => {
-        const key = keys.imageRendition(task.jobId, task.width, format);
+        const key = keys.imageRendition(task.jobId, task.width, format, role, task.ordinal);
         const { bytes } = await deps.store.uploadFile({ bucket: deps.renditionsBucket, key }, outputPath, contentTypeOf[format]);
-        return { kind: 'image', key, format, width: rendered[index]!.width, height: rendered[index]!.height, bytes };
+        return { kind: 'image', role, ...(task.ordinal ? { ordinal: task.ordinal } : {}), key, format, width: rendered[index]!.width, height: rendered[index]!.height, bytes };
       }),
     );
     return { width: task.width, renditions, durationMs: Math.round(performance.now() - started) };

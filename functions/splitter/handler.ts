@@ -13,10 +13,23 @@ const dependencies = {
   jobs: sfnJobStarter(createSfnClient(config), config.STATE_MACHINE_ARN),
   settings: {
     renditionsBucket: config.RENDITIONS_BUCKET,
+    workBucket: config.WORK_BUCKET,
     imageWidths: config.IMAGE_WIDTHS,
     imageFormats: ['avif', 'webp', 'jpeg'] as const,
     maxImagePixels: config.IMAGE_MAX_PIXELS,
     maxInputBytes: config.MAX_INPUT_BYTES,
+    media: {
+      maxDurationSeconds: config.MAX_DURATION_SECONDS,
+      maxWidth: config.MAX_VIDEO_WIDTH,
+      maxHeight: config.MAX_VIDEO_HEIGHT,
+      maxStreams: config.MAX_STREAMS,
+      chunkSeconds: config.CHUNK_SECONDS,
+      segmentSeconds: config.SEGMENT_SECONDS,
+      gopSeconds: config.GOP_SECONDS,
+      preset: config.X264_PRESET,
+      distributedMapThreshold: config.DISTRIBUTED_MAP_THRESHOLD,
+      thumbnails: config.THUMBNAILS,
+    },
   },
 };
 

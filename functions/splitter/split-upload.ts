@@ -5,25 +5,30 @@
  * manifest: every upload ends with a manifest that says what happened.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { z } from 'zod';
 import { join } from 'node:path';
-import type { ImageFormat, JobPlan, SourceFacts } from '../../shared/contracts/job.ts';
+import { JobPlan, type ImageFormat, type SourceFacts } from '../../shared/contracts/job.ts';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { InputRejectedError } from '../../shared/errors.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { keys } from '../../shared/keys.ts';
-import { probeImage } from '../../shared/media/image.ts';
 import { SNIFF_BYTES, sniffMediaType } from '../../shared/media/sniff-media-type.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import type { JobStarter } from '../../shared/workflow.ts';
-import { planImageSizes } from './plan-image-sizes.ts';
+import { planImageJob } from './plan-image-job.ts';
+import { prepareMediaJob, type MediaSettings } from './prepare-media-job.ts';
 
 export interface SplitSettings {
   renditionsBucket: string;
+  workBucket: string;
   imageWidths: readonly number[];
   imageFormats: readonly ImageFormat[];
   maxImagePixels: number;
   maxInputBytes: number;
+  media: MediaSettings;
 }
+
+type PreparedJob = Partial<Pick<JobPlan, 'fanOut' | 'chunkTasks' | 'audioTasks'>> & Pick<JobPlan, 'source' | 'imageTasks'>;
 
 export interface SplitDependencies {
   store: ObjectStore;
@@ -33,7 +38,7 @@ export interface SplitDependencies {
   now?: () => Date;
 }
 
-export type SplitOutcome = { jobId: string; result: 'started' | 'duplicate' | 'ignored'; plan?: JobPlan };
+export type SplitOutcome = { jobId: string; result: 'started' | 'duplicate' | 'ignored'; plan?: z.output<typeof JobPlan> };
 
 export async function splitUpload(upload: UploadRef, deps: SplitDependencies): Promise<SplitOutcome> {
   const now = deps.now ?? (() => new Date());
@@ -66,8 +71,10 @@ export async function splitUpload(upload: UploadRef, deps: SplitDependencies): P
     };
   }
   plan.splitMs = now().getTime() - receivedAt.getTime();
-  const result = await deps.jobs.start(jobId, plan);
-  return { jobId, result, plan };
+  // Parsed on the way out: the state machine's Maps need every task list present, if empty.
+  const executionInput = JobPlan.parse(plan);
+  const result = await deps.jobs.start(jobId, executionInput);
+  return { jobId, result, plan: executionInput };
 }
 
 async function isKnownJob(jobId: string, deps: SplitDependencies): Promise<boolean> {
@@ -75,7 +82,7 @@ async function isKnownJob(jobId: string, deps: SplitDependencies): Promise<boole
   return manifest !== undefined || (await deps.jobs.exists(jobId));
 }
 
-async function planAcceptedJob({ jobId, upload, deps }: { jobId: string; upload: UploadRef; deps: SplitDependencies }): Promise<Pick<JobPlan, 'source' | 'imageTasks'>> {
+async function planAcceptedJob({ jobId, upload, deps }: { jobId: string; upload: UploadRef; deps: SplitDependencies }): Promise<PreparedJob> {
   const { store, settings } = deps;
   const ref = { bucket: upload.bucket, key: upload.key, versionId: upload.versionId };
   const head = await store.head(ref);
@@ -85,12 +92,10 @@ async function planAcceptedJob({ jobId, upload, deps }: { jobId: string; upload:
     throw new InputRejectedError('INPUT_TOO_LARGE', `the file is ${head.size} bytes; the limit is ${settings.maxInputBytes}`);
   }
 
+  // The bytes decide what the file is, never its name; playlists, scripts and SVG are refused here.
   const sniffed = await sniffMediaType(await store.readStart(ref, SNIFF_BYTES));
   if (!sniffed) {
     throw new InputRejectedError('UNSUPPORTED_MEDIA_TYPE', 'the file content is not a supported image, video or audio format');
-  }
-  if (sniffed.mediaType !== 'image') {
-    throw new InputRejectedError('UNSUPPORTED_MEDIA_TYPE', `${sniffed.format} ${sniffed.mediaType} is recognised, but only images are processed so far`);
   }
 
   // The source is read under a name chosen by the job, never by the uploader.
@@ -98,15 +103,9 @@ async function planAcceptedJob({ jobId, upload, deps }: { jobId: string; upload:
   try {
     const localSource = join(workDir, 'source');
     await store.download(ref, localSource);
-    const image = await probeImage(localSource, { maxPixels: settings.maxImagePixels });
-    const source: SourceFacts = { ...upload, size: head.size, mediaType: 'image', format: image.format, width: image.width, height: image.height };
-    const imageTasks = planImageSizes({ sourceWidth: image.width, widths: settings.imageWidths }).map((width) => ({
-      jobId,
-      source: ref,
-      width,
-      formats: [...settings.imageFormats],
-    }));
-    return { source, imageTasks };
+    const sized = { ...upload, size: head.size };
+    if (sniffed.mediaType === 'image') return await planImageJob({ jobId, upload: sized, localSource, settings });
+    return await prepareMediaJob({ jobId, upload: sized, sniffed, localSource, workDir, settings, store });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

@@ -3,19 +3,21 @@
  * `fanout:function` metadata is how the local host finds the handler behind a function in the
  * synthesized template.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 
 export const FUNCTION_METADATA_KEY = 'fanout:function';
-export type FunctionName = 'splitter' | 'image-resize' | 'assembler';
+export type FunctionName = 'splitter' | 'encoder' | 'image-resize' | 'assembler';
 
 export interface FanoutFunctionProps {
   name: FunctionName;
   memoryMiB: number;
   timeout: Duration;
+  /** /tmp size: room for the source (splitter) or a chunk and its outputs (encoder). */
+  ephemeralStorageMiB?: number;
   environment: Record<string, string>;
 }
 
@@ -31,6 +33,7 @@ export function fanoutFunction(scope: Construct, id: string, props: FanoutFuncti
     architecture: Architecture.ARM_64,
     memorySize: props.memoryMiB,
     timeout: props.timeout,
+    ...(props.ephemeralStorageMiB ? { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) } : {}),
     environment: props.environment,
     bundling: {
       format: OutputFormat.ESM,

@@ -16,38 +16,36 @@ export class FanoutStack extends Stack {
     const input = this.bucket('InputBucket', 'input', { versioned: true });
     // Separate from the input bucket, so writing a rendition never triggers a job.
     const renditions = this.bucket('RenditionsBucket', 'renditions', {});
-    this.bucket('WorkBucket', 'work', { expireAfter: Duration.days(2) });
+    // Cut segments, encoded chunks and stills: deleted by the assembler, expired as a backstop.
+    const work = this.bucket('WorkBucket', 'work', { expireAfter: Duration.days(2) });
+    const buckets = { RENDITIONS_BUCKET: renditions.bucketName, WORK_BUCKET: work.bucketName };
 
-    const imageResizeTimeout = Duration.minutes(2);
-    const assemblerTimeout = Duration.minutes(1);
-    const imageResize = fanoutFunction(this, 'ImageResize', {
-      name: 'image-resize',
-      memoryMiB: 2048,
-      timeout: imageResizeTimeout,
-      environment: { RENDITIONS_BUCKET: renditions.bucketName },
-    });
-    const assembler = fanoutFunction(this, 'Assembler', {
-      name: 'assembler',
-      memoryMiB: 512,
-      timeout: assemblerTimeout,
-      environment: { RENDITIONS_BUCKET: renditions.bucketName },
-    });
-    const pipeline = new PipelineStateMachine(this, 'Pipeline', { imageResize, imageResizeTimeout, assembler, assemblerTimeout });
+    // Sizing, in one place: memory buys vCPUs (1,769 MB = 1 vCPU), ffmpeg and sharp use them.
+    const encoder = { timeout: Duration.minutes(15), fn: fanoutFunction(this, 'Encoder', { name: 'encoder', memoryMiB: 4096, timeout: Duration.minutes(15), ephemeralStorageMiB: 4096, environment: buckets }) };
+    const imageResize = { timeout: Duration.minutes(2), fn: fanoutFunction(this, 'ImageResize', { name: 'image-resize', memoryMiB: 2048, timeout: Duration.minutes(2), environment: buckets }) };
+    const assembler = { timeout: Duration.minutes(15), fn: fanoutFunction(this, 'Assembler', { name: 'assembler', memoryMiB: 3008, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240, environment: buckets }) };
+    const pipeline = new PipelineStateMachine(this, 'Pipeline', { encoder, imageResize, assembler });
 
     const splitter = fanoutFunction(this, 'Splitter', {
       name: 'splitter',
-      memoryMiB: 1024,
-      timeout: Duration.minutes(5),
-      environment: { RENDITIONS_BUCKET: renditions.bucketName, STATE_MACHINE_ARN: pipeline.stateMachine.stateMachineArn },
+      memoryMiB: 2048,
+      timeout: Duration.minutes(15),
+      ephemeralStorageMiB: 10240,
+      environment: { ...buckets, STATE_MACHINE_ARN: pipeline.stateMachine.stateMachineArn },
     });
     input.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(splitter));
 
     input.grantRead(splitter);
-    input.grantRead(imageResize);
+    input.grantRead(imageResize.fn);
+    work.grantReadWrite(splitter);
+    work.grantReadWrite(encoder.fn);
+    work.grantRead(imageResize.fn);
+    work.grantReadWrite(assembler.fn);
+    work.grantDelete(assembler.fn);
     renditions.grantRead(splitter, '*/manifest.json');
-    renditions.grantPut(imageResize);
-    renditions.grantReadWrite(assembler);
-    renditions.grantDelete(assembler);
+    renditions.grantPut(imageResize.fn);
+    renditions.grantReadWrite(assembler.fn);
+    renditions.grantDelete(assembler.fn);
     pipeline.stateMachine.grantStartExecution(splitter);
     pipeline.stateMachine.grantRead(splitter);
 

@@ -2,9 +2,13 @@
  * The pipeline's state machine, defined once. AWS runs it; the local host runs the definition
  * that this construct synthesizes.
  *
- *   Accepted? ─rejected──────────────────────────────┐
- *      └─accepted─► ResizeImages (Map) ─┬─────────────► Assemble ─► Job failed? ─► Fail | Succeed
- *                                       └─Catch($.failure)─┘
+ *   Accepted? ─rejected───────────────────────────────────────────────┐
+ *      └─accepted─► FanOut (Parallel) ─┬─ Distributed? ─► EncodeChunks (Map) | EncodeChunksDistributed
+ *                                      ├─ EncodeAudio (Map of 0 or 1: audio once, for the whole file)
+ *                                      └─ ResizeImages (Map: the image's widths, or a video's poster and thumbnails)
+ *                   └─Catch($.failure)──────────────────────────────────────► Assemble ─► Job failed? ─► Fail | Succeed
+ *
+ * An image job has no chunk and no audio task, so one graph serves every media type.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -12,13 +16,18 @@ import {
   Choice,
   Condition,
   DefinitionBody,
+  DistributedMap,
   Fail,
   JitterType,
+  JsonPath,
   Map as MapState,
+  Parallel,
+  Pass,
+  Result,
   StateMachine,
+  StateMachineType,
   Succeed,
   Timeout,
-  type TaskStateBase,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -36,12 +45,20 @@ export const LAMBDA_SERVICE_ERRORS = [
 export const SANDBOX_ERRORS = ['Sandbox.Timedout', 'Runtime.ExitError'];
 
 export const IMAGE_MAP_CONCURRENCY = 16;
+/** An inline Map runs at most 40 iterations at once. */
+export const INLINE_CHUNK_CONCURRENCY = 40;
+/** A Distributed Map runs up to 10,000 child executions at once; this keeps Lambda's default account concurrency (1,000) for other work too. */
+export const DISTRIBUTED_CHUNK_CONCURRENCY = 500;
+
+export interface TimedFunction {
+  fn: IFunction;
+  timeout: Duration;
+}
 
 export interface PipelineStateMachineProps {
-  imageResize: IFunction;
-  imageResizeTimeout: Duration;
-  assembler: IFunction;
-  assemblerTimeout: Duration;
+  encoder: TimedFunction;
+  imageResize: TimedFunction;
+  assembler: TimedFunction;
 }
 
 export class PipelineStateMachine extends Construct {
@@ -49,45 +66,58 @@ export class PipelineStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
+    const invoke = (stateId: string, target: TimedFunction, options: { maxAttempts: number; resultPath?: string }) =>
+      withRetries(
+        new LambdaInvoke(this, stateId, {
+          lambdaFunction: target.fn,
+          payloadResponseOnly: true,
+          retryOnServiceExceptions: false,
+          taskTimeout: Timeout.duration(target.timeout.plus(Duration.seconds(30))),
+          ...(options.resultPath ? { resultPath: options.resultPath } : {}),
+        }),
+        options.maxAttempts,
+      );
 
-    const assemble = withRetries(
-      new LambdaInvoke(this, 'Assemble', {
-        lambdaFunction: props.assembler,
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-        taskTimeout: Timeout.duration(props.assemblerTimeout.plus(Duration.seconds(30))),
-        resultPath: '$.job',
-      }),
-      // The assembler writes the manifest that says how the job ended: give it more tries.
-      6,
+    // The assembler writes the manifest that says how the job ended: it gets more tries.
+    const assemble = invoke('Assemble', props.assembler, { maxAttempts: 6, resultPath: '$.job' });
+    assemble.next(
+      new Choice(this, 'Job failed?')
+        .when(Condition.stringEquals('$.job.status', 'failed'), new Fail(this, 'Failed', { error: 'JobFailed', causePath: '$.job.manifestKey' }))
+        .otherwise(new Succeed(this, 'Done')),
     );
-    const finish = new Choice(this, 'Job failed?')
-      .when(Condition.stringEquals('$.job.status', 'failed'), new Fail(this, 'Failed', { error: 'JobFailed', causePath: '$.job.manifestKey' }))
-      .otherwise(new Succeed(this, 'Done'));
-    assemble.next(finish);
 
-    const resizeImage = withRetries(
-      new LambdaInvoke(this, 'ResizeImage', {
-        lambdaFunction: props.imageResize,
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-        taskTimeout: Timeout.duration(props.imageResizeTimeout.plus(Duration.seconds(30))),
-      }),
-      3,
-    );
-    const resizeImages = new MapState(this, 'ResizeImages', {
-      itemsPath: '$.imageTasks',
-      maxConcurrency: IMAGE_MAP_CONCURRENCY,
-      resultPath: '$.imageResults',
+    const encodeChunks = new MapState(this, 'EncodeChunks', { itemsPath: '$.chunkTasks', maxConcurrency: INLINE_CHUNK_CONCURRENCY });
+    encodeChunks.itemProcessor(invoke('EncodeChunk', props.encoder, { maxAttempts: 3 }));
+    // Past the inline Map's limits (40 at once; a standard execution's 25,000 history events),
+    // each chunk runs as a child execution. The local host runs this Map inline.
+    const encodeChunksDistributed = new DistributedMap(this, 'EncodeChunksDistributed', {
+      itemsPath: '$.chunkTasks',
+      maxConcurrency: DISTRIBUTED_CHUNK_CONCURRENCY,
+      mapExecutionType: StateMachineType.EXPRESS,
+      // Thousands of per-chunk results would outgrow the 256 KB state: keep the branch's output small.
+      resultPath: JsonPath.DISCARD,
     });
-    resizeImages.itemProcessor(resizeImage);
-    // Any failure inside the fan-out (bad bytes found late, retries exhausted) still ends in a manifest.
-    resizeImages.addCatch(assemble, { errors: ['States.ALL'], resultPath: '$.failure' });
-    resizeImages.next(assemble);
+    encodeChunksDistributed.itemProcessor(invoke('EncodeChunkInChildExecution', props.encoder, { maxAttempts: 3 }));
+    const chunks = new Choice(this, 'Distributed?')
+      .when(Condition.stringEquals('$.fanOut', 'distributed'), encodeChunksDistributed.next(new Pass(this, 'NoChunkTimings', { result: Result.fromArray([]) })))
+      .otherwise(encodeChunks);
 
-    const accepted = new Choice(this, 'Accepted?')
-      .when(Condition.stringEquals('$.outcome', 'rejected'), assemble)
-      .otherwise(resizeImages);
+    const encodeAudio = new MapState(this, 'EncodeAudio', { itemsPath: '$.audioTasks', maxConcurrency: 1 });
+    encodeAudio.itemProcessor(invoke('EncodeAudioTrack', props.encoder, { maxAttempts: 3 }));
+
+    const resizeImages = new MapState(this, 'ResizeImages', { itemsPath: '$.imageTasks', maxConcurrency: IMAGE_MAP_CONCURRENCY });
+    resizeImages.itemProcessor(invoke('ResizeImage', props.imageResize, { maxAttempts: 3 }));
+
+    const fanOut = new Parallel(this, 'FanOut', {
+      resultSelector: { 'chunkResults.$': '$[0]', 'audioResults.$': '$[1]', 'imageResults.$': '$[2]' },
+      resultPath: '$.results',
+    });
+    fanOut.branch(chunks).branch(encodeAudio).branch(resizeImages);
+    // Any failure inside the fan-out (bad bytes found late, retries exhausted) still ends in a manifest.
+    fanOut.addCatch(assemble, { errors: ['States.ALL'], resultPath: '$.failure' });
+    fanOut.next(assemble);
+
+    const accepted = new Choice(this, 'Accepted?').when(Condition.stringEquals('$.outcome', 'rejected'), assemble).otherwise(fanOut);
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(accepted),
@@ -97,7 +127,7 @@ export class PipelineStateMachine extends Construct {
 }
 
 /** Transient errors are retried with backoff and jitter; a rejected input never is (it is not listed). */
-function withRetries<T extends TaskStateBase>(task: T, maxAttempts: number): T {
+function withRetries(task: LambdaInvoke, maxAttempts: number): LambdaInvoke {
   task.addRetry({
     errors: [ErrorName.transient, ...LAMBDA_SERVICE_ERRORS],
     interval: Duration.seconds(1),

@@ -1,7 +1,7 @@
-/** Copies a job's manifest and renditions from the renditions bucket into a folder. */
+/** Copies everything a job wrote (manifest, renditions, the HLS package) into a folder. */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { Manifest } from '../../shared/contracts/job.ts';
 import { keys } from '../../shared/keys.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
@@ -10,12 +10,15 @@ export async function downloadJob({ s3, renditionsBucket, manifest, outDir }: { 
   const store = s3ObjectStore(s3);
   const root = resolve(outDir);
   const jobPrefix = keys.jobPrefix(manifest.jobId);
-  for (const key of [keys.manifest(manifest.jobId), ...manifest.renditions.map((rendition) => rendition.key)]) {
-    const target = join(root, key.slice(jobPrefix.length));
-    // Keys are ours, but a path must never leave the folder the user chose.
-    if (relative(root, target).startsWith('..')) throw new Error(`refusing to write ${key} outside ${root}`);
-    await mkdir(dirname(target), { recursive: true });
-    await store.download({ bucket: renditionsBucket, key }, target);
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: renditionsBucket, Prefix: jobPrefix })) {
+    for (const { Key: key } of page.Contents ?? []) {
+      if (!key) continue;
+      const target = join(root, key.slice(jobPrefix.length));
+      // Keys are ours, but a path must never leave the folder the user chose.
+      if (relative(root, target).startsWith('..')) throw new Error(`refusing to write ${key} outside ${root}`);
+      await mkdir(dirname(target), { recursive: true });
+      await store.download({ bucket: renditionsBucket, key }, target);
+    }
   }
   return root;
 }

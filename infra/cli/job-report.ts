@@ -15,10 +15,10 @@ export function describeManifest(manifest: Manifest, whereRenditionsAre: string)
   if (manifest.renditions.length > 0) {
     lines.push(`  renditions  ${manifest.renditions.length}, in ${whereRenditionsAre}`);
     for (const rendition of manifest.renditions) {
-      lines.push(`    ${rendition.key.slice(keys.jobPrefix(manifest.jobId).length).padEnd(24)} ${`${rendition.width}×${rendition.height}`.padEnd(11)} ${formatBytes(rendition.bytes)}`);
+      lines.push(`    ${rendition.key.slice(keys.jobPrefix(manifest.jobId).length).padEnd(28)} ${describeRendition(rendition)}`);
     }
   }
-  const steps = timings.steps.map((step) => `${step.label} ${step.ms} ms`).join(', ');
+  const steps = summarizeSteps(timings.steps);
   lines.push(`  timings     split ${timings.splitMs} ms${steps ? `, ${steps}` : ''}, assemble ${timings.assembleMs} ms`);
   return lines.join('\n');
 }
@@ -29,4 +29,26 @@ export function describeJobList(rows: Array<{ jobId: string; status: string; sou
   const table = [header, ...rows.map((row) => [row.jobId, row.status, String(row.renditions), row.finishedAt, row.source])];
   const widths = header.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
   return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}
+
+function describeRendition(rendition: Manifest['renditions'][number]): string {
+  switch (rendition.kind) {
+    case 'image':
+      return `${`${rendition.width}×${rendition.height}`.padEnd(11)} ${formatBytes(rendition.bytes)}`;
+    case 'video':
+      return `${`${rendition.width}×${rendition.height}`.padEnd(11)} ${(rendition.bitrateKbps / 1000).toFixed(2)} Mbps, ${rendition.durationSeconds.toFixed(2)} s, ${rendition.frames} frames, ${formatBytes(rendition.bytes)}`;
+    case 'audio':
+      return `${rendition.bitrateKbps} kbps, ${rendition.durationSeconds.toFixed(2)} s, ${formatBytes(rendition.bytes)}`;
+    case 'hls':
+      return `${rendition.variants} variants, ${rendition.segmentSeconds} s segments`;
+  }
+}
+
+/** Many chunks would flood a terminal: per kind of step, the count, the slowest and the sum. */
+function summarizeSteps(steps: Manifest['timings']['steps']): string {
+  const byStep = new Map<string, number[]>();
+  for (const step of steps) byStep.set(step.step, [...(byStep.get(step.step) ?? []), step.ms]);
+  return [...byStep]
+    .map(([step, times]) => (times.length === 1 ? `${step} ${times[0]} ms` : `${step} ×${times.length} (slowest ${Math.max(...times)} ms, sum ${times.reduce((a, b) => a + b, 0)} ms)`))
+    .join(', ');
 }

@@ -3,7 +3,7 @@
  * host. While it runs, the execution's history tells how far the fan-out has got.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DescribeExecutionCommand, ExecutionDoesNotExist, GetExecutionHistoryCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionDoesNotExist, paginateGetExecutionHistory, type SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Manifest } from '../../shared/contracts/job.ts';
 import { keys } from '../../shared/keys.ts';
@@ -47,11 +47,16 @@ export async function progressOf({ sfn, stateMachineArn, jobId }: Pick<WatchOpti
   const executionArn = executionArnFor(stateMachineArn, jobId);
   try {
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    const total = (JSON.parse(execution.input ?? '{}') as { imageTasks?: unknown[] }).imageTasks?.length ?? 0;
-    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
-    const events = history.events ?? [];
-    const done = events.filter((event) => event.type === 'MapIterationSucceeded').length;
-    const assembling = events.some((event) => event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === 'Assemble');
+    const input = JSON.parse(execution.input ?? '{}') as Partial<Record<'chunkTasks' | 'audioTasks' | 'imageTasks', unknown[]>>;
+    const total = (input.chunkTasks?.length ?? 0) + (input.audioTasks?.length ?? 0) + (input.imageTasks?.length ?? 0);
+    let done = 0;
+    let assembling = false;
+    for await (const page of paginateGetExecutionHistory({ client: sfn }, { executionArn, maxResults: 1000 })) {
+      for (const event of page.events ?? []) {
+        if (event.type === 'MapIterationSucceeded') done++;
+        if (event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === 'Assemble') assembling = true;
+      }
+    }
     return { phase: assembling ? 'assembling' : 'running', done, total };
   } catch (error) {
     if (error instanceof ExecutionDoesNotExist) return { phase: 'waiting for the splitter', done: 0, total: 0 };

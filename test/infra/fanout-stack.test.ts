@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FanoutStack } from '../../infra/cdk/fanout-stack.ts';
-import { IMAGE_MAP_CONCURRENCY } from '../../infra/cdk/pipeline-state-machine.ts';
+import { DISTRIBUTED_CHUNK_CONCURRENCY, IMAGE_MAP_CONCURRENCY, INLINE_CHUNK_CONCURRENCY } from '../../infra/cdk/pipeline-state-machine.ts';
 import { synthesizeLocalDeployment } from '../../infra/local/local-deployment.ts';
 
 type State = Record<string, any>;
@@ -17,27 +17,65 @@ beforeAll(() => {
   states = synthesizeLocalDeployment().stateMachine.definition['States' as keyof object] as Record<string, State>;
 });
 
+/** Every Task state of the definition, wherever it is nested. */
+function tasksOf(graph: Record<string, State>): Array<[string, State]> {
+  return Object.entries(graph).flatMap(([name, state]) => [
+    ...(state.Type === 'Task' ? [[name, state] as [string, State]] : []),
+    ...(state.ItemProcessor ? tasksOf(state.ItemProcessor.States) : []),
+    ...(state.Branches ?? []).flatMap((branch: State) => tasksOf(branch.States)),
+  ]);
+}
+
 describe('state machine', () => {
-  it('routes a rejected upload straight to the assembler', () => {
+  const branches = () => states['FanOut']!.Branches as Array<{ StartAt: string; States: Record<string, State> }>;
+
+  it('routes a rejected upload straight to the assembler, everything else to the fan-out', () => {
     expect(states['Accepted?']).toMatchObject({
       Type: 'Choice',
       Choices: [{ Variable: '$.outcome', StringEquals: 'rejected', Next: 'Assemble' }],
-      Default: 'ResizeImages',
+      Default: 'FanOut',
     });
   });
 
-  it('fans the image sizes out through a Map with bounded concurrency', () => {
-    const map = states['ResizeImages']!;
-    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.imageTasks', MaxConcurrency: IMAGE_MAP_CONCURRENCY, ResultPath: '$.imageResults', Next: 'Assemble' });
-    expect(map.ItemProcessor.States.ResizeImage.Resource).toMatch(/function:fanout-image-resize$/);
+  it('fans out chunks, audio and images side by side, and names their results', () => {
+    expect(states['FanOut']).toMatchObject({
+      Type: 'Parallel',
+      ResultSelector: { 'chunkResults.$': '$[0]', 'audioResults.$': '$[1]', 'imageResults.$': '$[2]' },
+      ResultPath: '$.results',
+      Next: 'Assemble',
+    });
+    expect(branches().map((branch) => branch.StartAt)).toEqual(['Distributed?', 'EncodeAudio', 'ResizeImages']);
+  });
+
+  it('encodes chunks in an inline Map at its 40-at-once limit, or a Distributed Map past the threshold', () => {
+    const chunkBranch = branches()[0]!.States;
+    expect(chunkBranch['Distributed?']).toMatchObject({ Choices: [{ Variable: '$.fanOut', StringEquals: 'distributed', Next: 'EncodeChunksDistributed' }], Default: 'EncodeChunks' });
+    expect(chunkBranch['EncodeChunks']).toMatchObject({ Type: 'Map', ItemsPath: '$.chunkTasks', MaxConcurrency: INLINE_CHUNK_CONCURRENCY });
+    expect(chunkBranch['EncodeChunksDistributed']).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.chunkTasks',
+      MaxConcurrency: DISTRIBUTED_CHUNK_CONCURRENCY,
+      ResultPath: null,
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } },
+    });
+    expect(chunkBranch['EncodeChunks']!.ItemProcessor.States.EncodeChunk.Resource).toMatch(/function:fanout-encoder$/);
+  });
+
+  it('encodes audio once, beside the chunks, and sizes images through a bounded Map', () => {
+    expect(branches()[1]!.States['EncodeAudio']).toMatchObject({ Type: 'Map', ItemsPath: '$.audioTasks', MaxConcurrency: 1 });
+    const images = branches()[2]!.States['ResizeImages']!;
+    expect(images).toMatchObject({ Type: 'Map', ItemsPath: '$.imageTasks', MaxConcurrency: IMAGE_MAP_CONCURRENCY });
+    expect(images.ItemProcessor.States.ResizeImage.Resource).toMatch(/function:fanout-image-resize$/);
   });
 
   it('catches any failure of the fan-out into the assembler, keeping the plan', () => {
-    expect(states['ResizeImages']!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Assemble' }]);
+    expect(states['FanOut']!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Assemble' }]);
   });
 
-  it('retries transient and Lambda service errors with jittered backoff, and never a rejected input', () => {
-    for (const task of [states['ResizeImages']!.ItemProcessor.States.ResizeImage, states['Assemble']!]) {
+  it('retries transient and Lambda service errors with jittered backoff on every task, and never a rejected input', () => {
+    const tasks = tasksOf(states);
+    expect(tasks.map(([name]) => name).sort()).toEqual(['Assemble', 'EncodeAudioTrack', 'EncodeChunk', 'EncodeChunkInChildExecution', 'ResizeImage']);
+    for (const [, task] of tasks) {
       const [transient, sandbox] = task.Retry;
       expect(transient).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', IntervalSeconds: 1 });
       expect(transient.ErrorEquals).toEqual(expect.arrayContaining(['TransientError', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException']));

@@ -5,12 +5,14 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../shared/contracts/job.ts';
 import { s3EventFor } from '../../shared/contracts/upload-event.ts';
 import { keys } from '../../shared/keys.ts';
 import { imageFixture, type ImageFixtureName } from '../../fixtures/images.ts';
 import { executionsNamed, historyOf, keysUnder, processFile, putUpload, readRendition, startTestStack, waitForManifest, type TestStack } from '../support/pipeline-harness.ts';
 
 const FORMATS = ['avif', 'webp', 'jpeg'] as const;
+const imagesOf = (manifest: Manifest) => manifest.renditions.flatMap((rendition) => (rendition.kind === 'image' ? [rendition] : []));
 
 describe.each(['minio', 'embedded'] as const)('image pipeline on %s storage', (storage) => {
   let harness: TestStack;
@@ -28,10 +30,11 @@ describe.each(['minio', 'embedded'] as const)('image pipeline on %s storage', (s
     const manifest = await processFile(harness.stack, await imageFixture(fixture), `${storage}/${fixture}`);
 
     expect(manifest).toMatchObject({ status: 'succeeded', source: { mediaType: 'image', width: source[0], height: source[1] } });
-    expect(manifest.renditions.map((rendition) => `${rendition.width}:${rendition.format}`).sort()).toEqual(
+    const images = imagesOf(manifest);
+    expect(images.map((rendition) => `${rendition.width}:${rendition.format}`).sort()).toEqual(
       widths.flatMap((width) => FORMATS.map((format) => `${width}:${format}`)).sort(),
     );
-    for (const rendition of manifest.renditions) {
+    for (const rendition of images) {
       const bytes = await readRendition(harness.stack, rendition.key);
       const decoded = await sharp(bytes).metadata();
       expect(decoded.format === 'heif' ? 'avif' : decoded.format).toBe(rendition.format);
@@ -46,7 +49,7 @@ describe.each(['minio', 'embedded'] as const)('image pipeline on %s storage', (s
   it('turns a JPEG with EXIF orientation 6 upright and strips its metadata', async () => {
     const manifest = await processFile(harness.stack, await imageFixture('rotated-exif6.jpg'), `${storage}/rotated.jpg`);
     expect(manifest.source).toMatchObject({ width: 480, height: 640 });
-    const jpeg = manifest.renditions.find((rendition) => rendition.format === 'jpeg' && rendition.width === 320)!;
+    const jpeg = imagesOf(manifest).find((rendition) => rendition.format === 'jpeg' && rendition.width === 320)!;
     const decoded = await sharp(await readRendition(harness.stack, jpeg.key)).metadata();
     expect([decoded.width, decoded.height]).toEqual([320, 427]);
     expect(decoded.orientation).toBeUndefined();

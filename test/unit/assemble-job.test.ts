@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { assembleJob } from '../../functions/assembler/assemble-job.ts';
 import { Manifest, type AssembleInput } from '../../shared/contracts/job.ts';
@@ -13,7 +14,8 @@ const plan: AssembleInput = {
   outcome: 'accepted',
   imageTasks: [],
 };
-const rendition = (width: number) => ({ kind: 'image' as const, key: keys.imageRendition('cat-0123', width, 'webp'), format: 'webp' as const, width, height: width * 0.75, bytes: 100 });
+const results = (imageResults: NonNullable<AssembleInput['results']>['imageResults']) => ({ chunkResults: [], audioResults: [], imageResults });
+const rendition = (width: number) => ({ kind: 'image' as const, role: 'image' as const, key: keys.imageRendition('cat-0123', width, 'webp'), format: 'webp' as const, width, height: width * 0.75, bytes: 100 });
 const caught = (error: Error) => ({ Error: error.name, Cause: JSON.stringify(toLambdaErrorPayload(error)) });
 
 let store: MemoryObjectStore;
@@ -23,16 +25,16 @@ beforeEach(() => {
 });
 
 async function manifestAfter(input: AssembleInput): Promise<Manifest> {
-  const result = await assembleJob(input, { store, renditionsBucket: 'out', now });
+  const result = await assembleJob(input, { store, renditionsBucket: 'out', workBucket: 'work', tmpDir: tmpdir(), now });
   expect(result.manifestKey).toBe(keys.manifest(input.jobId));
   return Manifest.parse(await store.getJson({ bucket: 'out', key: result.manifestKey }));
 }
 
 describe('assembleJob', () => {
   it('lists every rendition and the time each step took for a job that succeeded', async () => {
-    const manifest = await manifestAfter({ ...plan, imageResults: [320, 640].map((width) => ({ width, renditions: [rendition(width)], durationMs: width })) });
+    const manifest = await manifestAfter({ ...plan, results: results([320, 640].map((width) => ({ width, renditions: [rendition(width)], durationMs: width }))) });
     expect(manifest).toMatchObject({ status: 'succeeded', renditions: [rendition(320), rendition(640)] });
-    expect(manifest.timings).toMatchObject({ totalMs: 2500, splitMs: 40, steps: [{ step: 'resize', label: '320w', ms: 320 }, { step: 'resize', label: '640w', ms: 640 }] });
+    expect(manifest.timings).toMatchObject({ totalMs: 2500, splitMs: 40, steps: [{ step: 'resize', label: 'image 320w', ms: 320 }, { step: 'resize', label: 'image 640w', ms: 640 }] });
   });
 
   it('records the splitter’s rejection with its code', async () => {
@@ -51,5 +53,12 @@ describe('assembleJob', () => {
   it('marks a job failed when retries of a transient error ran out', async () => {
     const manifest = await manifestAfter({ ...plan, failure: caught(new TransientError('STORAGE_UNAVAILABLE', 'S3 answered 503')) });
     expect(manifest).toMatchObject({ status: 'failed', error: { code: 'STORAGE_UNAVAILABLE' } });
+  });
+
+  it('clears the job’s work objects, whatever the outcome', async () => {
+    store.put('work', 'cat-0123/segments/00000.mkv', 'segment');
+    store.put('work', 'other-job/plan.json', '{}');
+    await manifestAfter({ ...plan, outcome: 'rejected', error: { code: 'EMPTY_INPUT', message: 'empty' } });
+    expect(store.keys('work')).toEqual(['other-job/plan.json']);
   });
 });

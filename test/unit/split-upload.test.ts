@@ -33,7 +33,15 @@ beforeEach(() => {
     store,
     jobs,
     tmpDir: tmpdir(),
-    settings: { renditionsBucket: 'out', imageWidths: [320, 640, 1280], imageFormats: ['webp', 'jpeg'], maxImagePixels: 50_000_000, maxInputBytes: 10_000_000 },
+    settings: {
+      renditionsBucket: 'out',
+      workBucket: 'work',
+      imageWidths: [320, 640, 1280],
+      imageFormats: ['webp', 'jpeg'],
+      maxImagePixels: 50_000_000,
+      maxInputBytes: 10_000_000,
+      media: { maxDurationSeconds: 60, maxWidth: 1920, maxHeight: 1080, maxStreams: 4, chunkSeconds: 2, segmentSeconds: 2, gopSeconds: 1, preset: 'ultrafast', distributedMapThreshold: 2, thumbnails: 2 },
+    },
   };
 });
 
@@ -52,7 +60,7 @@ describe('splitUpload', () => {
     const plan = JobPlan.parse(jobs.started.get(outcome.jobId));
     expect(plan).toMatchObject({ outcome: 'accepted', source: { mediaType: 'image', format: 'png', width: 800, height: 600, key: 'folder/My Graphic.png' } });
     expect(plan.imageTasks).toEqual(
-      [320, 640, 800].map((width) => ({ jobId: outcome.jobId, source: { bucket: 'in', key: 'folder/My Graphic.png' }, width, formats: ['webp', 'jpeg'] })),
+      [320, 640, 800].map((width) => ({ jobId: outcome.jobId, source: { bucket: 'in', key: 'folder/My Graphic.png' }, role: 'image', width, formats: ['webp', 'jpeg'] })),
     );
   });
 

@@ -1,0 +1,76 @@
+/**
+ * The encoder's core. A chunk task decodes its chunk once and writes every rung of the ladder;
+ * the audio task encodes the whole file's audio once (per-chunk AAC would click at every seam,
+ * its priming samples drifting the sync). The task carries an index; the plan is in the work bucket.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MediaPlan, type EncodeResult, type EncodeTask } from '../../shared/contracts/job.ts';
+import { InternalError } from '../../shared/errors.ts';
+import { keys } from '../../shared/keys.ts';
+import { encodeAudio } from '../../shared/media/ffmpeg/encode-audio.ts';
+import { CHUNK_CONTAINER, encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
+import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
+import type { ObjectStore } from '../../shared/storage/object-store.ts';
+
+export interface EncoderDependencies {
+  store: ObjectStore;
+  workBucket: string;
+  tmpDir: string;
+}
+
+export async function runEncodeTask(task: EncodeTask, deps: EncoderDependencies): Promise<EncodeResult> {
+  const started = performance.now();
+  const plan = MediaPlan.parse(await deps.store.getJson({ bucket: deps.workBucket, key: keys.plan(task.jobId) }));
+  const workDir = await mkdtemp(join(deps.tmpDir, `encode-${task.kind}-`));
+  try {
+    if (task.kind === 'chunk') await encodeOneChunk(plan, task.index, workDir, deps);
+    else await encodeTheAudio(plan, workDir, deps);
+    return { kind: task.kind, ...(task.kind === 'chunk' ? { index: task.index } : {}), durationMs: Math.round(performance.now() - started) };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, { store, workBucket }: EncoderDependencies): Promise<void> {
+  const chunk = plan.chunks[index];
+  if (!chunk) throw new InternalError('INTERNAL', `chunk ${index} is not in the plan of ${plan.jobId} (${plan.chunks.length} chunks)`);
+  const segmentPath = join(workDir, `segment.${INTERMEDIATE_FORMAT.extension}`);
+  await store.download({ bucket: workBucket, key: keys.segment(plan.jobId, index, INTERMEDIATE_FORMAT.extension) }, segmentPath);
+
+  const outputs = Object.fromEntries(plan.rungs.map((rung) => [rung.name, join(workDir, `${rung.name}.${CHUNK_CONTAINER.extension}`)]));
+  const encoded = await encodeChunk({
+    segmentPath,
+    startSeconds: chunk.startSeconds,
+    endSeconds: chunk.endSeconds,
+    rotation: plan.rotation,
+    rungs: plan.rungs,
+    gopSeconds: plan.gopSeconds,
+    preset: plan.preset,
+    outputs,
+  });
+  // A frame lost or duplicated at a seam would show as a stutter and drift the audio: refuse it here.
+  for (const { rung, frames } of encoded) {
+    if (frames !== chunk.frames) throw new InternalError('ENCODER_FAILED', `chunk ${index} rung ${rung}: ${frames} frames encoded, ${chunk.frames} planned`);
+  }
+  await Promise.all(
+    plan.rungs.map((rung) =>
+      store.uploadFile({ bucket: workBucket, key: keys.encodedChunk(plan.jobId, rung.name, index, CHUNK_CONTAINER.extension) }, outputs[rung.name]!, CHUNK_CONTAINER.contentType),
+    ),
+  );
+}
+
+async function encodeTheAudio(plan: MediaPlan, workDir: string, { store, workBucket }: EncoderDependencies): Promise<void> {
+  if (!plan.audio) throw new InternalError('INTERNAL', `the plan of ${plan.jobId} has no audio`);
+  const inputPath = join(workDir, `audio-source.${INTERMEDIATE_FORMAT.extension}`);
+  const outputPath = join(workDir, 'audio.m4a');
+  await store.download({ bucket: workBucket, key: keys.sourceAudio(plan.jobId, INTERMEDIATE_FORMAT.extension) }, inputPath);
+  // With video, the audio is cut to the video's timeline (so the MP4's tracks end together);
+  // alone, it keeps its own length.
+  const firstChunk = plan.chunks[0];
+  const timeline = firstChunk
+    ? { startSeconds: firstChunk.startSeconds, durationSeconds: plan.chunks.reduce((sum, chunk) => sum + chunk.durationSeconds, 0) }
+    : { durationSeconds: plan.durationSeconds };
+  await encodeAudio({ inputPath, outputPath, bitrateKbps: plan.audio.bitrateKbps, channels: plan.audio.channels, sampleRate: plan.audio.sampleRate, ...timeline });
+  await store.uploadFile({ bucket: workBucket, key: keys.encodedAudio(plan.jobId) }, outputPath, 'audio/mp4');
+}

@@ -1,0 +1,149 @@
+/**
+ * One chunk in, every rung of the ladder out: the segment is decoded once, the chunk's frames
+ * (source pts in [start, end)) are picked, and a split feeds one scaler and one x264 per rung.
+ *
+ * Timing passes straight through: `-fps_mode passthrough` and the input stream's time base as
+ * the encoder's (`-enc_time_base -1`), so a frame keeps its exact source timestamp (rebased to
+ * the chunk's first frame) and VFR stays VFR; the frame count equals the source's.
+ *
+ * x264: CRF capped by VBV (maxrate/bufsize), High profile, 4:2:0 8-bit. Closed GOPs of exactly
+ * gopSeconds: an IDR is forced at the first frame at or after each multiple of gopSeconds of
+ * chunk time, with x264's own keyframe placement switched off (keyint=infinite, scenecut 0, no
+ * open GOP), so every rung has its IDRs on the same frames and every HLS segment starts on one.
+ */
+import { stat } from 'node:fs/promises';
+import { InternalError } from '../../errors.ts';
+import { decimal, integer, seconds } from './ffmpeg-args.ts';
+import { INTERMEDIATE_FORMAT } from './intermediate-format.ts';
+import { readMp4Info } from './read-mp4-info.ts';
+import { runFfmpeg } from './run-ffmpeg.ts';
+import { type Rotation, uprightFilter } from './upright-filter.ts';
+
+/**
+ * Encoded chunks are MP4: it keeps the encoder's time base exactly (TS rounds to 90 kHz and
+ * adds 1.4 s of mux delay), stores B-frame reordering in edit lists the concat demuxer reads
+ * back, and holds the SPS/PPS the assembler compares across chunks.
+ */
+export const CHUNK_CONTAINER = { muxer: 'mp4', extension: 'mp4', contentType: 'video/mp4' } as const;
+
+export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
+export type X264Preset = (typeof X264_PRESETS)[number];
+
+export interface ChunkRung {
+  name: string;
+  /** As displayed (after rotation), even, square pixels. */
+  width: number;
+  height: number;
+  crf: number;
+  maxrateKbps: number;
+  bufsizeKbps: number;
+}
+
+export interface EncodeChunkOptions {
+  /** A segment written by cutSegment. */
+  segmentPath: string;
+  /** The chunk's first frame, on the source timeline. */
+  startSeconds: number;
+  /** The next chunk's first frame; undefined for the last chunk. */
+  endSeconds?: number;
+  rotation: Rotation;
+  rungs: readonly ChunkRung[];
+  /** Closed GOP length; it must divide the HLS segment length. */
+  gopSeconds: number;
+  preset: string;
+  /** Where each rung goes, by rung name. */
+  outputs: Readonly<Record<string, string>>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface EncodedRung {
+  rung: string;
+  frames: number;
+  bytes: number;
+}
+
+/**
+ * A tenth of a millisecond under each boundary absorbs the rounding of timestamps printed
+ * to the microsecond; it assumes frames at least 0.2 ms apart (below 5000 fps).
+ */
+const BOUNDARY_TOLERANCE_SECONDS = 1e-4;
+const MAX_DIMENSION = 8192;
+
+export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedRung[]> {
+  const { segmentPath, startSeconds, endSeconds, rotation, rungs, gopSeconds, preset, outputs, timeoutMs, signal } = options;
+  if (rungs.length === 0) throw new TypeError('encodeChunk needs at least one rung');
+  if (!isPreset(preset)) throw new TypeError(`unknown x264 preset ${JSON.stringify(preset)}`);
+  if (endSeconds !== undefined && !(endSeconds > startSeconds)) throw new RangeError(`chunk ends (${endSeconds}) before it starts (${startSeconds})`);
+  const gop = decimal(gopSeconds, 0.1, 60);
+  const outputPaths = rungs.map((rung) => {
+    const path = outputs[rung.name];
+    if (path === undefined) throw new TypeError(`no output path for rung ${rung.name}`);
+    return path;
+  });
+
+  await runFfmpeg({
+    task: 'encode chunk',
+    inputs: [{ path: segmentPath, options: ['-f', INTERMEDIATE_FORMAT.muxer, '-format_whitelist', INTERMEDIATE_FORMAT.muxer, '-copyts', '-noautorotate'] }],
+    filterGraph: chunkFilterGraph({ startSeconds, endSeconds, rotation, rungs }),
+    outputs: rungs.map((rung, index) => ({
+      path: outputPaths[index]!,
+      options: [
+        '-map', `[v${index}]`,
+        '-c:v', 'libx264',
+        '-preset', preset,
+        '-profile:v', 'high',
+        '-crf', decimal(rung.crf, 0, 51),
+        '-maxrate', `${integer(rung.maxrateKbps, 1, 1_000_000)}k`,
+        '-bufsize', `${integer(rung.bufsizeKbps, 1, 2_000_000)}k`,
+        '-sc_threshold', '0',
+        '-x264-params', 'keyint=infinite:open-gop=0',
+        '-forced-idr', '1',
+        '-force_key_frames', `expr:gte(t,n_forced*${gop}-${BOUNDARY_TOLERANCE_SECONDS})`,
+        '-fps_mode', 'passthrough',
+        '-enc_time_base', '-1',
+        '-map_metadata', '-1',
+        '-map_chapters', '-1',
+        '-f', CHUNK_CONTAINER.muxer,
+      ],
+    })),
+    timeoutMs,
+    signal,
+  });
+
+  return Promise.all(
+    rungs.map(async (rung, index) => {
+      const path = outputPaths[index]!;
+      const [{ videoFrames }, { size }] = await Promise.all([readMp4Info(path), stat(path)]);
+      if (videoFrames === 0) throw new InternalError('ENCODER_FAILED', `encode chunk: rung ${rung.name} came out without a frame`);
+      return { rung: rung.name, frames: videoFrames, bytes: size };
+    }),
+  );
+}
+
+/**
+ * [0:v] → pick the chunk's frames → rebase to its first frame → split → per rung: scale to the
+ * stored orientation's size (Lanczos, square pixels, 4:2:0), then turn upright. Turning after
+ * scaling moves the fewest pixels. Every value in it is a checked number.
+ */
+function chunkFilterGraph({ startSeconds, endSeconds, rotation, rungs }: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds' | 'rotation' | 'rungs'>): string {
+  const offset = INTERMEDIATE_FORMAT.timestampOffsetSeconds;
+  const from = `gte(t,${seconds(startSeconds + offset - BOUNDARY_TOLERANCE_SECONDS)})`;
+  const select = endSeconds === undefined ? from : `${from}*lt(t,${seconds(endSeconds + offset - BOUNDARY_TOLERANCE_SECONDS)})`;
+  const branches = rungs.map((_, index) => `[s${index}]`).join('');
+  const turned = rotation === 90 || rotation === 270;
+  return [
+    `[0:v:0]select='${select}',setpts=PTS-STARTPTS,split=${rungs.length}${branches}`,
+    ...rungs.map((rung, index) => {
+      const width = integer(rung.width, 2, MAX_DIMENSION);
+      const height = integer(rung.height, 2, MAX_DIMENSION);
+      if (rung.width % 2 !== 0 || rung.height % 2 !== 0) throw new RangeError(`rung ${rung.name} is ${width}×${height}; 4:2:0 needs even sizes`);
+      const [storedWidth, storedHeight] = turned ? [height, width] : [width, height];
+      return `[s${index}]scale=w=${storedWidth}:h=${storedHeight}:flags=lanczos,setsar=1,format=yuv420p${uprightFilter(rotation)}[v${index}]`;
+    }),
+  ].join(';');
+}
+
+function isPreset(preset: string): preset is X264Preset {
+  return (X264_PRESETS as readonly string[]).includes(preset);
+}

@@ -1,0 +1,62 @@
+/**
+ * Stills for the poster and thumbnails: one PNG per time, upright, with square pixels, at the
+ * source's displayed size (image-resize makes the sizes). One ffmpeg process opens the source
+ * once per still and seeks each input to its time (input seeking: decoding starts at the
+ * keyframe before it, never at the file's start), so N stills cost N short decodes.
+ */
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InternalError } from '../../errors.ts';
+import { seconds } from './ffmpeg-args.ts';
+import { sourceInputOptions } from './source-demuxer.ts';
+import type { MediaInputFormat } from './probe-media.ts';
+import { runFfmpeg } from './run-ffmpeg.ts';
+import { type Rotation, uprightFilter } from './upright-filter.ts';
+
+export interface ExtractFramesOptions {
+  sourcePath: string;
+  format: MediaInputFormat;
+  /** Source times; each still is the first frame at or after its time. */
+  timesSeconds: readonly number[];
+  rotation: Rotation;
+  outputDir: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A few dozen inputs in one process is fine; past this, a caller should batch. */
+const MAX_STILLS = 50;
+
+export async function extractFrames(options: ExtractFramesOptions): Promise<string[]> {
+  const { sourcePath, format, timesSeconds, rotation, outputDir, timeoutMs, signal } = options;
+  if (timesSeconds.length === 0) return [];
+  if (timesSeconds.length > MAX_STILLS) throw new RangeError(`at most ${MAX_STILLS} stills at once, not ${timesSeconds.length}`);
+  await mkdir(outputDir, { recursive: true });
+  const paths = timesSeconds.map((_, index) => join(outputDir, `still-${String(index).padStart(3, '0')}.png`));
+  // Non-square pixels become square at the display width; then 8-bit RGB, then upright.
+  const filter = `scale=w='round(iw*sar)':h=ih:flags=lanczos,setsar=1,format=rgb24${uprightFilter(rotation)}`;
+
+  await runFfmpeg({
+    task: 'extract frames',
+    inputs: timesSeconds.map((time) => ({
+      path: sourcePath,
+      // -seek_timestamp: the time is a pts, not an offset from the file's start time.
+      options: [...sourceInputOptions(format), '-noautorotate', '-seek_timestamp', '1', '-ss', seconds(time)],
+    })),
+    outputs: paths.map((path, index) => ({
+      path,
+      options: ['-map', `${index}:V:0`, '-frames:v', '1', '-filter:v', filter, '-map_metadata', '-1', '-c:v', 'png', '-f', 'image2', '-update', '1'],
+    })),
+    timeoutMs,
+    signal,
+  });
+
+  await Promise.all(
+    paths.map((path, index) =>
+      access(path).catch(() => {
+        throw new InternalError('ENCODER_FAILED', `extract frames: no frame at or after ${timesSeconds[index]} s`);
+      }),
+    ),
+  );
+  return paths;
+}

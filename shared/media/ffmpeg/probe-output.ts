@@ -1,0 +1,87 @@
+/**
+ * Reads back what the pipeline itself wrote (an encoded chunk, an assembled MP4): frame counts,
+ * durations, codecs. Uploads go through probe-media.ts and its whitelists instead; these files
+ * are ours, but are still read as `file:` only. MP4's sample tables make `nb_frames` exact.
+ */
+import ffmpeg from 'fluent-ffmpeg';
+import { z } from 'zod';
+import { InternalError } from '../../errors.ts';
+import { fileUrl } from './ffmpeg-args.ts';
+
+const count = z.coerce.number().int().nonnegative();
+const optionalNumber = z.union([z.number(), z.string()]).optional().transform((value) => {
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+});
+
+const ProbedStream = z.object({
+  codec_type: z.string().optional(),
+  codec_name: z.string().optional(),
+  profile: z.union([z.string(), z.number()]).optional(),
+  width: optionalNumber,
+  height: optionalNumber,
+  nb_frames: optionalNumber,
+  r_frame_rate: z.string().optional(),
+  avg_frame_rate: z.string().optional(),
+  duration: optionalNumber,
+  sample_rate: optionalNumber,
+  channels: optionalNumber,
+});
+const Probed = z.object({
+  streams: z.array(ProbedStream),
+  format: z.object({ duration: optionalNumber, size: optionalNumber }),
+});
+
+export interface OutputFacts {
+  durationSeconds: number;
+  video?: {
+    codec: string;
+    width: number;
+    height: number;
+    frames: number;
+    durationSeconds: number;
+    /** The rate all timestamps fit (r_frame_rate: a VFR stream's fastest, roughly), else the average; undefined if neither is sane. */
+    frameRate: number | undefined;
+  };
+  audio?: { codec: string; profile: string; sampleRate: number; channels: number; durationSeconds: number };
+}
+
+export async function probeOutput(path: string): Promise<OutputFacts> {
+  const raw = await new Promise<unknown>((resolve, reject) => {
+    ffmpeg.ffprobe(fileUrl(path), ['-protocol_whitelist', 'file'], (error: unknown, data: unknown) => (error ? reject(error) : resolve(data)));
+  }).catch((error: unknown) => {
+    throw new InternalError('ENCODER_FAILED', `probe output ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
+  const probed = Probed.parse(raw);
+  const video = probed.streams.find((stream) => stream.codec_type === 'video');
+  const audio = probed.streams.find((stream) => stream.codec_type === 'audio');
+  return {
+    durationSeconds: probed.format.duration ?? 0,
+    ...(video && {
+      video: {
+        codec: video.codec_name ?? 'unknown',
+        width: video.width ?? 0,
+        height: video.height ?? 0,
+        frames: count.parse(video.nb_frames ?? 0),
+        durationSeconds: video.duration ?? 0,
+        frameRate: saneRate(video.r_frame_rate) ?? saneRate(video.avg_frame_rate),
+      },
+    }),
+    ...(audio && {
+      audio: {
+        codec: audio.codec_name ?? 'unknown',
+        profile: String(audio.profile ?? ''),
+        sampleRate: audio.sample_rate ?? 0,
+        channels: audio.channels ?? 0,
+        durationSeconds: audio.duration ?? 0,
+      },
+    }),
+  };
+}
+
+/** "30000/1001" → 29.97; undefined for 0/0 and for a time base posing as a rate (90000/1). */
+function saneRate(ratio: string | undefined): number | undefined {
+  const match = /^(\d+)\/(\d+)$/.exec(ratio ?? '');
+  const rate = match ? Number(match[1]) / Number(match[2]) : Number.NaN;
+  return Number.isFinite(rate) && rate > 0 && rate <= 240 ? rate : undefined;
+}

@@ -1,0 +1,51 @@
+/**
+ * The one demuxer each accepted container is read with, and the input options that pin an
+ * upload to it: `-f` skips ffmpeg's format probing (a text file is never read as a playlist or
+ * an ffconcat script), `-format_whitelist` refuses any nested demuxer, and the mov demuxer's
+ * references to other files stay off. Names are those of `ffprobe -demuxers` (ffmpeg 5.1).
+ */
+import { z } from 'zod';
+import { AudioInputFormat, VideoInputFormat } from '../sniff-media-type.ts';
+
+/** A container the sniffer accepts as video or audio. */
+export const MediaInputFormat = z.enum([...VideoInputFormat.options, ...AudioInputFormat.options]);
+export type MediaInputFormat = z.infer<typeof MediaInputFormat>;
+
+export interface Demuxer {
+  /** The name given to `-f` and `-format_whitelist`. */
+  name: string;
+  /** The demuxer's full name, as ffprobe reports it in format_name. */
+  formatName: string;
+  /** Private options that keep it inside the file. */
+  options: readonly string[];
+  /** Whether the container states each stream's frame count; if not, packets are counted. */
+  statesFrameCount: boolean;
+}
+
+const MOV: Demuxer = {
+  name: 'mov',
+  formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+  options: ['-enable_drefs', '0', '-use_absolute_path', '0'],
+  statesFrameCount: true,
+};
+const MATROSKA: Demuxer = { name: 'matroska', formatName: 'matroska,webm', options: [], statesFrameCount: false };
+const audioDemuxer = (name: string): Demuxer => ({ name, formatName: name, options: [], statesFrameCount: true });
+
+export const DEMUXERS: Readonly<Record<MediaInputFormat, Demuxer>> = {
+  mp4: MOV,
+  mov: MOV,
+  m4a: MOV,
+  mkv: MATROSKA,
+  webm: MATROSKA,
+  mp3: audioDemuxer('mp3'),
+  wav: audioDemuxer('wav'),
+  flac: audioDemuxer('flac'),
+  ogg: audioDemuxer('ogg'),
+  aac: audioDemuxer('aac'),
+};
+
+export function sourceInputOptions(format: MediaInputFormat): string[] {
+  const demuxer = DEMUXERS[format];
+  if (demuxer === undefined) throw new TypeError(`no demuxer for format ${JSON.stringify(format)}`);
+  return ['-f', demuxer.name, '-format_whitelist', demuxer.name, ...demuxer.options];
+}

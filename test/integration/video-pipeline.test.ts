@@ -1,0 +1,195 @@
+/**
+ * The video path end to end on a real MinIO: upload → splitter (probe, plan, cut) → chunks
+ * encoded in parallel by real ffmpeg, audio once → assembler (MP4 + HLS) → manifest. The
+ * ffmpeg module's own suite measures quality and seams in depth; this one checks what a user
+ * downloads.
+ */
+import { readdir, readFile, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest, VideoRendition } from '../../shared/contracts/job.ts';
+import { videoFixture, type VideoFixtureName } from '../../fixtures/videos.ts';
+import { hlsVariants, inspectStreams, videoPts } from '../support/inspect-media.ts';
+import { keysUnder, processFile, putUpload, readRendition, startTestStack, waitForManifest, type TestStack } from '../support/pipeline-harness.ts';
+
+// Short chunks so that the small fixtures still fan out into several.
+const CHUNKING = { CHUNK_SECONDS: '2', SEGMENT_SECONDS: '2', GOP_SECONDS: '1', X264_PRESET: 'ultrafast' };
+const AAC_FRAME_SECONDS = 1024 / 48_000;
+
+let harness: TestStack;
+let downloads: string;
+beforeAll(async () => {
+  harness = await startTestStack({ storage: 'minio', functionEnvironment: { splitter: CHUNKING } });
+  downloads = await mkdtemp(join(tmpdir(), 'fanout-video-'));
+});
+afterAll(async () => {
+  await harness?.stop();
+  await rm(downloads, { recursive: true, force: true });
+});
+
+async function download(key: string): Promise<string> {
+  const path = join(downloads, key);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, await readRendition(harness.stack, key));
+  return path;
+}
+
+const videosOf = (manifest: Manifest) => manifest.renditions.filter((rendition): rendition is VideoRendition => rendition.kind === 'video');
+
+describe.each<{ fixture: VideoFixtureName; rungs: string[]; portrait?: boolean }>([
+  { fixture: 'h264.mp4', rungs: ['360p'] },
+  { fixture: 'odd-size.mp4', rungs: ['720p', '480p', '360p'] },
+  { fixture: 'rotated.mp4', rungs: ['360p'], portrait: true },
+  { fixture: 'long-gop.mp4', rungs: ['180p'] },
+  { fixture: 'vfr.mp4', rungs: ['360p'] },
+  { fixture: 'hevc.mov', rungs: ['360p'] },
+  { fixture: 'vp9.webm', rungs: ['360p'] },
+])('$fixture', ({ fixture, rungs, portrait }) => {
+  let manifest: Manifest;
+  let source: Awaited<ReturnType<typeof inspectStreams>>;
+  beforeAll(async () => {
+    manifest = await processFile(harness.stack, await videoFixture(fixture), `video/${fixture}`);
+    source = await inspectStreams(await videoFixture(fixture));
+  });
+
+  it('succeeds with one MP4 per rung, never above the source', () => {
+    expect(manifest.status, JSON.stringify(manifest.error)).toBe('succeeded');
+    expect(videosOf(manifest).map((video) => video.rung)).toEqual(rungs);
+    for (const video of videosOf(manifest)) {
+      expect(video.width % 2 + video.height % 2).toBe(0);
+      if (portrait) expect(video.height).toBeGreaterThan(video.width);
+    }
+  });
+
+  it('keeps every frame, the duration within one frame, and audio and video together', async () => {
+    const sourceVideo = source.find((stream) => stream.codecType === 'video')!;
+    const frameSeconds = sourceVideo.durationSeconds / sourceVideo.frames;
+    for (const video of videosOf(manifest)) {
+      const streams = await inspectStreams(await download(video.key));
+      const outVideo = streams.find((stream) => stream.codecType === 'video')!;
+      expect(outVideo.frames).toBe(sourceVideo.frames);
+      expect(video.frames).toBe(sourceVideo.frames);
+      expect(Math.abs(outVideo.durationSeconds - sourceVideo.durationSeconds)).toBeLessThanOrEqual(frameSeconds + 1e-3);
+      const outAudio = streams.find((stream) => stream.codecType === 'audio');
+      if (source.some((stream) => stream.codecType === 'audio')) {
+        expect(Math.abs(outAudio!.durationSeconds - outVideo.durationSeconds)).toBeLessThanOrEqual(AAC_FRAME_SECONDS + 1e-3);
+      }
+    }
+  });
+
+  it('shows no timestamp jump at chunk boundaries', async () => {
+    const sourcePts = await videoPts(await videoFixture(fixture));
+    const sourceDeltas = sourcePts.slice(1).map((pts, index) => pts - sourcePts[index]!);
+    const outPts = await videoPts(await download(videosOf(manifest)[0]!.key));
+    const outDeltas = outPts.slice(1).map((pts, index) => pts - outPts[index]!);
+    expect(outDeltas).toHaveLength(sourceDeltas.length);
+    outDeltas.forEach((delta, index) => expect(Math.abs(delta - sourceDeltas[index]!)).toBeLessThan(0.002));
+  });
+
+  it('publishes an HLS master playlist that ffprobe reads with every variant', async () => {
+    const hls = manifest.renditions.find((rendition) => rendition.kind === 'hls')!;
+    const prefix = hls.key.slice(0, hls.key.lastIndexOf('/') + 1);
+    for (const key of await keysUnder(harness.stack, prefix)) await download(key);
+    const master = join(downloads, hls.key);
+    const text = await readFile(master, 'utf8');
+    expect(text).toMatch(/BANDWIDTH=\d+/);
+    expect(text).toMatch(/AVERAGE-BANDWIDTH=\d+/);
+    expect(text).toMatch(/RESOLUTION=\d+x\d+/);
+    expect(text).toMatch(/CODECS="avc1\.[0-9a-f]{6}(,mp4a\.40\.2)?"/);
+    const variants = await hlsVariants(master);
+    expect(variants.map((variant) => `${variant.width}x${variant.height}`).sort()).toEqual(videosOf(manifest).map((video) => `${video.width}x${video.height}`).sort());
+  });
+
+  it('makes a poster and thumbnails from the video', async () => {
+    const images = manifest.renditions.filter((rendition) => rendition.kind === 'image');
+    expect(images.some((image) => image.kind === 'image' && image.role === 'poster')).toBe(true);
+    expect(new Set(images.flatMap((image) => (image.kind === 'image' && image.role === 'thumbnail' ? [image.ordinal] : [])))).toEqual(new Set([1, 2, 3, 4, 5]));
+  });
+
+  it('times every chunk, the audio and the assembly, and leaves no work objects behind', async () => {
+    const chunkSteps = manifest.timings.steps.filter((step) => step.step === 'encode');
+    expect(chunkSteps.length).toBeGreaterThanOrEqual(1);
+    const work = await harness.stack.s3.send(new ListObjectsV2Command({ Bucket: harness.stack.deployment.buckets.work, Prefix: `${manifest.jobId}/` }));
+    expect(work.KeyCount ?? 0).toBe(0);
+  });
+});
+
+describe('audio and video alone', () => {
+  it('turns an audio-only upload into one audio rendition and no video', async () => {
+    const manifest = await processFile(harness.stack, await videoFixture('audio-only.m4a'), 'video/audio-only.m4a');
+    expect(manifest.status, JSON.stringify(manifest.error)).toBe('succeeded');
+    expect(manifest.renditions.map((rendition) => rendition.kind)).toEqual(['audio']);
+    const [audio] = await inspectStreams(await download(manifest.renditions[0]!.key));
+    expect(audio).toMatchObject({ codecType: 'audio', codec: 'aac' });
+    expect(audio!.durationSeconds).toBeCloseTo(5, 1);
+  });
+
+  it('gives a video without audio renditions without an audio track', async () => {
+    const manifest = await processFile(harness.stack, await videoFixture('video-only.mp4'), 'video/video-only.mp4');
+    expect(manifest.status, JSON.stringify(manifest.error)).toBe('succeeded');
+    const streams = await inspectStreams(await download(videosOf(manifest)[0]!.key));
+    expect(streams.map((stream) => stream.codecType)).toEqual(['video']);
+  });
+});
+
+describe('bad video inputs are rejected before any decode', () => {
+  it.each<{ fixture: VideoFixtureName; code: string }>([
+    { fixture: 'playlist.mp4', code: 'UNSUPPORTED_MEDIA_TYPE' },
+    { fixture: 'concat.mp4', code: 'UNSUPPORTED_MEDIA_TYPE' },
+    { fixture: 'no-moov.mp4', code: 'CORRUPT_INPUT' },
+    { fixture: 'empty.mp4', code: 'EMPTY_INPUT' },
+  ])('$fixture → $code, no renditions, the encoder never runs', async ({ fixture, code }) => {
+    const encodesBefore = harness.stack.functionStats()['encoder']!.invocations;
+    const { jobId } = await putUpload(harness.stack, await videoFixture(fixture), `bad/${fixture}`);
+    const manifest = await waitForManifest(harness.stack, jobId);
+    expect(manifest).toMatchObject({ status: 'rejected', error: { code }, renditions: [] });
+    await harness.stack.idle();
+    expect(harness.stack.functionStats()['encoder']!.invocations).toBe(encodesBefore);
+  });
+});
+
+describe('a chunk whose encoder is killed once', () => {
+  it('is retried, and the job succeeds with every frame', async () => {
+    const encodesBefore = harness.stack.functionStats()['encoder']!.invocations;
+    const killer = killFirstX264();
+    const manifest = await processFile(harness.stack, await videoFixture('long-gop.mp4'), 'video/killed-once.mp4');
+    const killed = await killer.stop();
+
+    expect(killed).toBe(true);
+    expect(manifest.status, JSON.stringify(manifest.error)).toBe('succeeded');
+    const chunks = manifest.timings.steps.filter((step) => step.step === 'encode').length;
+    // every chunk once, the audio once, and the one that was killed a second time
+    expect(harness.stack.functionStats()['encoder']!.invocations - encodesBefore).toBe(chunks + 2);
+    const [video] = await inspectStreams(await download(videosOf(manifest)[0]!.key));
+    expect(video!.frames).toBe(630);
+  });
+});
+
+/** Watches the process table and SIGKILLs the first libx264 ffmpeg it sees. */
+function killFirstX264(): { stop(): Promise<boolean> } {
+  let killed = false;
+  let running = true;
+  const loop = (async () => {
+    while (running && !killed) {
+      for (const pid of await readdir('/proc').catch(() => [])) {
+        if (!/^\d+$/.test(pid)) continue;
+        const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        if (cmdline.split('\0')[0]!.endsWith('ffmpeg') && cmdline.includes('libx264')) {
+          process.kill(Number(pid), 'SIGKILL');
+          killed = true;
+          break;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return killed;
+    },
+  };
+}

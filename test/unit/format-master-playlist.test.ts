@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { formatMasterPlaylist, type MasterPlaylistVariant } from '../../shared/media/ffmpeg/format-master-playlist.ts';
+
+const variant = (overrides: Partial<MasterPlaylistVariant> = {}): MasterPlaylistVariant => ({
+  uri: '720p/index.m3u8',
+  bandwidth: 3_210_987.6,
+  averageBandwidth: 2_100_000.4,
+  width: 1280,
+  height: 720,
+  frameRate: 30000 / 1001,
+  codecs: 'avc1.64001f,mp4a.40.2',
+  ...overrides,
+});
+
+describe('formatMasterPlaylist', () => {
+  it('writes one EXT-X-STREAM-INF per variant, in the order given, with every attribute', () => {
+    const text = formatMasterPlaylist([variant(), variant({ uri: '360p/index.m3u8', bandwidth: 800_000, averageBandwidth: 600_000, width: 640, height: 360, frameRate: 25, codecs: 'avc1.64001e,mp4a.40.2' })]);
+    expect(text).toBe(
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:7',
+        '#EXT-X-INDEPENDENT-SEGMENTS',
+        '#EXT-X-STREAM-INF:BANDWIDTH=3210988,AVERAGE-BANDWIDTH=2100000,RESOLUTION=1280x720,FRAME-RATE=29.970,CODECS="avc1.64001f,mp4a.40.2"',
+        '720p/index.m3u8',
+        '#EXT-X-STREAM-INF:BANDWIDTH=800000,AVERAGE-BANDWIDTH=600000,RESOLUTION=640x360,FRAME-RATE=25.000,CODECS="avc1.64001e,mp4a.40.2"',
+        '360p/index.m3u8',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it.each<[string, Partial<MasterPlaylistVariant>]>([
+    ['a URI with a quote', { uri: 'a"b/index.m3u8' }],
+    ['a URI that starts a tag', { uri: '#EXT-X-ENDLIST' }],
+    ['a URI with a newline', { uri: 'a\nb' }],
+    ['a codecs list with a quote', { codecs: 'avc1.64001f",x' }],
+    ['a zero bandwidth', { bandwidth: 0 }],
+    ['a NaN frame rate', { frameRate: Number.NaN }],
+  ])('refuses %s', (_, overrides) => {
+    expect(() => formatMasterPlaylist([variant(overrides)])).toThrow();
+  });
+
+  it('refuses an empty ladder', () => {
+    expect(() => formatMasterPlaylist([])).toThrow();
+  });
+});
