@@ -13,6 +13,7 @@ import { InternalError, TransientError } from '../../shared/errors.ts';
 import { cutSegment } from '../../shared/media/ffmpeg/cut-segment.ts';
 import { type EncodeChunkOptions, encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { runFfmpeg } from '../../shared/media/ffmpeg/run-ffmpeg.ts';
+import { rejectionOf } from '../support/rejection-of.ts';
 
 let workDir: string;
 let segmentPath: string;
@@ -39,14 +40,6 @@ function longEncode(overrides: Partial<EncodeChunkOptions> = {}): EncodeChunkOpt
   };
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
-}
 
 /** This process's ffmpeg children, from /proc: pid and command line. */
 async function ffmpegChildren(): Promise<Array<{ pid: number; args: string[] }>> {

@@ -8,6 +8,7 @@ import type { ImageFormat } from '../../shared/contracts/job.ts';
 import { InputRejectedError } from '../../shared/errors.ts';
 import { type ImageFacts, probeImage, renderImageVariant, renderImageVariants } from '../../shared/media/image.ts';
 import type { ImageInputFormat } from '../../shared/media/sniff-media-type.ts';
+import { rejectionOf } from '../support/rejection-of.ts';
 
 const maxPixels = 100_000_000;
 let workDir: string;
@@ -20,15 +21,6 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-/** What a rejected promise was rejected with. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
-}
 
 async function expectRejected(promise: Promise<unknown>, code: string): Promise<InputRejectedError> {
   const error = await rejectionOf(promise);

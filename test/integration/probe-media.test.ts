@@ -23,6 +23,7 @@ import {
   probeMedia,
   type VideoFacts,
 } from '../../shared/media/ffmpeg/probe-media.ts';
+import { rejectionOf } from '../support/rejection-of.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -36,15 +37,6 @@ async function probeFixture(name: VideoFixtureName, format: MediaInputFormat, ch
   return probeMedia(await videoFixture(name), { format, limits: { ...limits, ...changed } });
 }
 
-/** What a rejected promise was rejected with. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
-}
 
 /** Waits for a promise whichever way it goes. */
 async function settled(promise: Promise<unknown>): Promise<void> {

@@ -1,20 +1,9 @@
-import { open } from 'node:fs/promises';
 import * as fileTypeCore from 'file-type/core';
 import { describe, expect, it } from 'vitest';
 import { imageFixture, type ImageFixtureName } from '../../fixtures/images.ts';
 import { SNIFF_BYTES, sniffMediaType } from '../../shared/media/sniff-media-type.ts';
+import { readHead } from '../support/read-head.ts';
 
-/** The first SNIFF_BYTES of a file, as the splitter reads them from the bucket. */
-async function readHead(path: string): Promise<Uint8Array> {
-  const file = await open(path);
-  try {
-    const head = new Uint8Array(SNIFF_BYTES);
-    const { bytesRead } = await file.read(head, 0, SNIFF_BYTES, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
-}
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);

@@ -1,19 +1,9 @@
-import { open } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { videoFixture, type VideoFixtureName } from '../../fixtures/videos.ts';
-import { SNIFF_BYTES, SniffedMedia, sniffMediaType } from '../../shared/media/sniff-media-type.ts';
+import { SniffedMedia, sniffMediaType } from '../../shared/media/sniff-media-type.ts';
+import { readHead } from '../support/read-head.ts';
 
-/** The first SNIFF_BYTES of a fixture, as the splitter reads them from the bucket. */
-async function readHead(name: VideoFixtureName): Promise<Uint8Array> {
-  const file = await open(await videoFixture(name));
-  try {
-    const head = new Uint8Array(SNIFF_BYTES);
-    const { bytesRead } = await file.read(head, 0, SNIFF_BYTES, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
-}
+const headOf = async (name: VideoFixtureName): Promise<Uint8Array> => readHead(await videoFixture(name));
 
 const video = (format: string, mime: string): SniffedMedia => SniffedMedia.parse({ mediaType: 'video', format, mime });
 const audio = (format: string, mime: string): SniffedMedia => SniffedMedia.parse({ mediaType: 'audio', format, mime });
@@ -33,12 +23,12 @@ describe('sniffMediaType on the video fixtures', () => {
     // Its head is a good MP4 header; the missing moov is ffprobe's to find (probe-media tests).
     ['no-moov.mp4', video('mp4', 'video/mp4')],
   ])('%s sniffs as %o', async (name, expected) => {
-    expect(await sniffMediaType(await readHead(name))).toEqual(expected);
+    expect(await sniffMediaType(await headOf(name))).toEqual(expected);
   });
 
   // Text under an .mp4 name (an HLS playlist, an ffconcat script) and an empty object are no
   // media at all: the splitter must refuse them before ffprobe sees them.
   it.each<VideoFixtureName>(['playlist.mp4', 'concat.mp4', 'empty.mp4'])('%s is refused', async (name) => {
-    expect(await sniffMediaType(await readHead(name))).toBeUndefined();
+    expect(await sniffMediaType(await headOf(name))).toBeUndefined();
   });
 });
