@@ -1,6 +1,13 @@
-/** The bundled sample `npm start` processes when no file is given. */
+/**
+ * The bundled sample `npm start` processes when no file is given: a short 720p video with
+ * motion, scene cuts and sound, or, where ffmpeg is missing, a photo (the image path needs none).
+ */
 import { imageFixture } from '../../fixtures/images.ts';
+import { videoFixture } from '../../fixtures/videos.ts';
+import { ffmpegAvailable } from '../../shared/media/ffmpeg/ffmpeg-available.ts';
 
-export function sampleFile(): Promise<string> {
+export async function sampleFile(log: (line: string) => void): Promise<string> {
+  if (ffmpegAvailable()) return videoFixture('sample.mp4');
+  log('ffmpeg not found (Debian/Ubuntu: apt-get install ffmpeg): processing the image sample instead of the video one');
   return imageFixture('photo.jpg');
 }

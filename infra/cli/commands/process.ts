@@ -15,7 +15,7 @@ import { exitCodeFor, externalMinioFromEnv, logToStderr } from './shared-options
 import { sampleFile } from '../sample-file.ts';
 
 export async function runProcess(file: string | undefined, options: { json: boolean; out?: string; storage: StorageChoice; concurrency?: number }): Promise<number> {
-  const filePath = file ?? (await sampleFile());
+  const filePath = file ?? (await sampleFile(logToStderr));
   if (!file) logToStderr(`no file given: processing the bundled sample ${filePath}`);
   const stateDir = await mkdtemp(join(tmpdir(), 'fanout-process-'));
   const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, log: logToStderr });
