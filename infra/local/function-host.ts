@@ -25,8 +25,18 @@ export interface InvocationStats {
   errors: number;
 }
 
+/** One invocation's place in time (epoch ms), for measuring where a job's wall time goes. */
+export interface InvocationSpan {
+  name: string;
+  startMs: number;
+  endMs: number;
+  ok: boolean;
+}
+
 export interface FunctionHost {
   invoke(functionArnOrName: string, event: unknown): Promise<unknown>;
+  /** The most recent invocations (at most INVOCATION_HISTORY), oldest first. */
+  invocations(): InvocationSpan[];
   /** Invocations and failed invocations so far, by function name: what CloudWatch's Invocations and Errors count. */
   stats(): Record<string, InvocationStats>;
   close(): Promise<void>;
@@ -39,6 +49,8 @@ export class LambdaInvocationError extends Error {
     this.name = errorType;
   }
 }
+
+const INVOCATION_HISTORY = 10_000;
 
 const workerFile = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
 
@@ -71,6 +83,11 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
   );
 
   const counters = new Map(options.functions.map((fn) => [fn.name, { invocations: 0, errors: 0 }]));
+  const spans: InvocationSpan[] = [];
+  const record = (span: InvocationSpan) => {
+    spans.push(span);
+    if (spans.length > INVOCATION_HISTORY) spans.shift();
+  };
   const find = (functionArnOrName: string) => {
     for (const [fn, pool] of pools) if (fn.arn === functionArnOrName || fn.name === functionArnOrName) return { fn, pool };
     throw new LambdaInvocationError('Lambda.ResourceNotFoundException', `no local function ${functionArnOrName}`);
@@ -83,21 +100,25 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
       return limit(async () => {
         counter.invocations++;
         const timeout = AbortSignal.timeout(fn.timeoutSeconds * 1000);
+        const startMs = Date.now();
         let outcome: InvocationOutcome;
         try {
           outcome = await pool.run({ handlerPath: fn.handlerPath, event }, { signal: timeout });
         } catch (error) {
           counter.errors++;
+          record({ name: fn.name, startMs, endMs: Date.now(), ok: false });
           // The worker was killed: by its timeout, or it died (out of memory, a signal).
           if (timeout.aborted) throw new LambdaInvocationError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds} seconds`);
           throw new LambdaInvocationError('Runtime.ExitError', `the ${fn.name} worker exited: ${error instanceof Error ? error.message : String(error)}`);
         }
         if (!outcome.ok) counter.errors++;
+        record({ name: fn.name, startMs, endMs: Date.now(), ok: outcome.ok });
         if (!outcome.ok) throw new LambdaInvocationError(outcome.error.errorType, outcome.error.errorMessage, outcome.error.trace);
         return outcome.result;
       });
     },
 
+    invocations: () => [...spans],
     stats: () => Object.fromEntries([...counters].map(([name, counter]) => [name, { ...counter }])),
 
     async close() {

@@ -9,7 +9,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createS3Client, createSfnClient } from '../../shared/aws-clients.ts';
-import { startFunctionHost, type FunctionHost, type InvocationStats } from './function-host.ts';
+import { startFunctionHost, type FunctionHost, type InvocationSpan, type InvocationStats } from './function-host.ts';
 import { synthesizeLocalDeployment, type LocalDeployment } from './local-deployment.ts';
 import type { FunctionName } from '../cdk/fanout-function.ts';
 import { reconcileUploads } from './reconcile-uploads.ts';
@@ -43,6 +43,8 @@ export interface LocalStack {
   /** Hands an S3 upload event to the splitter, as the trigger does, and waits for it. */
   deliver(event: unknown): Promise<void>;
   functionStats(): Record<string, InvocationStats>;
+  /** When each recent invocation ran: where a job's wall time went. */
+  invocations(): InvocationSpan[];
   /** Resolves when every delivered upload has been split and every execution has ended. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -133,6 +135,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sfn,
       deliver: deliverTracked,
       functionStats: () => host!.stats(),
+      invocations: () => host!.invocations(),
       async idle() {
         while (inFlight.size > 0) await Promise.all([...inFlight]);
         await stepFunctions.idle();
