@@ -10,7 +10,7 @@ import { listenForUploads } from './listen-for-uploads.ts';
 import { enableUploadNotifications } from './storage/bucket-notifications.ts';
 import { startEmbeddedS3 } from './storage/embedded-s3.ts';
 import { findMinio } from './storage/minio-binary.ts';
-import { MINIO_WEBHOOK_QUEUE_ARN, startMinio } from './storage/minio-server.ts';
+import { MINIO_IMMEDIATE_WEBHOOK_QUEUE_ARN, MINIO_WEBHOOK_QUEUE_ARN, startMinio } from './storage/minio-server.ts';
 import type { StorageHost } from './storage/storage-host.ts';
 import { startWebhookReceiver } from './storage/webhook-receiver.ts';
 
@@ -61,9 +61,11 @@ export async function startLocalStorage(options: LocalStorageOptions): Promise<L
     return { kind: 'embedded', ...embedded };
   }
 
-  // MinIO keeps events in queue_dir while the receiver is down and replays them when it is back.
-  // The receiver acknowledges at once (MinIO sends one event at a time) and the reconcile pass
-  // covers an event acknowledged just before the host stopped.
+  // MinIO keeps events in queue_dir while the receiver is down and replays them when it is back;
+  // an unqueued second target delivers the same event at once (the queued sender ticks every 3 s),
+  // and the splitter's duplicate check absorbs the pair. The receiver acknowledges at once (MinIO
+  // sends one queued event at a time) and the reconcile pass covers an event acknowledged just
+  // before the host stopped.
   const receiver = await startWebhookReceiver({ onEvent: async (event) => handOver(event) });
   const minio = await startMinio({
     binary: minioBinary,
@@ -79,7 +81,7 @@ export async function startLocalStorage(options: LocalStorageOptions): Promise<L
       await minio.stop();
       await receiver.stop();
     },
-    afterBuckets: (s3) => enableUploadNotifications(s3, inputBucket, MINIO_WEBHOOK_QUEUE_ARN),
+    afterBuckets: (s3) => enableUploadNotifications(s3, inputBucket, [MINIO_IMMEDIATE_WEBHOOK_QUEUE_ARN, MINIO_WEBHOOK_QUEUE_ARN]),
   };
 }
 

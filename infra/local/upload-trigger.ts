@@ -2,14 +2,21 @@
  * Hands an upload event to the splitter the way S3 invokes a Lambda asynchronously: a failed
  * invocation is retried twice with backoff before the delivery reports failure (on the MinIO
  * webhook path, a failure leaves the event in MinIO's queue for a later redelivery).
+ *
+ * The same upload may be announced twice at nearly the same time (MinIO's immediate and queued
+ * targets): a delivery already in flight for that upload is joined, not repeated, so a video is
+ * not split twice. Later duplicates meet the splitter's own check.
  */
 import pRetry from 'p-retry';
+import { uploadsIn } from '../../shared/contracts/upload-event.ts';
+import { jobIdFor } from '../../shared/job-id.ts';
 import type { FunctionHost } from './function-host.ts';
 
 export type DeliverUploadEvent = (event: unknown) => Promise<void>;
 
 export function uploadDelivery({ host, splitter, onError }: { host: FunctionHost; splitter: string; onError?: (error: unknown) => void }): DeliverUploadEvent {
-  return async (event) => {
+  const inFlight = new Map<string, Promise<void>>();
+  const deliver = async (event: unknown) => {
     try {
       await pRetry(() => host.invoke(splitter, event), { retries: 2, minTimeout: 500, factor: 2 });
     } catch (error) {
@@ -17,4 +24,21 @@ export function uploadDelivery({ host, splitter, onError }: { host: FunctionHost
       throw error;
     }
   };
+  return (event) => {
+    const identity = identityOf(event);
+    const running = inFlight.get(identity);
+    if (running) return running;
+    const delivery = deliver(event).finally(() => inFlight.delete(identity));
+    inFlight.set(identity, delivery);
+    return delivery;
+  };
+}
+
+/** The uploads an event announces, as job ids; a malformed event is its own identity (the splitter rejects it). */
+function identityOf(event: unknown): string {
+  try {
+    return uploadsIn(event).map(jobIdFor).sort().join(',');
+  } catch {
+    return JSON.stringify(event);
+  }
 }

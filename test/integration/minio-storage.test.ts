@@ -82,7 +82,7 @@ describe('MinIO storage host with a durable webhook trigger', () => {
     });
     s3 = s3For(minio);
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    await enableUploadNotifications(s3, BUCKET, MINIO_WEBHOOK_QUEUE_ARN);
+    await enableUploadNotifications(s3, BUCKET, [MINIO_WEBHOOK_QUEUE_ARN]);
   });
 
   afterAll(async () => {

@@ -13,6 +13,12 @@ import type { StorageHost } from './storage-host.ts';
 export const MINIO_WEBHOOK_TARGET_ID = 'FANOUT';
 /** The ARN a bucket notification uses to send events to that target. */
 export const MINIO_WEBHOOK_QUEUE_ARN = `arn:minio:sqs::${MINIO_WEBHOOK_TARGET_ID}:webhook`;
+/**
+ * A second target on the same endpoint, without a queue: MinIO posts to it as the upload
+ * completes, where the queued target's sender ticks every 3 s. The queued one still delivers
+ * what the immediate one could not (the receiver down); the duplicate costs one lookup.
+ */
+export const MINIO_IMMEDIATE_WEBHOOK_QUEUE_ARN = `arn:minio:sqs::${MINIO_WEBHOOK_TARGET_ID}NOW:webhook`;
 
 export type MinioHost = StorageHost & {
   /** The server's process id, for callers that must prove it is gone. */
@@ -142,6 +148,8 @@ async function minioEnv(
     env[`MINIO_NOTIFY_WEBHOOK_ENABLE_${id}`] = 'on';
     env[`MINIO_NOTIFY_WEBHOOK_ENDPOINT_${id}`] = webhook.endpoint;
     env[`MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_${id}`] = queueDir;
+    env[`MINIO_NOTIFY_WEBHOOK_ENABLE_${id}NOW`] = 'on';
+    env[`MINIO_NOTIFY_WEBHOOK_ENDPOINT_${id}NOW`] = webhook.endpoint;
   }
   return env;
 }
