@@ -167,7 +167,10 @@ describe('a chunk whose encoder is killed once', () => {
   });
 });
 
-/** Watches the process table and SIGKILLs the first libx264 ffmpeg it sees. */
+/**
+ * Watches the process table and SIGKILLs the first libx264 ffmpeg started by one of this test's
+ * worker processes (its grandparent is this process), never another suite's.
+ */
 function killFirstX264(): { stop(): Promise<boolean> } {
   let killed = false;
   let running = true;
@@ -176,11 +179,12 @@ function killFirstX264(): { stop(): Promise<boolean> } {
       for (const pid of await readdir('/proc').catch(() => [])) {
         if (!/^\d+$/.test(pid)) continue;
         const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-        if (cmdline.split('\0')[0]!.endsWith('ffmpeg') && cmdline.includes('libx264')) {
-          process.kill(Number(pid), 'SIGKILL');
-          killed = true;
-          break;
-        }
+        if (!cmdline.split('\0')[0]!.endsWith('ffmpeg') || !cmdline.includes('libx264')) continue;
+        const worker = await parentOf(Number(pid));
+        if (worker === undefined || (await parentOf(worker)) !== process.pid) continue;
+        process.kill(Number(pid), 'SIGKILL');
+        killed = true;
+        break;
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -192,4 +196,10 @@ function killFirstX264(): { stop(): Promise<boolean> } {
       return killed;
     },
   };
+}
+
+async function parentOf(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  // pid (comm) state ppid …: comm may hold spaces, so read after the last ')'.
+  return stat === undefined ? undefined : Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
