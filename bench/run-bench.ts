@@ -1,0 +1,180 @@
+/**
+ * `npm run bench`: the pipeline end to end on a real MinIO (A) against one ffmpeg producing the
+ * same ladder (B), alternating A and B for several rounds on the same machine, then images
+ * (pipeline vs a plain sharp loop). Prints a Markdown table, writes it and the raw record
+ * (JSON) to --out. A benchmark, run on demand: goals are reported, never asserted.
+ */
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { startLocalStack, type LocalStack } from '../infra/local/local-stack.ts';
+import { loadConfig, SplitterEnv } from '../shared/config.ts';
+import { measurePsnr } from '../shared/media/ffmpeg/measure-psnr.ts';
+import { executionArnFor } from '../shared/workflow.ts';
+import { benchSource, benchSourceName, DEFAULT_BENCH_SOURCE } from './bench-source.ts';
+import { formatReport, summarize, type BenchRecord, type PipelineRound, type RoundRecord, type RungQuality, type SingleRound } from './bench-report.ts';
+import { stateTransitionsPerJob, uncoveredMs } from './bench-stats.ts';
+import { parseBenchOptions, USAGE, type BenchOptions } from './bench-options.ts';
+import { startTreeWindow } from './proc-tree.ts';
+import { downloadVideoRenditions, runPipelineJob } from './run-pipeline-job.ts';
+import { planSingleFfmpeg, runSingleFfmpeg, type EncodeSettings, type SingleFfmpegPlan } from './run-single-ffmpeg.ts';
+import { runImageBench } from './run-image-bench.ts';
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+interface RunContext {
+  stack: LocalStack;
+  sourcePath: string;
+  sourceBody: Buffer;
+  single: SingleFfmpegPlan;
+  runId: string;
+}
+
+async function runA(context: RunContext, round: number): Promise<{ result: PipelineRound; outputs: Awaited<ReturnType<typeof downloadVideoRenditions>> }> {
+  const { stack } = context;
+  const window = startTreeWindow();
+  const job = await runPipelineJob(stack, context.sourceBody, `bench/${context.runId}/round-${round}.mp4`);
+  await stack.idle();
+  const tree = window.stop();
+  const spans = stack.invocations().filter((span) => span.startMs >= job.startMs && span.startMs <= job.manifestMs);
+  const execution = await stack.sfn.send(new DescribeExecutionCommand({ executionArn: executionArnFor(stack.deployment.stateMachine.arn, job.jobId) }));
+  const input = JSON.parse(execution.input ?? '{}') as Record<'chunkTasks' | 'audioTasks' | 'imageTasks', unknown[] | undefined>;
+  const { timings } = job.manifest;
+  const outputs = await downloadVideoRenditions(stack, job.manifest);
+  const audio = timings.steps.find((step) => step.step === 'audio');
+  return {
+    outputs,
+    result: {
+      wallMs: job.manifestMs - job.startMs,
+      cpuSeconds: tree.cpuSeconds,
+      peakRssBytes: tree.peakRssBytes,
+      chunks: input.chunkTasks?.length ?? 0,
+      orchestrationMs: uncoveredMs({ startMs: job.startMs, endMs: job.manifestMs }, spans),
+      splitMs: timings.splitMs,
+      chunkMs: timings.steps.filter((step) => step.step === 'encode').map((step) => step.ms),
+      ...(audio ? { audioMs: audio.ms } : {}),
+      assembleMs: timings.assembleMs,
+      invocations: spans.map((span) => ({ name: span.name, durationMs: span.endMs - span.startMs })),
+      stateTransitions: stateTransitionsPerJob({ chunks: input.chunkTasks?.length ?? 0, audioTasks: input.audioTasks?.length ?? 0, imageTasks: input.imageTasks?.length ?? 0 }),
+      rungBytes: Object.fromEntries(Object.entries(outputs).map(([rung, output]) => [rung, output.bytes])),
+    },
+  };
+}
+
+/** What the pipeline's splitter plans with: its deployed environment over the config's defaults. */
+function encodeSettings(stack: LocalStack): EncodeSettings {
+  const splitter = stack.deployment.functions.find((fn) => fn.name === 'splitter');
+  const env = loadConfig(SplitterEnv, { STATE_MACHINE_ARN: 'bench', RENDITIONS_BUCKET: 'bench', WORK_BUCKET: 'bench', ...splitter?.environment });
+  // The audio plan is prepare-media-job.ts's AUDIO (not exported): AAC 128 kb/s, stereo, 48 kHz.
+  return { gopSeconds: env.GOP_SECONDS, preset: env.X264_PRESET, audio: { bitrateKbps: 128, channels: 2, sampleRate: 48000 } };
+}
+
+async function runB(context: RunContext, settings: EncodeSettings): Promise<{ result: SingleRound; outputs: Awaited<ReturnType<typeof runSingleFfmpeg>>['outputs']; workDir: string }> {
+  const window = startTreeWindow();
+  const started = Date.now();
+  const { outputs, workDir } = await runSingleFfmpeg(context.single, settings);
+  const wallMs = Date.now() - started;
+  const tree = window.stop();
+  // B is this process and the ffmpeg it starts: MinIO and the idle workers of A are left out.
+  const cpuSeconds = tree.cpuSecondsExcluding((sample, rootPid) => !(sample.ppid === rootPid && /^ff(mpeg|probe)$/.test(sample.comm)));
+  return { result: { wallMs, cpuSeconds, peakRssBytes: tree.peakRssBytes, rungBytes: Object.fromEntries(Object.entries(outputs).map(([rung, output]) => [rung, output.bytes])) }, outputs, workDir };
+}
+
+function versions(): BenchRecord['meta']['versions'] {
+  const ffmpegLine = execFileSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
+  return { node: process.versions.node, ffmpeg: /version (\S+)/.exec(ffmpegLine)?.[1] ?? ffmpegLine, sharp: sharp.versions.sharp ?? 'unknown', libvips: sharp.versions.vips };
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchRecord> {
+  const startedAt = new Date().toISOString();
+  const source = { ...DEFAULT_BENCH_SOURCE, seconds: options.seconds };
+  log(`source ${benchSourceName(source)} (generated on first use)`);
+  const sourcePath = await benchSource(source);
+  const stateDir = await mkdtemp(join(tmpdir(), 'fanout-bench-'));
+  const stack = await startLocalStack({ stateDir, storage: 'minio', concurrency: options.concurrency });
+  const cleanups: string[] = [stateDir];
+  try {
+    const context: RunContext = { stack, sourcePath, sourceBody: await readFile(sourcePath), single: await planSingleFfmpeg(sourcePath), runId: startedAt.replace(/[^0-9]/g, '') };
+    const rounds: RoundRecord[] = [];
+    let quality: RungQuality[] = [];
+    const settings = encodeSettings(stack);
+    const rungs = context.single.rungs;
+    for (let round = 0; round < options.rounds; round++) {
+      // Alternate which goes first, so neither always runs on a warmer (or hotter) machine.
+      const order = round % 2 === 0 ? 'AB' : 'BA';
+      let a: Awaited<ReturnType<typeof runA>> | undefined;
+      let b: Awaited<ReturnType<typeof runB>> | undefined;
+      for (const which of order) {
+        if (which === 'A') {
+          a = await runA(context, round);
+          const theirs = Object.entries(a.outputs).map(([rung, output]) => `${rung}:${output.width}x${output.height}`).sort();
+          const ours = rungs.map((rung) => `${rung.name}:${rung.width}x${rung.height}`).sort();
+          if (theirs.join() !== ours.join()) throw new Error(`B's ladder (${ours.join(', ')}) differs from the pipeline's (${theirs.join(', ')})`);
+          log(`round ${round + 1} A: ${(a.result.wallMs / 1000).toFixed(1)} s, ${a.result.cpuSeconds.toFixed(1)} CPU-s`);
+        } else {
+          b = await runB(context, settings);
+          cleanups.push(b.workDir);
+          log(`round ${round + 1} B: ${(b.result.wallMs / 1000).toFixed(1)} s, ${b.result.cpuSeconds.toFixed(1)} CPU-s`);
+        }
+      }
+      rounds.push({ round: round + 1, order, a: a!.result, b: b!.result });
+      if (round === 0) {
+        log('measuring PSNR of round 1 (A and B against the scaled source)');
+        const measure = (outputs: Record<string, { path: string }>, workDir: string) =>
+          measurePsnr({ referencePath: sourcePath, candidates: rungs.map((rung) => ({ path: outputs[rung.name]!.path, width: rung.width, height: rung.height })), workDir });
+        const [psnrA, psnrB] = [await measure(a!.outputs, b!.workDir), await measure(b!.outputs, b!.workDir)];
+        quality = rungs.map((rung, index) => ({ rung: rung.name, width: rung.width, height: rung.height, psnrA: psnrA[index]!, psnrB: psnrB[index]! }));
+      }
+      for (const output of Object.values(a!.outputs)) await rm(output.path, { force: true });
+    }
+
+    const memoryMiB = Object.fromEntries(stack.deployment.functions.map((fn) => [fn.name, fn.memoryMiB]));
+    const splitter = stack.deployment.functions.find((fn) => fn.name === 'splitter');
+    const images =
+      options.images > 0
+        ? await runImageBench({ stack, images: options.images, concurrency: options.concurrency, maxPixels: Number(splitter?.environment.IMAGE_MAX_PIXELS ?? 100_000_000), label: `${context.runId}-images` })
+        : undefined;
+    return {
+      meta: {
+        startedAt,
+        cores: availableParallelism(),
+        concurrency: options.concurrency,
+        quick: options.quick,
+        sourceSeconds: options.seconds,
+        source: `${source.width}×${source.height} ${source.fps} fps H.264 + AAC (${benchSourceName(source)})`,
+        versions: versions(),
+        memoryMiB,
+      },
+      rounds,
+      quality,
+      ...(images ? { images } : {}),
+    };
+  } finally {
+    await stack.stop();
+    for (const dir of cleanups) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const record = await runBench(options);
+  const report = formatReport(record, summarize(record));
+  const outDir = resolve(options.outDir);
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, 'bench-report.md'), report);
+  await writeFile(join(outDir, 'bench-report.json'), `${JSON.stringify({ ...record, summary: summarize(record) }, null, 2)}\n`);
+  process.stdout.write(report);
+  log(`wrote ${join(outDir, 'bench-report.md')} and bench-report.json`);
+}
+
+if (import.meta.main) await main();
