@@ -53,6 +53,12 @@ export interface EncodeChunkOptions {
   preset: string;
   /** Where each rung goes, by rung name. */
   outputs: Readonly<Record<string, string>>;
+  /**
+   * Threads for the decoder and each rung's encoder; 0 or unset lets ffmpeg size them to every
+   * core (right for a Lambda sandbox, which has its vCPUs to itself; wrong where several
+   * encoders share a machine, as the local host's workers do).
+   */
+  threads?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -71,7 +77,8 @@ const BOUNDARY_TOLERANCE_SECONDS = 1e-4;
 const MAX_DIMENSION = 8192;
 
 export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedRung[]> {
-  const { segmentPath, startSeconds, endSeconds, rotation, rungs, gopSeconds, preset, outputs, timeoutMs, signal } = options;
+  const { segmentPath, startSeconds, endSeconds, rotation, rungs, gopSeconds, preset, outputs, threads = 0, timeoutMs, signal } = options;
+  const threadOptions = threads > 0 ? ['-threads', integer(threads, 1, 256)] : [];
   if (rungs.length === 0) throw new TypeError('encodeChunk needs at least one rung');
   if (!isPreset(preset)) throw new TypeError(`unknown x264 preset ${JSON.stringify(preset)}`);
   if (endSeconds !== undefined && !(endSeconds > startSeconds)) throw new RangeError(`chunk ends (${endSeconds}) before it starts (${startSeconds})`);
@@ -84,13 +91,14 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
 
   await runFfmpeg({
     task: 'encode chunk',
-    inputs: [{ path: segmentPath, options: ['-f', INTERMEDIATE_FORMAT.muxer, '-format_whitelist', INTERMEDIATE_FORMAT.muxer, '-copyts', '-noautorotate'] }],
+    inputs: [{ path: segmentPath, options: [...threadOptions, '-f', INTERMEDIATE_FORMAT.muxer, '-format_whitelist', INTERMEDIATE_FORMAT.muxer, '-copyts', '-noautorotate'] }],
     filterGraph: chunkFilterGraph({ startSeconds, endSeconds, rotation, rungs }),
     outputs: rungs.map((rung, index) => ({
       path: outputPaths[index]!,
       options: [
         '-map', `[v${index}]`,
         '-c:v', 'libx264',
+        ...threadOptions,
         '-preset', preset,
         '-profile:v', 'high',
         '-crf', decimal(rung.crf, 0, 51),
