@@ -19,6 +19,19 @@ const ClientEnv = z.object({
   S3_FORCE_PATH_STYLE: booleanFlag.default(false),
 });
 
+/** Logs and metrics (shared/observability.ts), under Powertools' own variable names. */
+export const ObservabilityEnv = z.object({
+  POWERTOOLS_LOG_LEVEL: z
+    .string()
+    .transform((level) => level.toUpperCase())
+    .pipe(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']))
+    .default('INFO'),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).default('Fanout'),
+});
+
+/** What every function reads: its clients and its logs and metrics. */
+const FunctionEnv = ClientEnv.extend(ObservabilityEnv.shape);
+
 const ImageLimitsEnv = z.object({
   /** libvips refuses to decode more pixels than this: a pixel flood is rejected, not decoded. */
   IMAGE_MAX_PIXELS: z.coerce.number().int().positive().default(100_000_000),
@@ -26,7 +39,7 @@ const ImageLimitsEnv = z.object({
 
 const positiveSeconds = z.coerce.number().positive();
 
-export const SplitterEnv = ClientEnv.extend(ImageLimitsEnv.shape).extend({
+export const SplitterEnv = FunctionEnv.extend(ImageLimitsEnv.shape).extend({
   STATE_MACHINE_ARN: z.string().min(1),
   RENDITIONS_BUCKET: z.string().min(1),
   WORK_BUCKET: z.string().min(1),
@@ -50,20 +63,23 @@ export const SplitterEnv = ClientEnv.extend(ImageLimitsEnv.shape).extend({
   path: ['GOP_SECONDS'],
 });
 
-export const EncoderEnv = ClientEnv.extend({
+export const EncoderEnv = FunctionEnv.extend({
   WORK_BUCKET: z.string().min(1),
+  /** ffmpeg threads per encode; 0 lets ffmpeg use every core (a Lambda sandbox's are its own). */
+  FFMPEG_THREADS: z.coerce.number().int().nonnegative().default(0),
 });
 
-export const ImageResizeEnv = ClientEnv.extend(ImageLimitsEnv.shape).extend({
+export const ImageResizeEnv = FunctionEnv.extend(ImageLimitsEnv.shape).extend({
   RENDITIONS_BUCKET: z.string().min(1),
 });
 
-export const AssemblerEnv = ClientEnv.extend({
+export const AssemblerEnv = FunctionEnv.extend({
   RENDITIONS_BUCKET: z.string().min(1),
   WORK_BUCKET: z.string().min(1),
 });
 
 export type ClientConfig = z.infer<typeof ClientEnv>;
+export type ObservabilityConfig = z.infer<typeof ObservabilityEnv>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -2,13 +2,22 @@
 import { tmpdir } from 'node:os';
 import { createS3Client } from '../../shared/aws-clients.ts';
 import { AssemblerEnv, loadConfig } from '../../shared/config.ts';
-import { AssembleInput, type AssembleResult } from '../../shared/contracts/job.ts';
+import { AssembleInput } from '../../shared/contracts/job.ts';
+import { createObservability, instrumented, MetricName, MetricUnit } from '../../shared/observability.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { assembleJob } from './assemble-job.ts';
 
 const config = loadConfig(AssemblerEnv);
 const store = s3ObjectStore(createS3Client(config));
+const observability = createObservability('assembler', config);
+const { logger, metrics } = observability;
 
-export async function handler(event: unknown): Promise<AssembleResult> {
-  return assembleJob(AssembleInput.parse(event), { store, renditionsBucket: config.RENDITIONS_BUCKET, workBucket: config.WORK_BUCKET, tmpDir: tmpdir() });
-}
+export const handler = instrumented(observability, async (event) => {
+  const input = AssembleInput.parse(event);
+  logger.appendKeys({ jobId: input.jobId });
+  const result = await assembleJob(input, { store, renditionsBucket: config.RENDITIONS_BUCKET, workBucket: config.WORK_BUCKET, tmpDir: tmpdir() });
+  // Rejected inputs are counted where they are refused, by the splitter.
+  if (result.status !== 'rejected') metrics.addMetric(result.status === 'succeeded' ? MetricName.jobsSucceeded : MetricName.jobsFailed, MetricUnit.Count, 1);
+  logger.info('assembled', { status: result.status, manifestKey: result.manifestKey });
+  return result;
+});

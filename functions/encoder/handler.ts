@@ -2,13 +2,21 @@
 import { tmpdir } from 'node:os';
 import { createS3Client } from '../../shared/aws-clients.ts';
 import { EncoderEnv, loadConfig } from '../../shared/config.ts';
-import { EncodeTask, type EncodeResult } from '../../shared/contracts/job.ts';
+import { EncodeTask } from '../../shared/contracts/job.ts';
+import { createObservability, instrumented, MetricName, MetricUnit } from '../../shared/observability.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { runEncodeTask } from './run-encode-task.ts';
 
 const config = loadConfig(EncoderEnv);
 const store = s3ObjectStore(createS3Client(config));
+const observability = createObservability('encoder', config);
+const { logger, metrics } = observability;
 
-export async function handler(event: unknown): Promise<EncodeResult> {
-  return runEncodeTask(EncodeTask.parse(event), { store, workBucket: config.WORK_BUCKET, tmpDir: tmpdir() });
-}
+export const handler = instrumented(observability, async (event) => {
+  const task = EncodeTask.parse(event);
+  logger.appendKeys({ jobId: task.jobId, task: task.kind, ...(task.kind === 'chunk' ? { chunk: task.index } : {}) });
+  const result = await runEncodeTask(task, { store, workBucket: config.WORK_BUCKET, tmpDir: tmpdir(), ffmpegThreads: config.FFMPEG_THREADS });
+  metrics.addMetric(task.kind === 'chunk' ? MetricName.chunkEncodeSeconds : MetricName.audioEncodeSeconds, MetricUnit.Seconds, result.durationMs / 1000);
+  logger.info('encoded', { durationMs: result.durationMs });
+  return result;
+});

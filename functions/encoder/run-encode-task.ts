@@ -17,6 +17,8 @@ export interface EncoderDependencies {
   store: ObjectStore;
   workBucket: string;
   tmpDir: string;
+  /** 0: ffmpeg's own choice (every core). */
+  ffmpegThreads?: number;
 }
 
 export async function runEncodeTask(task: EncodeTask, deps: EncoderDependencies): Promise<EncodeResult> {
@@ -32,7 +34,7 @@ export async function runEncodeTask(task: EncodeTask, deps: EncoderDependencies)
   }
 }
 
-async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, { store, workBucket }: EncoderDependencies): Promise<void> {
+async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, { store, workBucket, ffmpegThreads }: EncoderDependencies): Promise<void> {
   const chunk = plan.chunks[index];
   if (!chunk) throw new InternalError('INTERNAL', `chunk ${index} is not in the plan of ${plan.jobId} (${plan.chunks.length} chunks)`);
   const segmentPath = join(workDir, `segment.${INTERMEDIATE_FORMAT.extension}`);
@@ -48,6 +50,7 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
     gopSeconds: plan.gopSeconds,
     preset: plan.preset,
     outputs,
+    threads: ffmpegThreads ?? 0,
   });
   // A frame lost or duplicated at a seam would show as a stutter and drift the audio: refuse it here.
   for (const { rung, frames } of encoded) {

@@ -2,18 +2,20 @@
 import { tmpdir } from 'node:os';
 import { createS3Client } from '../../shared/aws-clients.ts';
 import { ImageResizeEnv, loadConfig } from '../../shared/config.ts';
-import { ImageTask, type ImageTaskResult } from '../../shared/contracts/job.ts';
+import { ImageTask } from '../../shared/contracts/job.ts';
+import { createObservability, instrumented } from '../../shared/observability.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { resizeImage } from './resize-image.ts';
 
 const config = loadConfig(ImageResizeEnv);
 const store = s3ObjectStore(createS3Client(config));
+const observability = createObservability('image-resize', config);
+const { logger } = observability;
 
-export async function handler(event: unknown): Promise<ImageTaskResult> {
-  return resizeImage(ImageTask.parse(event), {
-    store,
-    renditionsBucket: config.RENDITIONS_BUCKET,
-    maxPixels: config.IMAGE_MAX_PIXELS,
-    tmpDir: tmpdir(),
-  });
-}
+export const handler = instrumented(observability, async (event) => {
+  const task = ImageTask.parse(event);
+  logger.appendKeys({ jobId: task.jobId, role: task.role, width: task.width });
+  const result = await resizeImage(task, { store, renditionsBucket: config.RENDITIONS_BUCKET, maxPixels: config.IMAGE_MAX_PIXELS, tmpDir: tmpdir() });
+  logger.info('resized', { renditions: result.renditions.length, durationMs: result.durationMs });
+  return result;
+});

@@ -2,12 +2,16 @@
 import { tmpdir } from 'node:os';
 import { createS3Client, createSfnClient } from '../../shared/aws-clients.ts';
 import { SplitterEnv, loadConfig } from '../../shared/config.ts';
-import { uploadsIn } from '../../shared/contracts/upload-event.ts';
+import { uploadsIn, type UploadRef } from '../../shared/contracts/upload-event.ts';
+import { jobIdFor } from '../../shared/job-id.ts';
+import { createObservability, instrumented, MetricName, MetricUnit } from '../../shared/observability.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { sfnJobStarter } from '../../shared/workflow.ts';
 import { splitUpload, type SplitOutcome } from './split-upload.ts';
 
 const config = loadConfig(SplitterEnv);
+const observability = createObservability('splitter', config);
+const { logger, metrics } = observability;
 const dependencies = {
   store: s3ObjectStore(createS3Client(config)),
   jobs: sfnJobStarter(createSfnClient(config), config.STATE_MACHINE_ARN),
@@ -33,11 +37,28 @@ const dependencies = {
   },
 };
 
-export async function handler(event: unknown): Promise<Array<Omit<SplitOutcome, 'plan'>>> {
+export const handler = instrumented(observability, async (event): Promise<Array<Omit<SplitOutcome, 'plan'>>> => {
+  const uploads = uploadsIn(event);
+  // S3 delivers one record per event: its job id goes on every line, a failure's included.
+  // (Several records, as the local host's reconcile pass may send, each name their own.)
+  if (uploads.length === 1) logger.appendKeys({ jobId: jobIdFor(uploads[0]!) });
   // One record failing must not drop the others; the event is retried whole and the
   // records already started come back as duplicates.
-  const settled = await Promise.allSettled(uploadsIn(event).map((upload) => splitUpload(upload, { ...dependencies, tmpDir: tmpdir() })));
+  const settled = await Promise.allSettled(uploads.map((upload) => splitOne(upload)));
   const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
   if (failures.length > 0) throw failures[0];
   return settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [{ jobId: outcome.value.jobId, result: outcome.value.result }] : []));
+});
+
+async function splitOne(upload: UploadRef): Promise<SplitOutcome> {
+  const outcome = await splitUpload(upload, { ...dependencies, tmpDir: tmpdir() });
+  if (outcome.result === 'started') metrics.addMetric(MetricName.jobsStarted, MetricUnit.Count, 1);
+  if (outcome.plan?.outcome === 'rejected') metrics.addMetric(MetricName.inputsRejected, MetricUnit.Count, 1);
+  const { plan } = outcome;
+  logger.info('split', {
+    jobId: outcome.jobId,
+    result: outcome.result,
+    ...(plan ? { outcome: plan.outcome, code: plan.error?.code, mediaType: plan.source.mediaType, chunks: plan.chunkTasks.length, fanOut: plan.fanOut } : {}),
+  });
+  return outcome;
 }

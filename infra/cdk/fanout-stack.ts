@@ -1,69 +1,207 @@
-/** The whole pipeline as one stack: three buckets, three functions, one state machine. */
+/**
+ * The whole pipeline as one stack: three buckets (and one for their access logs), four
+ * functions, one state machine, and what keeps them safe and watched. Nothing in it runs or
+ * bills by the hour while no upload is being processed (test/infra/idle-cost.test.ts).
+ */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, EventType } from 'aws-cdk-lib/aws-s3';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { AnyPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
-import { fanoutFunction } from './fanout-function.ts';
+import { FfmpegImage } from './ffmpeg-image.ts';
+import { fanoutFunction, type FunctionName, type FunctionNetwork } from './fanout-function.ts';
+import { STACK_OUTPUTS } from './deployed-stack.ts';
+import { acknowledgeNagFindings } from './nag-suppressions.ts';
+import { grantObjectAccess, OBJECT_ACCESS, type ObjectAccess } from './object-access.ts';
 import { PipelineStateMachine } from './pipeline-state-machine.ts';
 
 export const BUCKET_METADATA_KEY = 'fanout:bucket';
 export type BucketRole = 'input' | 'renditions' | 'work';
 
+/**
+ * Sizing, in one place. Memory buys vCPUs (1,769 MB = 1 vCPU, up to 6 at 10,240 MB), and ffmpeg
+ * and sharp use them; /tmp holds what a function downloads and writes.
+ */
+export const SIZING = {
+  // Reads the whole upload (MAX_INPUT_BYTES, 5 GiB by default) and cuts it into segments by
+  // stream copy: /tmp holds the source and its segments. Cutting is I/O-bound: ~1 vCPU.
+  splitter: { memoryMiB: 2048, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
+  // One chunk (a few seconds) decoded once, every rung encoded from it: x264 threads use ~2.3 vCPUs.
+  encoder: { memoryMiB: 4096, timeout: Duration.minutes(15), ephemeralStorageMiB: 4096 },
+  // One width of one picture, three formats; libvips is multi-threaded and decodes in memory.
+  'image-resize': { memoryMiB: 2048, timeout: Duration.minutes(2), ephemeralStorageMiB: 512 },
+  // Every rung's chunks, its MP4 and the HLS package side by side: /tmp at the maximum.
+  assembler: { memoryMiB: 3008, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
+} satisfies Record<FunctionName, { memoryMiB: number; timeout: Duration; ephemeralStorageMiB: number }>;
+
+/**
+ * The functions in isolated subnets. ffmpeg and libvips parse untrusted bytes, and these need
+ * nothing but S3. The splitter also calls Step Functions, which from isolated subnets takes an
+ * interface endpoint, billed by the hour whether or not a job runs: it stays outside, and its
+ * ffprobe and ffmpeg read local files only (-protocol_whitelist file). See "Deploy to AWS" in README.md.
+ */
+export const FUNCTIONS_IN_VPC: readonly FunctionName[] = ['encoder', 'image-resize', 'assembler'];
+
+/** How long and how often Lambda retries the splitter's asynchronous S3 event before the dead-letter queue. */
+export const SPLITTER_ASYNC_RETRIES = { maxEventAge: Duration.hours(6), retryAttempts: 2 };
+
 export class FanoutStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    // Log delivery through the logs bucket's policy, not an ACL (ACLs are off: BucketOwnerEnforced).
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
-    const input = this.bucket('InputBucket', 'input', { versioned: true });
+    const accessLogs = new Bucket(this, 'AccessLogsBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+    const bucket = (bucketId: string, role: BucketRole, options: { versioned?: boolean; expireAfter?: Duration }) => this.bucket(bucketId, role, accessLogs, options);
+    const input = bucket('InputBucket', 'input', { versioned: true });
     // Separate from the input bucket, so writing a rendition never triggers a job.
-    const renditions = this.bucket('RenditionsBucket', 'renditions', {});
+    const renditions = bucket('RenditionsBucket', 'renditions', {});
     // Cut segments, encoded chunks and stills: deleted by the assembler, expired as a backstop.
-    const work = this.bucket('WorkBucket', 'work', { expireAfter: Duration.days(2) });
-    const buckets = { RENDITIONS_BUCKET: renditions.bucketName, WORK_BUCKET: work.bucketName };
+    const work = bucket('WorkBucket', 'work', { expireAfter: Duration.days(2) });
+    const buckets = { input, renditions, work };
+    const bucketNames = { RENDITIONS_BUCKET: renditions.bucketName, WORK_BUCKET: work.bucketName };
 
-    // Sizing, in one place: memory buys vCPUs (1,769 MB = 1 vCPU), ffmpeg and sharp use them.
-    const encoder = { timeout: Duration.minutes(15), fn: fanoutFunction(this, 'Encoder', { name: 'encoder', memoryMiB: 4096, timeout: Duration.minutes(15), ephemeralStorageMiB: 4096, environment: buckets }) };
-    const imageResize = { timeout: Duration.minutes(2), fn: fanoutFunction(this, 'ImageResize', { name: 'image-resize', memoryMiB: 2048, timeout: Duration.minutes(2), environment: buckets }) };
-    const assembler = { timeout: Duration.minutes(15), fn: fanoutFunction(this, 'Assembler', { name: 'assembler', memoryMiB: 3008, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240, environment: buckets }) };
-    const pipeline = new PipelineStateMachine(this, 'Pipeline', { encoder, imageResize, assembler });
+    const isolated = this.isolatedNetwork(Object.values(buckets));
+    const network = (name: FunctionName) => (FUNCTIONS_IN_VPC.includes(name) ? { network: isolated } : {});
 
+    const image = new FfmpegImage(this, 'FfmpegImage');
+    const encoder = fanoutFunction(this, 'Encoder', { name: 'encoder', ...SIZING.encoder, environment: bucketNames, image, ...network('encoder') });
+    const imageResize = fanoutFunction(this, 'ImageResize', { name: 'image-resize', ...SIZING['image-resize'], environment: bucketNames, ...network('image-resize') });
+    const assembler = fanoutFunction(this, 'Assembler', { name: 'assembler', ...SIZING.assembler, environment: bucketNames, image, ...network('assembler') });
+    const pipeline = new PipelineStateMachine(this, 'Pipeline', {
+      encoder: { fn: encoder, timeout: SIZING.encoder.timeout },
+      imageResize: { fn: imageResize, timeout: SIZING['image-resize'].timeout },
+      assembler: { fn: assembler, timeout: SIZING.assembler.timeout },
+    });
     const splitter = fanoutFunction(this, 'Splitter', {
       name: 'splitter',
-      memoryMiB: 2048,
-      timeout: Duration.minutes(15),
-      ephemeralStorageMiB: 10240,
-      environment: { ...buckets, STATE_MACHINE_ARN: pipeline.stateMachine.stateMachineArn },
+      ...SIZING.splitter,
+      environment: { ...bucketNames, STATE_MACHINE_ARN: pipeline.stateMachine.stateMachineArn },
+      image,
+      ...network('splitter'),
     });
-    input.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(splitter));
 
-    input.grantRead(splitter);
-    input.grantRead(imageResize.fn);
-    work.grantReadWrite(splitter);
-    work.grantReadWrite(encoder.fn);
-    work.grantRead(imageResize.fn);
-    work.grantReadWrite(assembler.fn);
-    work.grantDelete(assembler.fn);
-    renditions.grantRead(splitter, '*/manifest.json');
-    renditions.grantPut(imageResize.fn);
-    renditions.grantReadWrite(assembler.fn);
-    renditions.grantDelete(assembler.fn);
+    const functions: Record<FunctionName, LambdaFunction> = { splitter, encoder, 'image-resize': imageResize, assembler };
+    for (const [name, fn] of Object.entries(functions) as Array<[FunctionName, LambdaFunction]>) {
+      for (const [role, access] of Object.entries(OBJECT_ACCESS[name]) as Array<[BucketRole, ObjectAccess]>) {
+        grantObjectAccess(fn, buckets[role], access, { versioned: role === 'input' });
+      }
+    }
     pipeline.stateMachine.grantStartExecution(splitter);
-    pipeline.stateMachine.grantRead(splitter);
+    // The duplicate check: DescribeExecution on the execution named after the job.
+    pipeline.stateMachine.grantExecution(splitter, 'states:DescribeExecution');
 
-    new CfnOutput(this, 'InputBucketName', { value: input.bucketName });
-    new CfnOutput(this, 'RenditionsBucketName', { value: renditions.bucketName });
-    new CfnOutput(this, 'StateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
+    // S3 invokes the splitter asynchronously: an event that still fails after Lambda's retries
+    // is kept, with the error, in a queue to redrive from, and raises the alarm.
+    input.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(splitter));
+    const deadLetters = new Queue(this, 'SplitterDeadLetters', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    splitter.configureAsyncInvoke({ onFailure: new SqsDestination(deadLetters), ...SPLITTER_ASYNC_RETRIES });
+
+    const alarms = this.alarms(pipeline.stateMachine, deadLetters);
+
+    // What `fanout upload --aws` and `fanout status --aws` read (infra/cdk/deployed-stack.ts).
+    new CfnOutput(this, STACK_OUTPUTS.inputBucket, { value: input.bucketName, description: 'Upload here to start a job' });
+    new CfnOutput(this, STACK_OUTPUTS.renditionsBucket, { value: renditions.bucketName, description: '<jobId>/manifest.json and the renditions' });
+    new CfnOutput(this, STACK_OUTPUTS.workBucket, { value: work.bucketName, description: 'Intermediate objects, deleted when a job ends' });
+    new CfnOutput(this, STACK_OUTPUTS.stateMachineArn, { value: pipeline.stateMachine.stateMachineArn, description: 'One execution per job, named after the job id' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topicArn, description: 'Subscribe to be told of failed jobs and lost uploads' });
+    new CfnOutput(this, 'SplitterDeadLetterQueueUrl', { value: deadLetters.queueUrl });
+
+    acknowledgeNagFindings(this, { functions, inVpc: FUNCTIONS_IN_VPC, buckets, stateMachine: pipeline.stateMachine, deadLetters });
   }
 
-  private bucket(id: string, role: BucketRole, options: { versioned?: boolean; expireAfter?: Duration }): Bucket {
+  /** Two alarms, to one topic to subscribe to: jobs that failed, and uploads that never became jobs. */
+  private alarms(stateMachine: StateMachine, deadLetters: Queue): Topic {
+    const topic = new Topic(this, 'AlarmTopic', { displayName: 'Fanout pipeline alarms', enforceSSL: true });
+    const failedJobs = new Alarm(this, 'ExecutionsFailedAlarm', {
+      alarmDescription: 'A pipeline execution failed or timed out: see its manifest (renditions bucket, <jobId>/manifest.json) and the execution history.',
+      metric: new MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: { failed: stateMachine.metricFailed({ statistic: 'Sum' }), timedOut: stateMachine.metricTimedOut({ statistic: 'Sum' }) },
+        period: Duration.minutes(5),
+        label: 'Executions failed or timed out',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const lostUploads = new Alarm(this, 'SplitterDeadLettersAlarm', {
+      alarmDescription: 'An upload event failed in the splitter after every retry: no job was started for it. The message in the dead-letter queue holds the event and the error.',
+      metric: deadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [failedJobs, lostUploads]) alarm.addAlarmAction(new SnsAction(topic));
+    return topic;
+  }
+
+  /** Two AZs of isolated subnets; the S3 gateway endpoint (free) is their only way out, to this stack's buckets only. */
+  private isolatedNetwork(buckets: Bucket[]): FunctionNetwork {
+    const vpc = new Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'isolated', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+      // Nothing is placed in the default security group; locking it down takes a custom-resource Lambda.
+      restrictDefaultSecurityGroup: false,
+      // Connections refused by the security group: the trace of a parser trying to get out.
+      flowLogs: {
+        rejected: {
+          trafficType: FlowLogTrafficType.REJECT,
+          destination: FlowLogDestination.toCloudWatchLogs(new LogGroup(this, 'VpcFlowLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY })),
+        },
+      },
+    });
+    const s3 = vpc.addGatewayEndpoint('S3Endpoint', { service: GatewayVpcEndpointAwsService.S3 });
+    s3.addToPolicy(
+      new PolicyStatement({
+        principals: [new AnyPrincipal()],
+        actions: ['s3:*'],
+        resources: buckets.flatMap((bucket) => [bucket.bucketArn, bucket.arnForObjects('*')]),
+      }),
+    );
+    const securityGroup = new SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc,
+      description: 'fanout functions: HTTPS out (S3 through the gateway endpoint), nothing in',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS to S3; the subnets route nowhere else');
+    return { vpc, subnets: { subnetType: SubnetType.PRIVATE_ISOLATED }, securityGroup };
+  }
+
+  private bucket(id: string, role: BucketRole, accessLogs: Bucket, options: { versioned?: boolean; expireAfter?: Duration }): Bucket {
     const bucket = new Bucket(this, id, {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       encryption: BucketEncryption.S3_MANAGED,
       versioned: options.versioned ?? false,
       removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: `${role}/`,
       lifecycleRules: [
         { abortIncompleteMultipartUploadAfter: Duration.days(1) },
         ...(options.expireAfter ? [{ expiration: options.expireAfter }] : []),
+        // Overwritten and deleted uploads stay recoverable for a while, not forever.
+        ...(options.versioned ? [{ noncurrentVersionExpiration: Duration.days(30) }] : []),
       ],
     });
     (bucket.node.defaultChild as CfnBucket).addMetadata(BUCKET_METADATA_KEY, role);

@@ -10,8 +10,9 @@
  *
  * An image job has no chunk and no audio task, so one graph serves every media type.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   Choice,
   Condition,
@@ -20,6 +21,7 @@ import {
   Fail,
   JitterType,
   JsonPath,
+  LogLevel,
   Map as MapState,
   Parallel,
   Pass,
@@ -119,9 +121,19 @@ export class PipelineStateMachine extends Construct {
 
     const accepted = new Choice(this, 'Accepted?').when(Condition.stringEquals('$.outcome', 'rejected'), assemble).otherwise(fanOut);
 
+    // Errors only, without the state's data: the execution history already keeps every event
+    // for 90 days, and the logs stay free of job contents (they bill per GB ingested).
+    // /aws/vendedlogs/: Step Functions' log delivery keeps a resource policy per log group outside it.
+    const logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-pipeline`,
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(accepted),
       timeout: Duration.hours(2),
+      logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
+      tracingEnabled: true,
     });
   }
 }

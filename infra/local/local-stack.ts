@@ -7,6 +7,7 @@
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createS3Client, createSfnClient } from '../../shared/aws-clients.ts';
 import { startFunctionHost, type FunctionHost, type InvocationSpan, type InvocationStats } from './function-host.ts';
@@ -98,10 +99,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       journalFile: join(options.stateDir, 'executions.jsonl'),
     });
     stoppers.push(() => stepFunctions.close());
+    const concurrency = options.concurrency ?? availableParallelism();
     host = await startFunctionHost({
       functions: deployment.functions.map((fn) => ({ ...fn, environment: { ...fn.environment, ...options.functionEnvironment?.[fn.name] } })),
       tmpRoot: join(options.stateDir, 'lambda-tmp', String(process.pid)),
-      concurrency: options.concurrency,
+      concurrency,
       runtimeEnvironment: {
         AWS_REGION: deployment.region,
         AWS_DEFAULT_REGION: deployment.region,
@@ -110,6 +112,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         AWS_ENDPOINT_URL_S3: storage.endpoint,
         AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
         S3_FORCE_PATH_STYLE: 'true',
+        // Workers share this machine's cores, where a Lambda sandbox has its own: one encoder
+        // sized to every core, run beside others, mostly waits for the CPU.
+        FFMPEG_THREADS: String(Math.max(1, Math.floor(availableParallelism() / concurrency))),
+        // Function logs stay on stderr, but only warnings; metrics are CloudWatch's business.
+        POWERTOOLS_LOG_LEVEL: 'WARN',
+        POWERTOOLS_METRICS_DISABLED: 'true',
       },
     });
     stoppers.push(() => host!.close());

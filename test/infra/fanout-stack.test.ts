@@ -95,9 +95,11 @@ describe('state machine', () => {
 });
 
 describe('buckets', () => {
-  it('block public access and encrypt every bucket at rest', () => {
+  const bucketWith = (role: string) => Object.values(template.findResources('AWS::S3::Bucket')).find((bucket) => bucket.Metadata?.['fanout:bucket'] === role)!;
+
+  it('block public access and encrypt every bucket at rest, the access-log bucket included', () => {
     const buckets = template.findResources('AWS::S3::Bucket');
-    expect(Object.keys(buckets)).toHaveLength(3);
+    expect(Object.keys(buckets)).toHaveLength(4);
     for (const bucket of Object.values(buckets)) {
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
@@ -111,7 +113,7 @@ describe('buckets', () => {
 
   it('deny every request that is not over TLS', () => {
     const policies = template.findResources('AWS::S3::BucketPolicy');
-    expect(Object.keys(policies)).toHaveLength(3);
+    expect(Object.keys(policies)).toHaveLength(4);
     for (const policy of Object.values(policies)) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -124,5 +126,37 @@ describe('buckets', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: { LambdaFunctionConfigurations: [Match.objectLike({ Events: ['s3:ObjectCreated:*'] })] },
     });
+  });
+
+  it('abort incomplete multipart uploads after a day in every bucket', () => {
+    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.Properties.LifecycleConfiguration.Rules).toContainEqual(
+        expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+      );
+    }
+  });
+
+  it('expire work objects after two days, and the input bucket’s old versions after thirty', () => {
+    expect(bucketWith('work').Properties.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 2 }));
+    expect(bucketWith('input').Properties.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+    );
+    for (const role of ['input', 'renditions']) {
+      const expiring = bucketWith(role).Properties.LifecycleConfiguration.Rules.filter((rule: State) => rule.ExpirationInDays !== undefined);
+      expect(expiring, role).toEqual([]);
+    }
+  });
+
+  it('log every request to the pipeline buckets into the access-log bucket, by the bucket policy, not ACLs', () => {
+    const logs = Object.entries(template.findResources('AWS::S3::Bucket')).find(([, bucket]) => !bucket.Metadata?.['fanout:bucket'])!;
+    for (const role of ['input', 'renditions', 'work']) {
+      expect(bucketWith(role).Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logs[0] }, LogFilePrefix: `${role}/` });
+    }
+    expect(logs[1].Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(logs[1].Properties.AccessControl).toBeUndefined();
+  });
+
+  it('retain the buckets when the stack is deleted: uploads and renditions outlive `npm run destroy`', () => {
+    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) expect(bucket.DeletionPolicy).toBe('Retain');
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * Which objects each function may touch, as data: the stack turns it into IAM statements and
+ * the tests check every key that shared/keys.ts builds against it. Keys start with the job id,
+ * known only at run time, so a pattern scopes by what follows it (any job's segments, say),
+ * not by a fixed prefix.
+ */
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { BucketRole } from './fanout-stack.ts';
+import type { FunctionName } from './fanout-function.ts';
+
+export interface ObjectAccess {
+  /** GetObject (HeadObject too): key patterns. */
+  read?: readonly string[];
+  /** PutObject and AbortMultipartUpload (large files go up in parts). */
+  write?: readonly string[];
+  /** DeleteObject: the assembler clears a job's work objects and a failed job's partial renditions. */
+  delete?: readonly string[];
+}
+
+export const OBJECT_ACCESS: Record<FunctionName, Partial<Record<BucketRole, ObjectAccess>>> = {
+  splitter: {
+    // Any upload, under any name; the bytes decide what it is.
+    input: { read: ['*'] },
+    work: { write: ['*/plan.json', '*/segments/*', '*/audio-source.*', '*/stills/*'] },
+    // The duplicate check: has this job already ended?
+    renditions: { read: ['*/manifest.json'] },
+  },
+  encoder: {
+    work: { read: ['*/plan.json', '*/segments/*', '*/audio-source.*'], write: ['*/chunks/*', '*/audio.m4a'] },
+  },
+  'image-resize': {
+    // An uploaded image, or a video's poster and thumbnail stills.
+    input: { read: ['*'] },
+    work: { read: ['*/stills/*'] },
+    renditions: { write: ['*/image/*', '*/poster/*', '*/thumbnails/*'] },
+  },
+  assembler: {
+    work: { read: ['*/plan.json', '*/chunks/*', '*/audio.m4a'], delete: ['*'] },
+    renditions: { write: ['*/video/*', '*/audio/*', '*/hls/*', '*/manifest.json'], delete: ['*'] },
+  },
+};
+
+/**
+ * One function's statements on one bucket. Listing comes with any read or delete: without
+ * s3:ListBucket, S3 answers a missing key with 403 instead of 404, and the functions rely on
+ * "not found" (the duplicate check, SOURCE_NOT_FOUND, clearing a prefix).
+ */
+export function grantObjectAccess(fn: IFunction, bucket: IBucket, access: ObjectAccess, { versioned }: { versioned: boolean }): void {
+  const objects = (patterns: readonly string[]) => patterns.map((pattern) => bucket.arnForObjects(pattern));
+  const statements: PolicyStatement[] = [];
+  if (access.read || access.delete) {
+    statements.push(statement(versioned ? ['s3:ListBucket', 's3:ListBucketVersions'] : ['s3:ListBucket'], [bucket.bucketArn]));
+  }
+  if (access.read) statements.push(statement(versioned ? ['s3:GetObject', 's3:GetObjectVersion'] : ['s3:GetObject'], objects(access.read)));
+  if (access.write) statements.push(statement(['s3:PutObject', 's3:AbortMultipartUpload'], objects(access.write)));
+  if (access.delete) statements.push(statement(['s3:DeleteObject'], objects(access.delete)));
+  for (const policyStatement of statements) fn.addToRolePolicy(policyStatement);
+}
+
+function statement(actions: string[], resources: string[]): PolicyStatement {
+  return new PolicyStatement({ effect: Effect.ALLOW, actions, resources });
+}

@@ -1,0 +1,85 @@
+/**
+ * Scale to zero: nothing in the template bills by the hour or runs while no upload is being
+ * processed. Every resource type must be on the list below, each with how it bills; a new
+ * type fails this test until someone has decided what it costs at rest.
+ */
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resourcesOf, synthesizeTemplate, type Resource } from './template-support.ts';
+
+/** The types allowed, and what each costs while idle. */
+const PAY_PER_USE: Record<string, string> = {
+  'AWS::S3::Bucket': 'storage of what is kept, and requests',
+  'AWS::S3::BucketPolicy': 'free',
+  'AWS::Lambda::Function': 'per request and GB-second; none while idle (no provisioned concurrency, checked below)',
+  'AWS::Lambda::Permission': 'free',
+  'AWS::Lambda::EventInvokeConfig': 'free',
+  'AWS::IAM::Role': 'free',
+  'AWS::IAM::Policy': 'free',
+  'AWS::StepFunctions::StateMachine': 'per state transition (standard) or request and duration (express children)',
+  'AWS::Logs::LogGroup': 'per GB ingested and stored; retention set',
+  'AWS::SQS::Queue': 'per request',
+  'AWS::SQS::QueuePolicy': 'free',
+  'AWS::SNS::Topic': 'per notification',
+  'AWS::SNS::TopicPolicy': 'free',
+  'AWS::CloudWatch::Alarm': '$0.10 a month per standard alarm metric: the one fixed charge, kept to a count below',
+  'AWS::EC2::VPC': 'free',
+  'AWS::EC2::Subnet': 'free',
+  'AWS::EC2::RouteTable': 'free',
+  'AWS::EC2::SubnetRouteTableAssociation': 'free',
+  'AWS::EC2::SecurityGroup': 'free',
+  'AWS::EC2::VPCEndpoint': 'free for a Gateway endpoint (S3); interface endpoints bill hourly and are refused below',
+  'AWS::EC2::FlowLog': 'per GB of flow records delivered',
+  'Custom::S3BucketNotifications': 'runs at deploy time only',
+};
+
+let template: Template;
+let resources: Array<[string, Resource]>;
+
+beforeAll(() => {
+  template = synthesizeTemplate();
+  resources = Object.entries(resourcesOf(template));
+});
+
+describe('idle cost', () => {
+  it('holds only resource types that bill per use', () => {
+    const unknown = [...new Set(resources.map(([, resource]) => resource.Type))].filter((type) => !(type in PAY_PER_USE));
+    expect(unknown).toEqual([]);
+  });
+
+  it('refuses what bills by the hour: NAT gateways, instances, containers, databases, interface endpoints, load balancers, KMS keys', () => {
+    const hourly = [
+      'AWS::EC2::NatGateway',
+      'AWS::EC2::Instance',
+      'AWS::EC2::EIP',
+      'AWS::AutoScaling::AutoScalingGroup',
+      'AWS::ECS::Service',
+      'AWS::EKS::Cluster',
+      'AWS::RDS::DBInstance',
+      'AWS::RDS::DBCluster',
+      'AWS::ElastiCache::CacheCluster',
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'AWS::KMS::Key',
+      'AWS::Lambda::Version',
+      'AWS::Lambda::Alias',
+    ];
+    expect(resources.filter(([, resource]) => hourly.includes(resource.Type)).map(([id]) => id)).toEqual([]);
+    const interfaceEndpoints = resources.filter(([, resource]) => resource.Type === 'AWS::EC2::VPCEndpoint' && resource.Properties.VpcEndpointType !== 'Gateway');
+    expect(interfaceEndpoints.map(([id]) => id)).toEqual([]);
+  });
+
+  it('reserves no provisioned concurrency and no SnapStart on any function', () => {
+    for (const [id, resource] of resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+      expect(resource.Properties.ProvisionedConcurrencyConfig, id).toBeUndefined();
+      expect(resource.Properties.SnapStart, id).toBeUndefined();
+    }
+  });
+
+  it('keeps the fixed monthly charge to three alarm metrics in two alarms ($0.30 a month at list price)', () => {
+    const alarmMetrics = resources
+      .filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm')
+      .reduce((count, [, alarm]) => count + ((alarm.Properties.Metrics as Array<{ MetricStat?: unknown }> | undefined)?.filter((metric) => metric.MetricStat).length ?? 1), 0);
+    // The failed-executions alarm reads two metrics (failed, timed out): three alarm metrics in all.
+    expect(alarmMetrics).toBe(3);
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * Least privilege and no way out: each function's grants checked against the keys that
+ * shared/keys.ts builds (allowed where the function touches them, refused elsewhere), and the
+ * network of the functions that parse untrusted bytes.
+ */
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BucketRole } from '../../infra/cdk/fanout-stack.ts';
+import { FUNCTIONS_IN_VPC } from '../../infra/cdk/fanout-stack.ts';
+import type { FunctionName } from '../../infra/cdk/fanout-function.ts';
+import { keys } from '../../shared/keys.ts';
+import { allows, bucketIds, functionIds, resourcesOf, roleOf, statementsOfRole, synthesizeTemplate, type Resource, type Statement } from './template-support.ts';
+
+let template: Template;
+let resources: Record<string, Resource>;
+let fns: Record<FunctionName, string>;
+let buckets: Record<BucketRole, string>;
+let statements: Record<FunctionName, Statement[]>;
+
+beforeAll(() => {
+  template = synthesizeTemplate();
+  resources = resourcesOf(template);
+  fns = functionIds(template);
+  buckets = bucketIds(template);
+  statements = Object.fromEntries(Object.entries(fns).map(([name, id]) => [name, statementsOfRole(template, roleOf(template, id))])) as Record<FunctionName, Statement[]>;
+});
+
+const job = 'clip-0123456789abcdef0123';
+const upload = 'uploads/My Clip.mov';
+
+type Access = 'read' | 'write' | 'delete';
+const actionsFor: Record<Access, string[]> = { read: ['s3:GetObject'], write: ['s3:PutObject', 's3:AbortMultipartUpload'], delete: ['s3:DeleteObject'] };
+
+/** What each function must be able to do, on keys built as the functions build them. */
+const needed: Array<[FunctionName, Access, BucketRole, string]> = [
+  ['splitter', 'read', 'input', upload],
+  ['splitter', 'read', 'renditions', keys.manifest(job)],
+  ['splitter', 'write', 'work', keys.plan(job)],
+  ['splitter', 'write', 'work', keys.segment(job, 7, 'nut')],
+  ['splitter', 'write', 'work', keys.sourceAudio(job, 'nut')],
+  ['splitter', 'write', 'work', keys.still(job, 'poster')],
+  ['encoder', 'read', 'work', keys.plan(job)],
+  ['encoder', 'read', 'work', keys.segment(job, 7, 'nut')],
+  ['encoder', 'read', 'work', keys.sourceAudio(job, 'nut')],
+  ['encoder', 'write', 'work', keys.encodedChunk(job, '720p', 7, 'mp4')],
+  ['encoder', 'write', 'work', keys.encodedAudio(job)],
+  ['image-resize', 'read', 'input', upload],
+  ['image-resize', 'read', 'work', keys.still(job, 'thumbnail-02')],
+  ['image-resize', 'write', 'renditions', keys.imageRendition(job, 640, 'webp')],
+  ['image-resize', 'write', 'renditions', keys.imageRendition(job, 1280, 'jpeg', 'poster')],
+  ['image-resize', 'write', 'renditions', keys.imageRendition(job, 320, 'avif', 'thumbnail', 2)],
+  ['assembler', 'read', 'work', keys.plan(job)],
+  ['assembler', 'read', 'work', keys.encodedChunk(job, '720p', 7, 'mp4')],
+  ['assembler', 'read', 'work', keys.encodedAudio(job)],
+  ['assembler', 'write', 'renditions', keys.videoRendition(job, '720p')],
+  ['assembler', 'write', 'renditions', keys.audioRendition(job)],
+  ['assembler', 'write', 'renditions', keys.hlsMaster(job)],
+  ['assembler', 'write', 'renditions', `${keys.hlsPrefix(job)}720p/segment_00001.m4s`],
+  ['assembler', 'write', 'renditions', keys.manifest(job)],
+  ['assembler', 'delete', 'work', keys.segment(job, 7, 'nut')],
+  ['assembler', 'delete', 'renditions', keys.imageRendition(job, 640, 'webp')],
+];
+
+/** What must stay out of reach: the sharpest edges of each function's grants. */
+const refused: Array<[FunctionName, Access, BucketRole, string]> = [
+  ['splitter', 'write', 'renditions', keys.manifest(job)],
+  ['splitter', 'write', 'input', upload],
+  ['splitter', 'delete', 'work', keys.plan(job)],
+  ['encoder', 'read', 'input', upload],
+  ['encoder', 'write', 'renditions', keys.videoRendition(job, '720p')],
+  ['encoder', 'write', 'work', keys.plan(job)],
+  ['image-resize', 'write', 'renditions', keys.manifest(job)],
+  ['image-resize', 'write', 'renditions', keys.videoRendition(job, '720p')],
+  ['image-resize', 'write', 'work', keys.still(job, 'poster')],
+  ['image-resize', 'delete', 'renditions', keys.imageRendition(job, 640, 'webp')],
+  ['assembler', 'read', 'input', upload],
+  ['assembler', 'write', 'work', keys.plan(job)],
+  ['assembler', 'read', 'renditions', keys.manifest(job)],
+];
+
+const objectArn = (bucket: BucketRole, key: string) => `arn:aws:s3:::${buckets[bucket]}/${key}`;
+
+describe('object grants', () => {
+  it('give every function a role of its own', () => {
+    const roles = Object.values(fns).map((id) => roleOf(template, id));
+    expect(new Set(roles).size).toBe(4);
+  });
+
+  it.each(needed)('%s may %s s3://%s/%s', (fn, access, bucket, key) => {
+    for (const action of actionsFor[access]) expect(allows(statements[fn], template, action, objectArn(bucket, key)), action).toBe(true);
+  });
+
+  it.each(refused)('%s may not %s s3://%s/%s', (fn, access, bucket, key) => {
+    for (const action of actionsFor[access]) expect(allows(statements[fn], template, action, objectArn(bucket, key)), action).toBe(false);
+  });
+
+  it('read versions of the versioned input bucket, and list where a missing key must read as 404, not 403', () => {
+    for (const fn of ['splitter', 'image-resize'] as const) {
+      expect(allows(statements[fn], template, 's3:GetObjectVersion', objectArn('input', upload))).toBe(true);
+      expect(allows(statements[fn], template, 's3:ListBucket', `arn:aws:s3:::${buckets.input}`)).toBe(true);
+    }
+    expect(allows(statements.splitter, template, 's3:ListBucket', `arn:aws:s3:::${buckets.renditions}`)).toBe(true);
+    expect(allows(statements.assembler, template, 's3:ListBucket', `arn:aws:s3:::${buckets.work}`)).toBe(true);
+  });
+
+  it('grant no S3 action by wildcard, and no bucket configuration at all', () => {
+    for (const fnStatements of Object.values(statements)) {
+      const actions = fnStatements.flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('s3:'));
+      expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+      expect(actions.filter((action) => /^s3:(Put|Delete)Bucket/.test(action))).toEqual([]);
+    }
+  });
+
+  it('let the splitter start and describe executions of the pipeline only', () => {
+    const stateMachine = Object.entries(resources).find(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine')![0];
+    const states = statements.splitter.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('states:')));
+    expect(states.map((statement) => statement.Action)).toEqual(['states:StartExecution', 'states:DescribeExecution']);
+    expect(states[0]!.Resource).toEqual({ Ref: stateMachine });
+    for (const other of ['encoder', 'image-resize', 'assembler'] as const) {
+      expect(statements[other].flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('states:'))).toEqual([]);
+    }
+  });
+});
+
+describe('network', () => {
+  const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+  it('runs the encoder, image-resize and assembler in isolated subnets, behind one security group', () => {
+    const isolatedSubnets = ofType('AWS::EC2::Subnet').map(([id]) => id);
+    expect(isolatedSubnets).toHaveLength(2);
+    for (const name of FUNCTIONS_IN_VPC) {
+      const vpcConfig = resources[fns[name]]!.Properties.VpcConfig;
+      expect(vpcConfig.SubnetIds.map((subnet: { Ref: string }) => subnet.Ref).sort()).toEqual([...isolatedSubnets].sort());
+      expect(vpcConfig.SecurityGroupIds).toHaveLength(1);
+    }
+    expect(FUNCTIONS_IN_VPC).toEqual(['encoder', 'image-resize', 'assembler']);
+  });
+
+  it('keeps the splitter out of the VPC: it calls Step Functions, and an interface endpoint bills by the hour', () => {
+    expect(resources[fns.splitter]!.Properties.VpcConfig).toBeUndefined();
+  });
+
+  it('gives the subnets no route out: no internet or NAT gateway, no routes, only the S3 gateway endpoint', () => {
+    for (const type of ['AWS::EC2::InternetGateway', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP', 'AWS::EC2::Route', 'AWS::EC2::EgressOnlyInternetGateway', 'AWS::EC2::TransitGatewayAttachment', 'AWS::EC2::VPCPeeringConnection']) {
+      expect(ofType(type), type).toEqual([]);
+    }
+    const endpoints = ofType('AWS::EC2::VPCEndpoint');
+    expect(endpoints).toHaveLength(1);
+    const [, endpoint] = endpoints[0]!;
+    expect(endpoint.Properties.VpcEndpointType).toBe('Gateway');
+    expect(JSON.stringify(endpoint.Properties.ServiceName)).toContain('.s3');
+    const routeTables = ofType('AWS::EC2::RouteTable').map(([id]) => ({ Ref: id }));
+    expect(endpoint.Properties.RouteTableIds).toEqual(expect.arrayContaining(routeTables));
+  });
+
+  it('lets the S3 endpoint reach this stack’s buckets only', () => {
+    const [, endpoint] = ofType('AWS::EC2::VPCEndpoint')[0]!;
+    const statement = endpoint.Properties.PolicyDocument.Statement as Statement[];
+    expect(statement).toHaveLength(1);
+    const reachable = [statement[0]!.Resource].flat().map((resource) => JSON.stringify(resource));
+    for (const role of ['input', 'renditions', 'work'] as const) {
+      expect(reachable.filter((resource) => resource.includes(buckets[role]))).toHaveLength(2);
+    }
+    expect(reachable).toHaveLength(6);
+  });
+
+  it('lets the functions’ security group out on HTTPS only, and nothing in', () => {
+    const [, group] = ofType('AWS::EC2::SecurityGroup')[0]!;
+    expect(group.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(group.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' })]);
+    expect(ofType('AWS::EC2::SecurityGroupIngress')).toEqual([]);
+  });
+
+  it('logs the connections the security group refuses', () => {
+    expect(ofType('AWS::EC2::FlowLog').map(([, flowLog]) => flowLog.Properties)).toEqual([
+      expect.objectContaining({ TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs', ResourceType: 'VPC' }),
+    ]);
+  });
+});
