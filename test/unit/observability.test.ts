@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FUNCTION_LOG_RETENTION } from '../../infra/cdk/fanout-function.ts';
 import { loadConfig, ObservabilityEnv } from '../../shared/config.ts';
 import { createObservability, instrumented, MetricName, MetricUnit } from '../../shared/observability.ts';
-import { functionIds, resourcesOf, synthesizeTemplate } from './template-support.ts';
+import { functionIds, resourcesOf, synthesizeTemplate } from '../infra/template-support.ts';
 
 let template: Template;
 
