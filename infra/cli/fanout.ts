@@ -32,14 +32,18 @@ program
   .option('--key <key>', 'object key in the input bucket (default: the file name)')
   .option('--no-wait', 'print the job id and return at once')
   .option('--json', 'print the manifest as JSON on stdout')
-  .action(async (file: string, options) => exit(await runUpload(file, { key: options.key, wait: options.wait, json: Boolean(options.json) })));
+  .option('--aws', 'the deployed stack (names from the outputs `npm run deploy` saved) instead of the local one')
+  .option('--stack <name>', 'the deployed stack\'s name', 'Fanout')
+  .action(async (file: string, options) => exit(await runUpload(file, { key: options.key, wait: options.wait, json: Boolean(options.json), aws: Boolean(options.aws), stack: options.stack })));
 
 program
   .command('status')
   .description('list jobs, or show one')
   .argument('[jobId]')
   .option('--json', 'print JSON on stdout')
-  .action(async (jobId: string | undefined, options) => exit(await runStatus(jobId, { json: Boolean(options.json) })));
+  .option('--aws', 'the deployed stack instead of the local one')
+  .option('--stack <name>', 'the deployed stack\'s name', 'Fanout')
+  .action(async (jobId: string | undefined, options) => exit(await runStatus(jobId, { json: Boolean(options.json), aws: Boolean(options.aws), stack: options.stack })));
 
 program
   .command('process')

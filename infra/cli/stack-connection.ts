@@ -9,6 +9,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { createS3Client, createSfnClient } from '../../shared/aws-clients.ts';
 import type { LocalStack } from '../local/local-stack.ts';
+import { DEFAULT_STACK_NAME, describeDeployedStack, outputsFromFile } from '../cdk/deployed-stack.ts';
 
 export const StackConnection = z.object({
   storageKind: z.string(),
@@ -22,8 +23,10 @@ export const StackConnection = z.object({
 });
 export type StackConnection = z.infer<typeof StackConnection>;
 
+/** What the commands need of a stack, local or deployed: its names and clients to reach it. */
 export interface StackClients {
-  connection: StackConnection;
+  buckets: { input: string; renditions: string };
+  stateMachineArn: string;
   s3: S3Client;
   sfn: SFNClient;
 }
@@ -70,7 +73,8 @@ export async function readConnection(stateDir: string): Promise<StackConnection>
 export function clientsFor(connection: StackConnection): StackClients {
   const credentials = { credentials: connection.credentials, region: connection.region };
   return {
-    connection,
+    buckets: connection.buckets,
+    stateMachineArn: connection.stateMachineArn,
     s3: createS3Client({ AWS_ENDPOINT_URL_S3: connection.s3Endpoint, S3_FORCE_PATH_STYLE: true }, credentials),
     sfn: createSfnClient({ AWS_ENDPOINT_URL_SFN: connection.stepFunctionsEndpoint, S3_FORCE_PATH_STYLE: true }, credentials),
   };
@@ -83,4 +87,24 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The deployed stack (`--aws`): the same clients with no endpoint override and the default
+ * credential chain, the names from the stack's outputs (the file `npm run deploy` writes).
+ */
+export async function awsClients(stackName: string = DEFAULT_STACK_NAME): Promise<StackClients> {
+  const stack = await describeDeployedStack(outputsFromFile(), stackName);
+  const connection = { region: stack.region };
+  return {
+    buckets: stack.buckets,
+    stateMachineArn: stack.stateMachineArn,
+    s3: createS3Client({ S3_FORCE_PATH_STYLE: false }, connection),
+    sfn: createSfnClient({ S3_FORCE_PATH_STYLE: false }, connection),
+  };
+}
+
+/** The stack a command talks to: the deployed one with `--aws`, else the running local one. */
+export async function connectToStack(options: { aws?: boolean; stack?: string }): Promise<StackClients> {
+  return options.aws ? awsClients(options.stack) : clientsFor(await readConnection(defaultStateDir()));
 }

@@ -102,10 +102,10 @@ describe('fanout dev, upload and status', () => {
   });
 
   it('runs the same job for an upload made with any other S3 client, and status shows it', async () => {
-    const { connection, s3 } = clientsFor(await readConnection(stateDir));
+    const { buckets, s3 } = clientsFor(await readConnection(stateDir));
     const body = await readFile(await imageFixture('graphic.png'));
-    const put = await s3.send(new PutObjectCommand({ Bucket: connection.buckets.input, Key: 'from another client.png', Body: body }));
-    const jobId = jobIdFor({ bucket: connection.buckets.input, key: 'from another client.png', etag: put.ETag!.replace(/"/g, '') });
+    const put = await s3.send(new PutObjectCommand({ Bucket: buckets.input, Key: 'from another client.png', Body: body }));
+    const jobId = jobIdFor({ bucket: buckets.input, key: 'from another client.png', etag: put.ETag!.replace(/"/g, '') });
 
     let shown = await fanout(['status', jobId, '--json'], { FANOUT_STATE_DIR: stateDir });
     for (let tries = 0; tries < 50 && !shown.stdout.includes('"schemaVersion"'); tries++) {
@@ -116,6 +116,12 @@ describe('fanout dev, upload and status', () => {
 
     const listed = await fanout(['status'], { FANOUT_STATE_DIR: stateDir });
     expect(listed.stdout).toMatch(new RegExp(`${jobId}\\s+succeeded`));
+  });
+
+  it('reaches a deployed stack with --aws only through the outputs `npm run deploy` saved', async () => {
+    const result = await fanout(['status', '--aws'], { FANOUT_STATE_DIR: stateDir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no \.fanout\/aws-outputs\.json: deploy with `npm run deploy`/);
   });
 
   it('stops cleanly on Ctrl-C and forgets its endpoints', async () => {

@@ -2,24 +2,24 @@
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { describeJobList, describeManifest } from '../job-report.ts';
-import { clientsFor, defaultStateDir, readConnection, type StackClients } from '../stack-connection.ts';
+import { connectToStack, type StackClients } from '../stack-connection.ts';
 import { progressOf, readManifest } from '../watch-job.ts';
 import { exitCodeFor } from './shared-options.ts';
 
 const LIST_LIMIT = 50;
 
-export async function runStatus(jobId: string | undefined, options: { json: boolean }): Promise<number> {
-  const clients = clientsFor(await readConnection(defaultStateDir()));
+export async function runStatus(jobId: string | undefined, options: { json: boolean; aws?: boolean; stack?: string }): Promise<number> {
+  const clients = await connectToStack(options);
   return jobId ? showJob(clients, jobId, options.json) : listJobs(clients, options.json);
 }
 
-async function showJob({ connection, s3, sfn }: StackClients, jobId: string, json: boolean): Promise<number> {
-  const manifest = await readManifest(s3, connection.buckets.renditions, jobId);
+async function showJob({ buckets, stateMachineArn, s3, sfn }: StackClients, jobId: string, json: boolean): Promise<number> {
+  const manifest = await readManifest(s3, buckets.renditions, jobId);
   if (manifest) {
-    process.stdout.write(json ? `${JSON.stringify(manifest, null, 2)}\n` : `${describeManifest(manifest, `s3://${connection.buckets.renditions}/${jobId}/`)}\n`);
+    process.stdout.write(json ? `${JSON.stringify(manifest, null, 2)}\n` : `${describeManifest(manifest, `s3://${buckets.renditions}/${jobId}/`)}\n`);
     return exitCodeFor[manifest.status];
   }
-  const progress = await progressOf({ sfn, stateMachineArn: connection.stateMachineArn, jobId });
+  const progress = await progressOf({ sfn, stateMachineArn: stateMachineArn, jobId });
   if (progress.phase === 'waiting for the splitter') {
     process.stderr.write(`no job ${jobId}: not started, or unknown\n`);
     return 1;
@@ -29,16 +29,16 @@ async function showJob({ connection, s3, sfn }: StackClients, jobId: string, jso
   return 0;
 }
 
-async function listJobs({ connection, s3, sfn }: StackClients, json: boolean): Promise<number> {
-  const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn: connection.stateMachineArn, statusFilter: 'RUNNING' }));
+async function listJobs({ buckets, stateMachineArn, s3, sfn }: StackClients, json: boolean): Promise<number> {
+  const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn: stateMachineArn, statusFilter: 'RUNNING' }));
   const manifestKeys: Array<{ key: string; modified: number }> = [];
-  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: connection.buckets.renditions })) {
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: buckets.renditions })) {
     for (const object of page.Contents ?? []) {
       if (object.Key?.endsWith('/manifest.json')) manifestKeys.push({ key: object.Key, modified: object.LastModified?.getTime() ?? 0 });
     }
   }
   const newest = manifestKeys.sort((a, b) => b.modified - a.modified).slice(0, LIST_LIMIT);
-  const finished = await Promise.all(newest.map(({ key }) => readManifest(s3, connection.buckets.renditions, key.slice(0, -'/manifest.json'.length))));
+  const finished = await Promise.all(newest.map(({ key }) => readManifest(s3, buckets.renditions, key.slice(0, -'/manifest.json'.length))));
   const rows = [
     ...(running.executions ?? []).map((execution) => ({ jobId: execution.name ?? '', status: 'running', source: '', renditions: '-', finishedAt: '-' })),
     ...finished.flatMap((manifest) =>
