@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { Manifest } from '../shared/contracts/job.ts';
 import { jobIdFor } from '../shared/job-id.ts';
 import type { LocalStack } from '../infra/local/local-stack.ts';
-import { watchJob } from '../infra/cli/watch-job.ts';
 
 export interface PipelineJob {
   jobId: string;
@@ -24,15 +23,7 @@ export async function runPipelineJob(stack: LocalStack, body: Buffer, key: strin
   const startMs = Date.now();
   const put = await stack.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   const jobId = jobIdFor({ bucket, key, etag: put.ETag?.replace(/"/g, ''), versionId: put.VersionId });
-  const manifest = await watchJob({
-    s3: stack.s3,
-    sfn: stack.sfn,
-    renditionsBucket: stack.deployment.buckets.renditions,
-    stateMachineArn: stack.deployment.stateMachine.arn,
-    jobId,
-    timeoutMs,
-    pollMs: 50,
-  });
+  const manifest = await stack.waitForJob(jobId, { timeoutMs, pollMs: 50 });
   const manifestMs = Date.now();
   if (manifest.status !== 'succeeded') throw new Error(`bench job ${jobId} ${manifest.status}: ${manifest.error?.message ?? ''}`);
   return { jobId, manifest, startMs, manifestMs };

@@ -14,6 +14,8 @@ import { startFunctionHost, type FunctionHost, type InvocationSpan, type Invocat
 import { synthesizeLocalDeployment, type LocalDeployment } from './local-deployment.ts';
 import type { FunctionName } from '../cdk/fanout-function.ts';
 import { reconcileUploads } from './reconcile-uploads.ts';
+import { watchJob } from '../cli/watch-job.ts';
+import type { Manifest } from '../../shared/contracts/job.ts';
 import { startStepFunctionsServer } from './step-functions/server.ts';
 import { MINIO_MISSING, startLocalStorage, type StorageChoice, type StorageKind } from './local-storage.ts';
 import { findMinio } from './storage/minio-binary.ts';
@@ -46,6 +48,8 @@ export interface LocalStack {
   functionStats(): Record<string, InvocationStats>;
   /** When each recent invocation ran: where a job's wall time went. */
   invocations(): InvocationSpan[];
+  /** Waits for a job's manifest: its final word, whatever the outcome. */
+  waitForJob(jobId: string, options?: { timeoutMs?: number; pollMs?: number }): Promise<Manifest>;
   /** Resolves when every delivered upload has been split and every execution has ended. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -144,6 +148,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deliver: deliverTracked,
       functionStats: () => host!.stats(),
       invocations: () => host!.invocations(),
+      waitForJob: (jobId, { timeoutMs, pollMs } = {}) =>
+        watchJob({ s3, sfn, renditionsBucket: deployment.buckets.renditions, stateMachineArn: deployment.stateMachine.arn, jobId, timeoutMs, pollMs }),
       async idle() {
         while (inFlight.size > 0) await Promise.all([...inFlight]);
         await stepFunctions.idle();

@@ -12,7 +12,7 @@ import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { executionArnFor } from '../../shared/workflow.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/local-stack.ts';
-import { readManifest, watchJob } from '../../infra/cli/watch-job.ts';
+import { readManifest } from '../../infra/cli/watch-job.ts';
 
 export interface TestStack {
   stack: LocalStack;
@@ -42,15 +42,7 @@ export async function putUpload(stack: LocalStack, filePath: string, key = basen
 }
 
 export function waitForManifest(stack: LocalStack, jobId: string, timeoutMs = 60_000): Promise<Manifest> {
-  return watchJob({
-    s3: stack.s3,
-    sfn: stack.sfn,
-    renditionsBucket: stack.deployment.buckets.renditions,
-    stateMachineArn: stack.deployment.stateMachine.arn,
-    jobId,
-    timeoutMs,
-    pollMs: 100,
-  });
+  return stack.waitForJob(jobId, { timeoutMs, pollMs: 100 });
 }
 
 export async function processFile(stack: LocalStack, filePath: string, key?: string): Promise<Manifest> {
