@@ -116,6 +116,9 @@ describe('fanout dev, upload and status', () => {
 
     const listed = await fanout(['status'], { FANOUT_STATE_DIR: stateDir });
     expect(listed.stdout).toMatch(new RegExp(`${jobId}\\s+succeeded`));
+    // and fanout dev told whoever watches its terminal
+    for (let tries = 0; tries < 30 && !devOutput.includes(`job ${jobId} succeeded`); tries++) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(devOutput).toMatch(new RegExp(`job ${jobId} succeeded, \\d+ renditions in [0-9.]+ s`));
   });
 
   it('reaches a deployed stack with --aws only through the outputs `npm run deploy` saved', async () => {

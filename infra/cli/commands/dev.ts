@@ -1,6 +1,7 @@
 /** `fanout dev`: starts the local stack and keeps it running until Ctrl-C. */
 import { mkdir } from 'node:fs/promises';
 import { startLocalStack, type StorageChoice } from '../../local/local-stack.ts';
+import { followJobs } from '../job-feed.ts';
 import { connectionOf, defaultStateDir, removeConnection, writeConnection } from '../stack-connection.ts';
 import { externalMinioFromEnv, logToStderr } from './shared-options.ts';
 
@@ -30,11 +31,20 @@ export async function runDev(options: { storage: StorageChoice; concurrency?: nu
     ].join('\n'),
   );
 
+  const feed = followJobs({
+    sfn: stack.sfn,
+    s3: stack.s3,
+    stateMachineArn: connection.stateMachineArn,
+    renditionsBucket: connection.buckets.renditions,
+    onLine: (line) => process.stdout.write(`${line}\n`),
+  });
+
   await new Promise<void>((resolve) => {
     const shutdown = () => resolve();
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
   });
+  feed.stop();
   process.stderr.write('stopping…\n');
   await removeConnection(stateDir);
   await stack.stop();
