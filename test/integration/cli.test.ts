@@ -53,6 +53,15 @@ describe('fanout process', () => {
     expect(result.stdout).toMatch(/UNSUPPORTED_MEDIA_TYPE: the file content is not a supported image/);
   });
 
+  it('refuses a missing file at once, before starting anything', async () => {
+    const started = Date.now();
+    const result = await fanout(['process', join(workDir, 'no-such-file.mp4')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no-such-file\.mp4: no such file/);
+    expect(result.stderr).not.toMatch(/local stack up/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it('fails clearly when MinIO is forced but cannot be had', async () => {
     const result = await fanout(['process', await imageFixture('small.png'), '--storage', 'minio'], { MINIO_BIN: '', PATH: '/usr/bin:/bin', XDG_CACHE_HOME: workDir });
     expect(result.code).toBe(1);

@@ -44,6 +44,22 @@ describe('embedded S3 (s3rver) with @aws-sdk/client-s3', () => {
     events = [];
   });
 
+  /** Every page of a listing, following the continuation tokens (at most 10 pages). */
+  async function listAllPages(params: { Prefix: string; Delimiter?: string; MaxKeys: number }) {
+    const keys: string[] = [];
+    const prefixes: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, ...params, ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+      prefixes.push(...(page.CommonPrefixes ?? []).map((prefix) => prefix.Prefix ?? ''));
+      token = page.NextContinuationToken;
+      pages++;
+    } while (token !== undefined && pages < 10);
+    return { keys, prefixes, pages };
+  }
+
   it('emits an S3 notification with the key URL-encoded for PutObject', async () => {
     const body = Buffer.from('hello, fanout');
 
@@ -125,22 +141,7 @@ describe('embedded S3 (s3rver) with @aws-sdk/client-s3', () => {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key }));
     }
 
-    const listed: string[] = [];
-    let token: string | undefined;
-    let pages = 0;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: BUCKET,
-          Prefix: 'list/',
-          MaxKeys: 2,
-          ContinuationToken: token,
-        }),
-      );
-      listed.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
-      token = page.NextContinuationToken;
-      pages++;
-    } while (token !== undefined);
+    const { keys: listed, pages } = await listAllPages({ Prefix: 'list/', MaxKeys: 2 });
 
     expect(listed).toEqual(keys);
     expect(pages).toBe(2);
@@ -151,25 +152,7 @@ describe('embedded S3 (s3rver) with @aws-sdk/client-s3', () => {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key }));
     }
 
-    const keys: string[] = [];
-    const prefixes: string[] = [];
-    let token: string | undefined;
-    let pages = 0;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: BUCKET,
-          Prefix: 'tree/',
-          Delimiter: '/',
-          MaxKeys: 1,
-          ContinuationToken: token,
-        }),
-      );
-      keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
-      prefixes.push(...(page.CommonPrefixes ?? []).map((prefix) => prefix.Prefix ?? ''));
-      token = page.NextContinuationToken;
-      pages++;
-    } while (token !== undefined && pages < 10);
+    const { keys, prefixes, pages } = await listAllPages({ Prefix: 'tree/', Delimiter: '/', MaxKeys: 1 });
 
     // s3rver does not count common prefixes against MaxKeys (S3 does): pages differ, not content.
     expect(keys).toEqual(['tree/c.txt', 'tree/d é.txt']);

@@ -8,7 +8,7 @@ import type { ImageFormat } from '../../shared/contracts/job.ts';
 import { InputRejectedError } from '../../shared/errors.ts';
 import { type ImageFacts, probeImage, renderImageVariant, renderImageVariants } from '../../shared/media/image.ts';
 import type { ImageInputFormat } from '../../shared/media/sniff-media-type.ts';
-import { rejectionOf } from '../support/rejection-of.ts';
+import { expectRejected, rejectionOf } from '../support/rejection-of.ts';
 
 const maxPixels = 100_000_000;
 let workDir: string;
@@ -21,14 +21,6 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-
-async function expectRejected(promise: Promise<unknown>, code: string): Promise<InputRejectedError> {
-  const error = await rejectionOf(promise);
-  expect(error).toBeInstanceOf(InputRejectedError);
-  if (!(error instanceof InputRejectedError)) throw error;
-  expect(error.code).toBe(code);
-  return error;
-}
 
 /** The RGBA value of one pixel of an image file, decoded by sharp. */
 async function pixelAt(path: string, x: number, y: number): Promise<number[]> {

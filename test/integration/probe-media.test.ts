@@ -23,7 +23,7 @@ import {
   probeMedia,
   type VideoFacts,
 } from '../../shared/media/ffmpeg/probe-media.ts';
-import { rejectionOf } from '../support/rejection-of.ts';
+import { expectRejected, rejectionOf } from '../support/rejection-of.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -44,14 +44,6 @@ async function settled(promise: Promise<unknown>): Promise<void> {
     () => undefined,
     () => undefined,
   );
-}
-
-async function expectRejected(promise: Promise<unknown>, code: string): Promise<InputRejectedError> {
-  const error = await rejectionOf(promise);
-  expect(error).toBeInstanceOf(InputRejectedError);
-  if (!(error instanceof InputRejectedError)) throw error;
-  expect(error.code).toBe(code);
-  return error;
 }
 
 /** A 640×360 square-pixel yuv420p picture, unturned, as most fixtures are; rows override the rest. */
