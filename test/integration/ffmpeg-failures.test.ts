@@ -72,9 +72,10 @@ async function encoderChild(): Promise<number> {
 
 describe('runFfmpeg outcomes', () => {
   it('reports an ffmpeg killed by a signal as a TransientError: a retry may succeed', async () => {
-    const encoding = encodeChunk(longEncode());
+    // The rejection is awaited from the start, so an early end is a failed assertion, not an unhandled rejection.
+    const outcome = rejectionOf(encodeChunk(longEncode()));
     process.kill(await encoderChild(), 'SIGKILL');
-    const error = await rejectionOf(encoding);
+    const error = await outcome;
     expect(error).toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ name: 'TransientError', code: 'ENCODER_FAILED', retryable: true });
     expect((error as TransientError).detail).toMatch(/killed by SIGKILL/);
@@ -107,12 +108,21 @@ describe('runFfmpeg outcomes', () => {
 
   it('kills the process when the caller aborts, and rejects with the abort reason', async () => {
     const controller = new AbortController();
-    const encoding = encodeChunk(longEncode({ signal: controller.signal }));
+    const outcome = rejectionOf(encodeChunk(longEncode({ signal: controller.signal })));
     await encoderChild();
     const reason = new Error('job cancelled');
     controller.abort(reason);
-    expect(await rejectionOf(encoding)).toBe(reason);
+    expect(await outcome).toBe(reason);
     expect(await ffmpegChildren()).toEqual([]);
+  });
+});
+
+describe('a retried run', () => {
+  it('overwrites what an earlier, interrupted run left at its output path', async () => {
+    const outputs = { big: join(workDir, 'leftover.mp4') };
+    await writeFile(outputs.big, 'half an MP4 from a run that was killed');
+    await encodeChunk(longEncode({ outputs, endSeconds: 1 }));
+    expect((await readFile(outputs.big)).subarray(4, 8).toString('latin1')).toBe('ftyp');
   });
 });
 

@@ -8,7 +8,7 @@
  *     probed and cut by us, so a failure here is ours to look at, and a retry would fail the same.
  *   - aborted by the caller: the signal's reason is thrown, the process killed.
  * Every input is read under `-protocol_whitelist file`; every path is a `file:` URL the pipeline
- * chose; `-y` (fluent adds it for file outputs) only ever overwrites inside the work directory.
+ * chose; `-y` only ever overwrites inside the work directory (outputPath checks).
  */
 import { ChildProcess } from 'node:child_process';
 import ffmpeg from 'fluent-ffmpeg';
@@ -43,8 +43,12 @@ export const DEFAULT_FFMPEG_TIMEOUT_MS = 14 * 60_000;
 /** How much of stderr an error keeps: the last lines say why, the rest is noise in a job record. */
 const STDERR_TAIL_LINES = 12;
 const STDERR_TAIL_CHARS = 2000;
-/** Options before the first input; ffmpeg applies global options wherever they appear. */
-const GLOBAL_OPTIONS = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'warning'];
+/**
+ * Options before the first input; ffmpeg applies global options wherever they appear. `-y` is ours:
+ * fluent-ffmpeg adds it only for outputs it takes for files, and its check misses `file:` URLs, so
+ * without it a leftover output (a retry in a warm container) makes ffmpeg exit "already exists".
+ */
+const GLOBAL_OPTIONS = ['-nostdin', '-y', '-hide_banner', '-nostats', '-loglevel', 'warning'];
 
 export async function runFfmpeg(options: RunFfmpegOptions): Promise<void> {
   const { task, inputs, filterGraph, outputs, timeoutMs = DEFAULT_FFMPEG_TIMEOUT_MS, signal } = options;
