@@ -63,14 +63,16 @@ describe('probeImage', () => {
     expect(await probeImage(path, { maxPixels })).toMatchObject({ format, width: 64, height: 48 });
   });
 
-  it('rejects a pixel flood from the header, before decoding, in well under a second', async () => {
+  it('rejects a pixel flood from the header, before decoding', async () => {
     const path = await imageFixture('pixel-flood.png');
 
     const started = performance.now();
     const error = await expectRejected(probeImage(path, { maxPixels }), 'PIXEL_LIMIT_EXCEEDED');
     const elapsedMs = performance.now() - started;
 
-    expect(elapsedMs).toBeLessThan(500);
+    // Not a performance figure: decoding the declared pixels would take minutes and gigabytes, so
+    // a bound this loose still fails if the check ever moves after the decode, and never on a busy machine.
+    expect(elapsedMs).toBeLessThan(10_000);
     expect(error.detail).toContain(`${PIXEL_FLOOD_DECLARED.width}×${PIXEL_FLOOD_DECLARED.height}`);
   });
 

@@ -154,8 +154,9 @@ describe('MinIO storage host with a durable webhook trigger', () => {
 
     const attempts = deliveries.filter((d) => d.key === 'flaky.jpg');
     expect(attempts.map((d) => d.accepted)).toEqual([false, true]);
-    // MinIO retries a failed event at once (a 3 s tick is usually pending), then every 3 s.
-    expect(attempts[1]!.at - attempts[0]!.at).toBeLessThan(3_500);
+    // MinIO retries a failed event on its next 3 s tick, not after a backoff of minutes; the bound
+    // leaves room for a busy machine.
+    expect(attempts[1]!.at - attempts[0]!.at).toBeLessThan(10_000);
   });
 
   it('answers connectivity probes without handing anything to onEvent', async () => {
