@@ -2,12 +2,18 @@
  * The local stand-in for Lambda: each invocation runs the real handler in a worker process with
  * the function's deployed environment, its own /tmp and its timeout. Concurrency is bounded
  * across all functions (default: one per core); idle workers exit.
+ *
+ * Lambda gives every invocation its own sandbox; here they share a few cores and wait in one
+ * queue. That queue serves later pipeline stages first, so jobs already under way finish before
+ * new uploads start theirs: with a plain FIFO, one job's assembler waited behind every resize
+ * that the uploads after it had queued.
  */
 import { availableParallelism } from 'node:os';
 import { mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import pLimit from 'p-limit';
+import PQueue from 'p-queue';
 import { Tinypool } from 'tinypool';
+import type { FunctionName } from '../cdk/fanout-function.ts';
 import type { LocalFunction } from './local-deployment.ts';
 import type { InvocationOutcome } from './lambda-worker.ts';
 
@@ -52,11 +58,14 @@ export class LambdaInvocationError extends Error {
 
 const INVOCATION_HISTORY = 10_000;
 
+/** Which waiting invocation runs first when a worker frees up: the one nearest its job's end. */
+export const QUEUE_PRIORITY: Record<FunctionName, number> = { assembler: 3, 'image-resize': 2, encoder: 1, splitter: 0 };
+
 const workerFile = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
 
 export async function startFunctionHost(options: FunctionHostOptions): Promise<FunctionHost> {
   const concurrency = options.concurrency ?? availableParallelism();
-  const limit = pLimit(concurrency);
+  const queue = new PQueue({ concurrency });
   await mkdir(options.tmpRoot, { recursive: true });
 
   const pools = new Map(
@@ -97,7 +106,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
     invoke(functionArnOrName, event) {
       const { fn, pool } = find(functionArnOrName);
       const counter = counters.get(fn.name)!;
-      return limit(async () => {
+      return queue.add(async () => {
         counter.invocations++;
         const timeout = AbortSignal.timeout(fn.timeoutSeconds * 1000);
         const startMs = Date.now();
@@ -115,7 +124,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
         record({ name: fn.name, startMs, endMs: Date.now(), ok: outcome.ok });
         if (!outcome.ok) throw new LambdaInvocationError(outcome.error.errorType, outcome.error.errorMessage, outcome.error.trace);
         return outcome.result;
-      });
+      }, { priority: QUEUE_PRIORITY[fn.name] });
     },
 
     invocations: () => [...spans],

@@ -1,0 +1,54 @@
+/**
+ * The local function host's queue, with real worker processes: when invocations wait for a
+ * worker, those nearest the end of a job run first, and equal ones in the order they came.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FunctionName } from '../../infra/cdk/fanout-function.ts';
+import { type FunctionHost, startFunctionHost } from '../../infra/local/function-host.ts';
+
+let workDir: string;
+let host: FunctionHost;
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'fanout-function-host-'));
+  const handlerPath = join(workDir, 'echo-handler.mjs');
+  // Holds its worker for event.holdMs, then answers with the event's label.
+  await writeFile(handlerPath, 'export const handler = async (event) => { await new Promise((r) => setTimeout(r, event.holdMs ?? 0)); return event.label; };\n');
+  const names: FunctionName[] = ['splitter', 'encoder', 'image-resize', 'assembler'];
+  host = await startFunctionHost({
+    functions: names.map((name) => ({ name, arn: `arn:aws:lambda:local:000000000000:function:${name}`, handlerPath, environment: {}, timeoutSeconds: 30, memoryMiB: 128 })),
+    runtimeEnvironment: {},
+    tmpRoot: join(workDir, 'tmp'),
+    concurrency: 1,
+  });
+});
+afterAll(async () => {
+  await host?.close();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('the local function host', () => {
+  it('runs waiting invocations nearest the end of a job first, and equal ones in order', async () => {
+    const finished: string[] = [];
+    const invoke = (name: FunctionName, label: string, holdMs = 0) =>
+      host.invoke(name, { label, holdMs }).then((result) => {
+        finished.push(result as string);
+      });
+
+    // One worker, held long enough for every later invocation to be queued behind it.
+    const running = invoke('encoder', 'running encode', 1000);
+    await Promise.all([
+      running,
+      invoke('splitter', 'new upload 1'),
+      invoke('encoder', 'chunk'),
+      invoke('image-resize', 'still'),
+      invoke('splitter', 'new upload 2'),
+      invoke('assembler', 'assemble'),
+    ]);
+
+    expect(finished).toEqual(['running encode', 'assemble', 'still', 'chunk', 'new upload 1', 'new upload 2']);
+    expect(host.stats()).toMatchObject({ splitter: { invocations: 2, errors: 0 }, assembler: { invocations: 1, errors: 0 } });
+  });
+});
