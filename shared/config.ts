@@ -58,6 +58,8 @@ export const SplitterEnv = FunctionEnv.extend(ImageLimitsEnv.shape).extend({
   /** More chunks than this go through a Distributed Map on AWS. */
   DISTRIBUTED_MAP_THRESHOLD: z.coerce.number().int().positive().default(1000),
   THUMBNAILS: z.coerce.number().int().nonnegative().default(5),
+  /** The assembler's ephemeral storage, set by the stack from its sizing: bounds the longest source. */
+  ASSEMBLER_STORAGE_MIB: z.coerce.number().int().positive().default(10240),
 }).refine((env) => env.SEGMENT_SECONDS % env.GOP_SECONDS === 0 && env.CHUNK_SECONDS % env.SEGMENT_SECONDS === 0, {
   message: 'GOP_SECONDS must divide SEGMENT_SECONDS, and SEGMENT_SECONDS must divide CHUNK_SECONDS',
   path: ['GOP_SECONDS'],

@@ -33,6 +33,7 @@ const dependencies = {
       preset: config.X264_PRESET,
       distributedMapThreshold: config.DISTRIBUTED_MAP_THRESHOLD,
       thumbnails: config.THUMBNAILS,
+      assemblerStorageBytes: config.ASSEMBLER_STORAGE_MIB * 1024 ** 2,
     },
   },
 };

@@ -14,6 +14,7 @@ import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-form
 import { listVideoFrames, probeMedia, type MediaFacts } from '../../shared/media/ffmpeg/probe-media.ts';
 import type { SniffedMedia } from '../../shared/media/sniff-media-type.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { checkAssemblyFits } from './plan-assembly-storage.ts';
 import { planChunks } from './plan-chunks.ts';
 import { planImageSizes } from './plan-image-sizes.ts';
 import { planLadder } from './plan-ladder.ts';
@@ -31,6 +32,8 @@ export interface MediaSettings {
   preset: string;
   distributedMapThreshold: number;
   thumbnails: number;
+  /** The assembler's /tmp: a source whose ladder would not fit there is refused up front. */
+  assemblerStorageBytes: number;
 }
 
 const POSTER_WIDTHS = [640, 1280];
@@ -94,11 +97,12 @@ export async function prepareMediaJob(args: {
 async function prepareVideo(args: Parameters<typeof prepareMediaJob>[0] & { facts: MediaFacts }): Promise<{ plan: Pick<MediaPlan, 'rungs' | 'chunks'>; imageTasks: JobPlan['imageTasks'] }> {
   const { jobId, sniffed, localSource, workDir, settings, facts } = args;
   const video = facts.video!;
+  const rungs = planLadder({ width: video.width, height: video.height });
+  checkAssemblyFits({ rungs, audioKbps: facts.audio ? AUDIO.bitrateKbps : 0, storageBytes: settings.media.assemblerStorageBytes, durationSeconds: facts.durationSeconds });
   const frames = await listVideoFrames(localSource, { format: sniffed.format });
   const last = frames.at(-1)!;
   const lastFrameDuration = frames.length > 1 ? last.pts - frames.at(-2)!.pts : 1 / (video.frameRate || 30);
   const chunks = planChunks({ frames, chunkSeconds: settings.media.chunkSeconds, endSeconds: last.pts + lastFrameDuration });
-  const rungs = planLadder({ width: video.width, height: video.height });
 
   const cut = pLimit(CUT_CONCURRENCY);
   await Promise.all(

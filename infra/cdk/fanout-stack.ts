@@ -40,7 +40,8 @@ export const SIZING = {
   encoder: { memoryMiB: 4096, timeout: Duration.minutes(15), ephemeralStorageMiB: 4096 },
   // One width of one picture, three formats; libvips is multi-threaded and decodes in memory.
   'image-resize': { memoryMiB: 2048, timeout: Duration.minutes(2), ephemeralStorageMiB: 512 },
-  // Every rung's chunks, its MP4 and the HLS package side by side: /tmp at the maximum.
+  // One rung at a time: its chunks and MP4, then the MP4 and its HLS package. /tmp at the maximum;
+  // the splitter gets this figure and refuses a source whose ladder would not fit (plan-assembly-storage.ts).
   assembler: { memoryMiB: 3008, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
 } satisfies Record<FunctionName, { memoryMiB: number; timeout: Duration; ephemeralStorageMiB: number }>;
 
@@ -93,7 +94,7 @@ export class FanoutStack extends Stack {
     const splitter = fanoutFunction(this, 'Splitter', {
       name: 'splitter',
       ...SIZING.splitter,
-      environment: { ...bucketNames, STATE_MACHINE_ARN: pipeline.stateMachine.stateMachineArn },
+      environment: { ...bucketNames, STATE_MACHINE_ARN: pipeline.stateMachine.stateMachineArn, ASSEMBLER_STORAGE_MIB: String(SIZING.assembler.ephemeralStorageMiB) },
       image,
       ...network('splitter'),
     });

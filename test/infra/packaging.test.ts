@@ -107,6 +107,12 @@ describe('function packaging in the template', () => {
     expect(deployment.functions.map((fn) => fn.name).sort()).toEqual(['assembler', 'encoder', 'image-resize', 'splitter']);
     for (const fn of deployment.functions) expect(() => loadConfig(schemas[fn.name], fn.environment), fn.name).not.toThrow();
   });
+
+  it("tells the splitter the assembler's ephemeral storage, which bounds the longest source it accepts", () => {
+    const assemblerStorage = resources[fns.assembler]!.Properties.EphemeralStorage.Size;
+    expect(assemblerStorage).toBeGreaterThan(512);
+    expect(resources[fns.splitter]!.Properties.Environment.Variables.ASSEMBLER_STORAGE_MIB).toBe(String(assemblerStorage));
+  });
 });
 
 describe('the Dockerfile', () => {

@@ -29,7 +29,10 @@ beforeAll(async () => {
   // The design's 4 s chunks; 2 s segments put one segment start inside each chunk as well.
   encoded = await encodeChunked({ sourcePath: await videoFixture('h264.mp4'), format: 'mp4', rungs: LADDER, chunkSeconds: 4, gopSeconds: 1, workDir: join(workDir, 'encode') });
   hls = await packageHls({
-    variants: LADDER.map((rung) => ({ name: rung.name, mp4Path: encoded.outputs[rung.name]!.path, width: rung.width, height: rung.height })),
+    variants: LADDER.map((rung) => {
+      const { path, assembled } = encoded.outputs[rung.name]!;
+      return { name: rung.name, mp4Path: path, width: rung.width, height: rung.height, frameRate: assembled.frameRate, codecs: assembled.codecs };
+    }),
     segmentSeconds: SEGMENT_SECONDS,
     outputDir: join(workDir, 'hls'),
   });

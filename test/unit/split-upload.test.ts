@@ -7,6 +7,7 @@ import { jobIdFor } from '../../shared/job-id.ts';
 import { keys } from '../../shared/keys.ts';
 import type { JobStarter } from '../../shared/workflow.ts';
 import { imageFixture, type ImageFixtureName } from '../../fixtures/images.ts';
+import { videoFixture } from '../../fixtures/videos.ts';
 import { MemoryObjectStore } from '../support/memory-object-store.ts';
 
 /** Records what the splitter starts, and answers like Step Functions does for a reused name. */
@@ -40,7 +41,7 @@ beforeEach(() => {
       imageFormats: ['webp', 'jpeg'],
       maxImagePixels: 50_000_000,
       maxInputBytes: 10_000_000,
-      media: { maxDurationSeconds: 60, maxWidth: 1920, maxHeight: 1080, maxStreams: 4, chunkSeconds: 2, segmentSeconds: 2, gopSeconds: 1, preset: 'ultrafast', distributedMapThreshold: 2, thumbnails: 2 },
+      media: { maxDurationSeconds: 60, maxWidth: 1920, maxHeight: 1080, maxStreams: 4, chunkSeconds: 2, segmentSeconds: 2, gopSeconds: 1, preset: 'ultrafast', distributedMapThreshold: 2, thumbnails: 2, assemblerStorageBytes: 1024 ** 3 },
     },
   };
 });
@@ -84,6 +85,19 @@ describe('splitUpload', () => {
     const upload = await uploadFixture('photo.jpg');
     const outcome = await splitUpload(upload, { ...deps, settings: { ...deps.settings, maxInputBytes: 1_000 } });
     expect(JobPlan.parse(jobs.started.get(outcome.jobId)).error?.code).toBe('INPUT_TOO_LARGE');
+  });
+
+  it('refuses a video whose ladder would not fit the assembler\'s storage, before cutting anything', async () => {
+    const body = await readFile(await videoFixture('h264.mp4'));
+    store.put('in', 'clip.mp4', body);
+    const upload = { bucket: 'in', key: 'clip.mp4', size: body.length, etag: 'etag-clip' };
+    // 6 s of 360p: its one rung needs ~1.7 MB on the assembler at the VBV cap; 1 MiB holds ~3.8 s.
+    const outcome = await splitUpload(upload, { ...deps, settings: { ...deps.settings, media: { ...deps.settings.media, assemblerStorageBytes: 1024 ** 2 } } });
+
+    const plan = JobPlan.parse(jobs.started.get(outcome.jobId));
+    expect(plan).toMatchObject({ outcome: 'rejected', error: { code: 'DURATION_EXCEEDED' }, chunkTasks: [] });
+    expect(plan.error?.message).toMatch(/360p ladder the assembler's 1 MiB of storage holds at most 3 s/);
+    expect(store.keys('work')).toEqual([]);
   });
 
   it('starts nothing for an upload whose job already ran or runs', async () => {

@@ -40,6 +40,8 @@ export interface AssembledRung {
   bitrateKbps: number;
   /** RFC 6381, video then audio: `avc1.64001f,mp4a.40.2`. */
   codecs: string;
+  /** Frames per second as ffprobe reports the video track (r_frame_rate, else average). */
+  frameRate: number;
 }
 
 export async function assembleRung(options: AssembleRungOptions): Promise<AssembledRung> {
@@ -82,7 +84,7 @@ export async function assembleRung(options: AssembleRungOptions): Promise<Assemb
   }
 
   const [facts, { size }, { codecs, videoFrames }] = await Promise.all([probeOutput(outputPath), stat(outputPath), readMp4Info(outputPath)]);
-  if (!facts.video) throw new InternalError('ENCODER_FAILED', `assemble rung: ${outputPath} has no video stream`);
+  if (!facts.video?.frameRate) throw new InternalError('ENCODER_FAILED', `assemble rung: ${outputPath} has no video stream with a frame rate`);
   const durationSeconds = facts.video.durationSeconds;
   return {
     durationSeconds,
@@ -90,6 +92,7 @@ export async function assembleRung(options: AssembleRungOptions): Promise<Assemb
     bytes: size,
     bitrateKbps: durationSeconds > 0 ? Math.round((size * 8) / durationSeconds / 1000) : 0,
     codecs,
+    frameRate: facts.video.frameRate,
   };
 }
 

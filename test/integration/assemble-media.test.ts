@@ -1,0 +1,99 @@
+/**
+ * The assembler's disk: the real splitter, encoder and assembler cores (real ffmpeg) over an
+ * in-memory object store, so that every transfer can look at what the assembler's /tmp holds at
+ * that moment. (Storage itself is exercised against MinIO in the pipeline tests.) Rungs are
+ * joined, uploaded and deleted one at a time: /tmp never holds files of two rungs, and the
+ * renditions come out whole all the same.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assembleMedia } from '../../functions/assembler/assemble-media.ts';
+import { runEncodeTask } from '../../functions/encoder/run-encode-task.ts';
+import { splitUpload } from '../../functions/splitter/split-upload.ts';
+import { videoFixture } from '../../fixtures/videos.ts';
+import { JobPlan, MediaPlan, type Rendition } from '../../shared/contracts/job.ts';
+import { keys } from '../../shared/keys.ts';
+import type { ObjectRef } from '../../shared/storage/object-store.ts';
+import { MemoryObjectStore } from '../support/memory-object-store.ts';
+
+/** A memory store that, on every transfer, notes which rungs have files in the assembler's /tmp. */
+class WatchingStore extends MemoryObjectStore {
+  watchedDir: string | undefined;
+  readonly rungsOnDiskAtOnce: string[][] = [];
+  rungNames: string[] = [];
+
+  override async download(ref: ObjectRef, filePath: string) {
+    await this.look();
+    await super.download(ref, filePath);
+  }
+
+  override async uploadFile(ref: ObjectRef, filePath: string) {
+    await this.look();
+    return super.uploadFile(ref, filePath);
+  }
+
+  private async look() {
+    if (!this.watchedDir) return;
+    const paths = await readdir(this.watchedDir, { recursive: true });
+    // Chunks live in chunks/<rung>/, the MP4 is <rung>.mp4, the HLS variant hls/<rung>/.
+    const rungs = this.rungNames.filter((rung) => paths.some((path) => path.split(/[/.]/).includes(rung)));
+    this.rungsOnDiskAtOnce.push(rungs);
+  }
+}
+
+let workDir: string;
+let store: WatchingStore;
+let plan: MediaPlan;
+let renditions: Rendition[];
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'fanout-assemble-media-'));
+  store = new WatchingStore();
+  // 1918×1078, 2 s: a four-rung ladder, cut into two 1 s chunks.
+  const body = await readFile(await videoFixture('odd-size.mp4'));
+  store.put('in', 'odd.mp4', body);
+  let started: unknown;
+  const jobs = { start: async (_: string, input: unknown) => ((started = input), 'started' as const), exists: async () => false };
+  const media = { maxDurationSeconds: 60, maxWidth: 3840, maxHeight: 2160, maxStreams: 4, chunkSeconds: 1, segmentSeconds: 1, gopSeconds: 1, preset: 'ultrafast', distributedMapThreshold: 100, thumbnails: 0, assemblerStorageBytes: 1024 ** 3 };
+  const settings = { renditionsBucket: 'out', workBucket: 'work', imageWidths: [320], imageFormats: ['jpeg'] as const, maxImagePixels: 50_000_000, maxInputBytes: 100_000_000, media };
+  await splitUpload({ bucket: 'in', key: 'odd.mp4', size: body.length, etag: 'etag-odd' }, { store, jobs, tmpDir: workDir, settings });
+
+  const jobPlan = JobPlan.parse(started);
+  plan = MediaPlan.parse(await store.getJson({ bucket: 'work', key: keys.plan(jobPlan.jobId) }));
+  for (const task of [...(jobPlan.chunkTasks ?? []), ...(jobPlan.audioTasks ?? [])]) await runEncodeTask(task, { store, workBucket: 'work', tmpDir: workDir, ffmpegThreads: 2 });
+
+  const assemblerTmp = join(workDir, 'assembler');
+  await mkdir(assemblerTmp);
+  store.watchedDir = assemblerTmp;
+  store.rungNames = plan.rungs.map((rung) => rung.name);
+  renditions = await assembleMedia(plan, { store, workBucket: 'work', renditionsBucket: 'out', tmpDir: assemblerTmp });
+}, 120_000);
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('assembleMedia', () => {
+  it('plans a ladder of several rungs in several chunks (what this test needs to mean anything)', () => {
+    expect(plan.rungs.length).toBeGreaterThanOrEqual(3);
+    expect(plan.chunks.length).toBe(2);
+  });
+
+  it('never holds files of two rungs on disk at once', () => {
+    expect(store.rungsOnDiskAtOnce.length).toBeGreaterThan(plan.rungs.length * plan.chunks.length);
+    expect(store.rungsOnDiskAtOnce.filter((rungs) => rungs.length > 1)).toEqual([]);
+    // and it did look at each rung while that rung was being worked on
+    expect(new Set(store.rungsOnDiskAtOnce.flat())).toEqual(new Set(plan.rungs.map((rung) => rung.name)));
+  });
+
+  it('still writes every rung, each with its HLS variant, and one master playlist over all of them', () => {
+    const videos = renditions.filter((rendition) => rendition.kind === 'video');
+    expect(videos.map((video) => video.rung)).toEqual(plan.rungs.map((rung) => rung.name));
+    videos.forEach((video) => expect(video.frames).toBe(plan.frameCount));
+    const master = store.objects.get(`out/${keys.hlsMaster(plan.jobId)}`)?.toString('utf8') ?? '';
+    for (const rung of plan.rungs) {
+      expect(master).toContain(`${rung.name}/index.m3u8`);
+      expect(store.keys('out').filter((key) => key.startsWith(`${keys.hlsPrefix(plan.jobId)}${rung.name}/seg-`)).length).toBeGreaterThanOrEqual(2);
+    }
+  });
+});
