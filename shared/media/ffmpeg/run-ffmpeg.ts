@@ -11,6 +11,7 @@
  * chose; `-y` only ever overwrites inside the work directory (outputPath checks).
  */
 import { ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
 import { InternalError, TransientError } from '../../errors.ts';
 import { fileUrl, outputPath } from './ffmpeg-args.ts';
@@ -54,6 +55,7 @@ export async function runFfmpeg(options: RunFfmpegOptions): Promise<void> {
   const { task, inputs, filterGraph, outputs, timeoutMs = DEFAULT_FFMPEG_TIMEOUT_MS, signal } = options;
   if (inputs.length === 0 || outputs.length === 0) throw new TypeError(`${task}: ffmpeg needs an input and an output`);
   signal?.throwIfAborted();
+  await capabilitiesLookedUp();
 
   const command = ffmpeg({ stdoutLines: 40 });
   inputs.forEach((input, index) => {
@@ -94,6 +96,24 @@ export async function runFfmpeg(options: RunFfmpegOptions): Promise<void> {
     // Never leave a process behind, whatever ended the wait.
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
+}
+
+/**
+ * Before each command fluent-ffmpeg checks its formats against `ffmpeg -formats` and
+ * `ffmpeg -encoders`, which it caches per process only once they have come back. Commands started
+ * together in a fresh process (the splitter's parallel cuts) each spawned both: five 1080p cuts
+ * started at once took 2.0 s on 2 cores, 1.1 s with this one shared look-up filling the cache.
+ */
+let capabilities: Promise<void> | undefined;
+function capabilitiesLookedUp(): Promise<void> {
+  capabilities ??= Promise.all([promisify(ffmpeg.getAvailableFormats)(), promisify(ffmpeg.getAvailableEncoders)()]).then(
+    () => undefined,
+    // No ffmpeg (or a broken one): forget it, and let the command fail with its own error.
+    () => {
+      capabilities = undefined;
+    },
+  );
+  return capabilities;
 }
 
 /**
