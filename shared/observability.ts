@@ -38,18 +38,18 @@ export function createObservability(functionName: string, config: ObservabilityC
   };
 }
 
-type LambdaContext = Parameters<Logger['addContext']>[0];
+export type LambdaContext = Parameters<Logger['addContext']>[0];
 
 /**
  * A handler with its invocation's bookkeeping: the Lambda context on every line, a failure
  * logged (then rethrown, for Step Functions to match), the metrics flushed, and the keys the
  * handler appended cleared, so a warm sandbox never logs the previous job's id.
  */
-export function instrumented<Result>({ logger, metrics }: Observability, handler: (event: unknown) => Promise<Result>) {
+export function instrumented<Result>({ logger, metrics }: Observability, handler: (event: unknown, context?: LambdaContext) => Promise<Result>) {
   return async (event: unknown, context?: LambdaContext): Promise<Result> => {
     if (context) logger.addContext(context);
     try {
-      return await handler(event);
+      return await handler(event, context);
     } catch (error) {
       logger.error('invocation failed', error instanceof Error ? error : String(error));
       throw error;

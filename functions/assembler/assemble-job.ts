@@ -64,8 +64,8 @@ async function mediaRenditions(input: AssembleInput, deps: AssembleDependencies)
 }
 
 function outcomeOf(input: AssembleInput): { status: JobStatus; error?: JobError } {
-  if (input.outcome === 'rejected') {
-    return { status: 'rejected', error: input.error ?? { code: 'INTERNAL', message: 'rejected without a reason' } };
+  if (input.outcome !== 'accepted') {
+    return { status: input.outcome, error: input.error ?? { code: 'INTERNAL', message: `${input.outcome} without a reason` } };
   }
   if (input.failure) {
     const failure = parseTaskFailure(input.failure);

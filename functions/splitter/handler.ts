@@ -38,28 +38,35 @@ const dependencies = {
   },
 };
 
-export const handler = instrumented(observability, async (event): Promise<Array<Omit<SplitOutcome, 'plan'>>> => {
+/** Time kept back from the invocation's timeout to start a failed job, so that it still ends with a manifest. */
+const DEADLINE_MARGIN_MS = 30_000;
+
+export const handler = instrumented(observability, async (event, context): Promise<Array<Omit<SplitOutcome, 'plan'>>> => {
   const uploads = uploadsIn(event);
+  const deadline = context ? AbortSignal.timeout(Math.max(1, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS)) : undefined;
   // S3 delivers one record per event: its job id goes on every line, a failure's included.
   // (Several records, as the local host's reconcile pass may send, each name their own.)
   if (uploads.length === 1) logger.appendKeys({ jobId: jobIdFor(uploads[0]!) });
   // One record failing must not drop the others; the event is retried whole and the
   // records already started come back as duplicates.
-  const settled = await Promise.allSettled(uploads.map((upload) => splitOne(upload)));
+  const settled = await Promise.allSettled(uploads.map((upload) => splitOne(upload, deadline)));
   const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
   if (failures.length > 0) throw failures[0];
   return settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [{ jobId: outcome.value.jobId, result: outcome.value.result }] : []));
 });
 
-async function splitOne(upload: UploadRef): Promise<SplitOutcome> {
-  const outcome = await splitUpload(upload, { ...dependencies, tmpDir: tmpdir() });
+async function splitOne(upload: UploadRef, deadline: AbortSignal | undefined): Promise<SplitOutcome> {
+  const outcome = await splitUpload(upload, { ...dependencies, tmpDir: tmpdir(), deadline });
   if (outcome.result === 'started') metrics.addMetric(MetricName.jobsStarted, MetricUnit.Count, 1);
   if (outcome.plan?.outcome === 'rejected') metrics.addMetric(MetricName.inputsRejected, MetricUnit.Count, 1);
   const { plan } = outcome;
-  logger.info('split', {
+  const fields = {
     jobId: outcome.jobId,
     result: outcome.result,
     ...(plan ? { outcome: plan.outcome, code: plan.error?.code, mediaType: plan.source.mediaType, chunks: plan.chunkTasks.length, fanOut: plan.fanOut } : {}),
-  });
+  };
+  // A failed plan is ours to look at (its job ends `failed`); a rejected one is the input's doing.
+  if (plan?.outcome === 'failed') logger.error('split failed', { ...fields, detail: plan.error?.message });
+  else logger.info('split', fields);
   return outcome;
 }

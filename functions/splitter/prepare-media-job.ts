@@ -52,10 +52,13 @@ export async function prepareMediaJob(args: {
   workDir: string;
   settings: SplitSettings;
   store: ObjectStore;
+  /** Kills the running ffmpeg and stops between steps when the invocation runs out of time. */
+  deadline?: AbortSignal;
 }): Promise<PreparedJob> {
-  const { jobId, upload, sniffed, localSource, settings } = args;
+  const { jobId, upload, sniffed, localSource, settings, deadline } = args;
   const limits = { maxDurationSeconds: settings.media.maxDurationSeconds, maxWidth: settings.media.maxWidth, maxHeight: settings.media.maxHeight, maxStreams: settings.media.maxStreams };
   const facts = await probeMedia(localSource, { format: sniffed.format, limits });
+  deadline?.throwIfAborted();
   const source: SourceFacts = {
     ...upload,
     mediaType: facts.video ? 'video' : 'audio',
@@ -68,7 +71,7 @@ export async function prepareMediaJob(args: {
   };
 
   const video = facts.video ? await prepareVideo({ ...args, facts }) : { plan: {}, imageTasks: [] };
-  if (facts.audio) await uploadExtract(args, keys.sourceAudio(jobId, INTERMEDIATE_FORMAT.extension), (outputPath) => extractAudio({ sourcePath: localSource, format: sniffed.format, outputPath }));
+  if (facts.audio) await uploadExtract(args, keys.sourceAudio(jobId, INTERMEDIATE_FORMAT.extension), (outputPath) => extractAudio({ sourcePath: localSource, format: sniffed.format, outputPath, signal: deadline }));
 
   const plan: MediaPlan = {
     jobId,
@@ -95,11 +98,12 @@ export async function prepareMediaJob(args: {
 }
 
 async function prepareVideo(args: Parameters<typeof prepareMediaJob>[0] & { facts: MediaFacts }): Promise<{ plan: Pick<MediaPlan, 'rungs' | 'chunks'>; imageTasks: JobPlan['imageTasks'] }> {
-  const { jobId, sniffed, localSource, workDir, settings, facts } = args;
+  const { jobId, sniffed, localSource, workDir, settings, facts, deadline } = args;
   const video = facts.video!;
   const rungs = planLadder({ width: video.width, height: video.height });
   checkAssemblyFits({ rungs, audioKbps: facts.audio ? AUDIO.bitrateKbps : 0, storageBytes: settings.media.assemblerStorageBytes, durationSeconds: facts.durationSeconds });
   const frames = await listVideoFrames(localSource, { format: sniffed.format });
+  deadline?.throwIfAborted();
   const last = frames.at(-1)!;
   const lastFrameDuration = frames.length > 1 ? last.pts - frames.at(-2)!.pts : 1 / (video.frameRate || 30);
   const chunks = planChunks({ frames, chunkSeconds: settings.media.chunkSeconds, endSeconds: last.pts + lastFrameDuration });
@@ -109,7 +113,7 @@ async function prepareVideo(args: Parameters<typeof prepareMediaJob>[0] & { fact
     chunks.map((chunk) =>
       cut(() =>
         uploadExtract(args, keys.segment(jobId, chunk.index, INTERMEDIATE_FORMAT.extension), (outputPath) =>
-          cutSegment({ sourcePath: localSource, format: sniffed.format, fromSeconds: chunk.cutFromSeconds, toSeconds: chunk.endSeconds, outputPath }),
+          cutSegment({ sourcePath: localSource, format: sniffed.format, fromSeconds: chunk.cutFromSeconds, toSeconds: chunk.endSeconds, outputPath, signal: deadline }),
         ),
       ),
     ),
@@ -117,7 +121,7 @@ async function prepareVideo(args: Parameters<typeof prepareMediaJob>[0] & { fact
 
   const stills = planStills({ startSeconds: frames[0]!.pts, durationSeconds: last.pts + lastFrameDuration - frames[0]!.pts, thumbnails: settings.media.thumbnails });
   const stillTimes = [stills.posterSeconds, ...stills.thumbnailSeconds];
-  const stillPaths = await extractFrames({ sourcePath: localSource, format: sniffed.format, timesSeconds: stillTimes, rotation: video.rotation, outputDir: join(workDir, 'stills') });
+  const stillPaths = await extractFrames({ sourcePath: localSource, format: sniffed.format, timesSeconds: stillTimes, rotation: video.rotation, outputDir: join(workDir, 'stills'), signal: deadline });
   const stillNames = ['poster', ...stills.thumbnailSeconds.map((_, index) => `thumbnail-${index + 1}`)];
   await Promise.all(stillPaths.map((path, index) => args.store.uploadFile({ bucket: settings.workBucket, key: keys.still(jobId, stillNames[index]!) }, path, 'image/png')));
 

@@ -2,14 +2,16 @@
  * The splitter's core: decides from the bytes what an upload is, refuses what it must with a
  * stable code, plans the job and starts one execution named after the job id. A refused upload
  * still starts an execution, which goes straight to the assembler and ends in a `rejected`
- * manifest: every upload ends with a manifest that says what happened.
+ * manifest; so does one the splitter could not plan (a failing cut, its deadline), as `failed`:
+ * every upload ends with a manifest that says what happened. Only a TransientError (storage or
+ * Step Functions unreachable) is thrown, for Lambda's asynchronous retries and then the DLQ.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { z } from 'zod';
 import { join } from 'node:path';
 import { JobPlan, type ImageFormat, type SourceFacts } from '../../shared/contracts/job.ts';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
-import { InputRejectedError } from '../../shared/errors.ts';
+import { FanoutError, InputRejectedError, InternalError, TransientError } from '../../shared/errors.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { keys } from '../../shared/keys.ts';
 import { SNIFF_BYTES, sniffMediaType } from '../../shared/media/sniff-media-type.ts';
@@ -36,6 +38,8 @@ export interface SplitDependencies {
   settings: SplitSettings;
   tmpDir: string;
   now?: () => Date;
+  /** Aborts the planning when the invocation is about to run out of time: the job then ends `failed`, with its manifest. */
+  deadline?: AbortSignal;
 }
 
 export type SplitOutcome = { jobId: string; result: 'started' | 'duplicate' | 'ignored'; plan?: z.output<typeof JobPlan> };
@@ -58,15 +62,16 @@ export async function splitUpload(upload: UploadRef, deps: SplitDependencies): P
   try {
     const accepted = await planAcceptedJob({ jobId, upload, deps });
     plan = { jobId, receivedAt: receivedAt.toISOString(), splitMs: 0, outcome: 'accepted', ...accepted };
-  } catch (error) {
-    if (!(error instanceof InputRejectedError)) throw error;
+  } catch (thrown) {
+    const error = deps.deadline?.aborted ? new InternalError('TASK_TIMED_OUT', 'the splitter ran out of time before the job was planned', { cause: thrown }) : thrown;
+    if (error instanceof TransientError) throw error;
     plan = {
       jobId,
       source,
       receivedAt: receivedAt.toISOString(),
       splitMs: 0,
-      outcome: 'rejected',
-      error: { code: error.code, message: error.detail },
+      outcome: error instanceof InputRejectedError ? 'rejected' : 'failed',
+      error: error instanceof FanoutError ? { code: error.code, message: error.detail } : { code: 'INTERNAL', message: String(error) },
       imageTasks: [],
     };
   }
@@ -83,7 +88,7 @@ async function isKnownJob(jobId: string, deps: SplitDependencies): Promise<boole
 }
 
 async function planAcceptedJob({ jobId, upload, deps }: { jobId: string; upload: UploadRef; deps: SplitDependencies }): Promise<PreparedJob> {
-  const { store, settings } = deps;
+  const { store, settings, deadline } = deps;
   const ref = { bucket: upload.bucket, key: upload.key, versionId: upload.versionId };
   const head = await store.head(ref);
   if (!head) throw new InputRejectedError('SOURCE_NOT_FOUND', 'the uploaded object no longer exists');
@@ -103,9 +108,10 @@ async function planAcceptedJob({ jobId, upload, deps }: { jobId: string; upload:
   try {
     const localSource = join(workDir, 'source');
     await store.download(ref, localSource);
+    deadline?.throwIfAborted();
     const sized = { ...upload, size: head.size };
     if (sniffed.mediaType === 'image') return await planImageJob({ jobId, upload: sized, localSource, settings });
-    return await prepareMediaJob({ jobId, upload: sized, sniffed, localSource, workDir, settings, store });
+    return await prepareMediaJob({ jobId, upload: sized, sniffed, localSource, workDir, settings, store, deadline });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

@@ -119,7 +119,8 @@ export class PipelineStateMachine extends Construct {
     fanOut.addCatch(assemble, { errors: ['States.ALL'], resultPath: '$.failure' });
     fanOut.next(assemble);
 
-    const accepted = new Choice(this, 'Accepted?').when(Condition.stringEquals('$.outcome', 'rejected'), assemble).otherwise(fanOut);
+    // Rejected and failed plans have nothing to fan out: their manifest is all that is left to write.
+    const accepted = new Choice(this, 'Accepted?').when(Condition.stringEquals('$.outcome', 'accepted'), fanOut).otherwise(assemble);
 
     // Errors only, without the state's data: the execution history already keeps every event
     // for 90 days, and the logs stay free of job contents (they bill per GB ingested).

@@ -15,7 +15,7 @@ import PQueue from 'p-queue';
 import { Tinypool } from 'tinypool';
 import type { FunctionName } from '../cdk/fanout-function.ts';
 import type { LocalFunction } from './local-deployment.ts';
-import type { InvocationOutcome } from './lambda-worker.ts';
+import type { Invocation, InvocationOutcome } from './lambda-worker.ts';
 
 export interface FunctionHostOptions {
   functions: LocalFunction[];
@@ -110,9 +110,10 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
         counter.invocations++;
         const timeout = AbortSignal.timeout(fn.timeoutSeconds * 1000);
         const startMs = Date.now();
+        const context = { invokedFunctionArn: fn.arn, memoryLimitInMB: fn.memoryMiB, deadlineMs: startMs + fn.timeoutSeconds * 1000 };
         let outcome: InvocationOutcome;
         try {
-          outcome = await pool.run({ handlerPath: fn.handlerPath, event }, { signal: timeout });
+          outcome = await pool.run({ handlerPath: fn.handlerPath, event, context } satisfies Invocation, { signal: timeout });
         } catch (error) {
           counter.errors++;
           record({ name: fn.name, startMs, endMs: Date.now(), ok: false });

@@ -133,7 +133,8 @@ export const JobPlan = z.object({
   source: SourceFacts,
   receivedAt: z.iso.datetime(),
   splitMs: z.number().nonnegative(),
-  outcome: z.enum(['accepted', 'rejected']),
+  /** accepted: fan out; rejected (bad input) or failed (the splitter could not plan it): straight to the assembler's manifest. */
+  outcome: z.enum(['accepted', 'rejected', 'failed']),
   error: JobErrorShape.optional(),
   /** More chunks than an inline Map should carry go through a Distributed Map on AWS. */
   fanOut: z.enum(['inline', 'distributed']).default('inline'),

@@ -29,11 +29,11 @@ function tasksOf(graph: Record<string, State>): Array<[string, State]> {
 describe('state machine', () => {
   const branches = () => states['FanOut']!.Branches as Array<{ StartAt: string; States: Record<string, State> }>;
 
-  it('routes a rejected upload straight to the assembler, everything else to the fan-out', () => {
-    expect(states['Accepted?']).toMatchObject({
+  it('fans out an accepted upload, and sends a rejected or failed plan straight to the assembler', () => {
+    expect(states['Accepted?']).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.outcome', StringEquals: 'rejected', Next: 'Assemble' }],
-      Default: 'FanOut',
+      Choices: [{ Variable: '$.outcome', StringEquals: 'accepted', Next: 'FanOut' }],
+      Default: 'Assemble',
     });
   });
 

@@ -14,8 +14,17 @@ let host: FunctionHost;
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'fanout-function-host-'));
   const handlerPath = join(workDir, 'echo-handler.mjs');
-  // Holds its worker for event.holdMs, then answers with the event's label.
-  await writeFile(handlerPath, 'export const handler = async (event) => { await new Promise((r) => setTimeout(r, event.holdMs ?? 0)); return event.label; };\n');
+  // Holds its worker for event.holdMs, then answers with the event's label, or with what its context says.
+  await writeFile(
+    handlerPath,
+    [
+      'export const handler = async (event, context) => {',
+      '  await new Promise((r) => setTimeout(r, event.holdMs ?? 0));',
+      '  if (event.label === "context") return { name: context.functionName, memory: context.memoryLimitInMB, remainingMs: context.getRemainingTimeInMillis(), id: context.awsRequestId };',
+      '  return event.label;',
+      '};',
+    ].join('\n'),
+  );
   const names: FunctionName[] = ['splitter', 'encoder', 'image-resize', 'assembler'];
   host = await startFunctionHost({
     functions: names.map((name) => ({ name, arn: `arn:aws:lambda:local:000000000000:function:${name}`, handlerPath, environment: {}, timeoutSeconds: 30, memoryMiB: 128 })),
@@ -50,5 +59,16 @@ describe('the local function host', () => {
 
     expect(finished).toEqual(['running encode', 'assemble', 'still', 'chunk', 'new upload 1', 'new upload 2']);
     expect(host.stats()).toMatchObject({ splitter: { invocations: 2, errors: 0 }, assembler: { invocations: 1, errors: 0 } });
+  });
+
+  it('hands each handler a context that counts down to the function\'s timeout, as Lambda does', async () => {
+    const first = (await host.invoke('splitter', { label: 'context', holdMs: 1000 })) as { name: string; memory: string; remainingMs: number; id: string };
+    const second = (await host.invoke('splitter', { label: 'context' })) as typeof first;
+    expect(first).toMatchObject({ name: 'splitter', memory: '128' });
+    // 30 s timeout, 1 s spent before asking.
+    expect(first.remainingMs).toBeLessThanOrEqual(29_000);
+    expect(first.remainingMs).toBeGreaterThan(0);
+    expect(second.remainingMs).toBeGreaterThan(first.remainingMs);
+    expect(second.id).not.toBe(first.id);
   });
 });

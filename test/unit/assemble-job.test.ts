@@ -42,6 +42,11 @@ describe('assembleJob', () => {
     expect(manifest).toMatchObject({ status: 'rejected', error: { code: 'EMPTY_INPUT' }, renditions: [] });
   });
 
+  it('records a plan the splitter could not finish as a failed job, with its code', async () => {
+    const manifest = await manifestAfter({ ...plan, outcome: 'failed', error: { code: 'TASK_TIMED_OUT', message: 'the splitter ran out of time before the job was planned' } });
+    expect(manifest).toMatchObject({ status: 'failed', error: { code: 'TASK_TIMED_OUT' }, renditions: [] });
+  });
+
   it('turns a rejection found during the fan-out into a rejected job and removes its partial renditions', async () => {
     store.put('out', rendition(320).key, 'partial');
     store.put('out', 'other-job/image/320w.webp', 'keep');

@@ -5,6 +5,7 @@ import { splitUpload, type SplitDependencies } from '../../functions/splitter/sp
 import { JobPlan } from '../../shared/contracts/job.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { keys } from '../../shared/keys.ts';
+import { TransientError } from '../../shared/errors.ts';
 import type { JobStarter } from '../../shared/workflow.ts';
 import { imageFixture, type ImageFixtureName } from '../../fixtures/images.ts';
 import { videoFixture } from '../../fixtures/videos.ts';
@@ -45,6 +46,15 @@ beforeEach(() => {
     },
   };
 });
+
+/** The same objects as `store`, but every download fails with `error`. */
+function downloadsFailWith(error: Error): MemoryObjectStore {
+  return Object.assign(Object.create(store) as MemoryObjectStore, {
+    download: async () => {
+      throw error;
+    },
+  });
+}
 
 async function uploadFixture(name: ImageFixtureName, key: string = name) {
   const body = await readFile(await imageFixture(name));
@@ -98,6 +108,32 @@ describe('splitUpload', () => {
     expect(plan).toMatchObject({ outcome: 'rejected', error: { code: 'DURATION_EXCEEDED' }, chunkTasks: [] });
     expect(plan.error?.message).toMatch(/360p ladder the assembler's 1 MiB of storage holds at most 3 s/);
     expect(store.keys('work')).toEqual([]);
+  });
+
+  it('starts a failed job, not an error, when it runs out of time: the upload still gets its manifest', async () => {
+    const body = await readFile(await videoFixture('h264.mp4'));
+    store.put('in', 'slow.mp4', body);
+    const upload = { bucket: 'in', key: 'slow.mp4', size: body.length, etag: 'etag-slow' };
+
+    const outcome = await splitUpload(upload, { ...deps, deadline: AbortSignal.abort() });
+
+    expect(outcome.result).toBe('started');
+    const plan = JobPlan.parse(jobs.started.get(outcome.jobId));
+    expect(plan).toMatchObject({ outcome: 'failed', error: { code: 'TASK_TIMED_OUT' }, chunkTasks: [], imageTasks: [] });
+    expect(store.keys('work')).toEqual([]);
+  });
+
+  it('starts a failed job with INTERNAL for an error it has no code for', async () => {
+    const upload = await uploadFixture('photo.jpg');
+    const outcome = await splitUpload(upload, { ...deps, store: downloadsFailWith(new RangeError('a bug')) });
+    expect(JobPlan.parse(jobs.started.get(outcome.jobId))).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'RangeError: a bug' } });
+  });
+
+  it('throws a transient error (storage unreachable) for Lambda to retry, and starts nothing', async () => {
+    const upload = await uploadFixture('photo.jpg');
+    const unreachable = downloadsFailWith(new TransientError('STORAGE_UNAVAILABLE', 's3://in/photo.jpg: connection reset'));
+    await expect(splitUpload(upload, { ...deps, store: unreachable })).rejects.toThrow(TransientError);
+    expect(jobs.started.size).toBe(0);
   });
 
   it('starts nothing for an upload whose job already ran or runs', async () => {
