@@ -9,9 +9,9 @@ import { join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import type { MediaPlan, Rendition, VideoRendition } from '../../shared/contracts/job.ts';
 import { keys } from '../../shared/keys.ts';
-import { assembleRung } from '../../shared/media/ffmpeg/assemble-rung.ts';
+import { type AssembledRung, assembleRung } from '../../shared/media/ffmpeg/assemble-rung.ts';
 import { CHUNK_CONTAINER } from '../../shared/media/ffmpeg/encode-chunk.ts';
-import { packageHlsVariant, type PackagedVariant, writeHlsMaster } from '../../shared/media/ffmpeg/package-hls.ts';
+import { HLS_AUDIO_NAME, type HlsAudioInput, hlsTimelineOffset, packageHlsAudio, packageHlsVariant, type PackagedAudio, type PackagedVariant, writeHlsMaster } from '../../shared/media/ffmpeg/package-hls.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 
 export interface AssembleMediaDependencies {
@@ -39,11 +39,20 @@ export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependen
     if (plan.rungs.length === 0) return audioPath ? [await audioRendition(plan, audioPath, deps)] : [];
 
     // One rung at a time, each leaving nothing on disk when done: the assembler's /tmp holds
-    // about two copies of the largest rung, not three of the whole ladder.
+    // about two copies of the largest rung, not three of the ladder. The first joined MP4 fixes
+    // the HLS timeline, and the audio rendition is packaged then, once.
     const hlsDir = join(workDir, 'hls');
+    let timeline: { offsetSeconds: number; audio?: PackagedAudio } | undefined;
     const assembled: Array<{ rendition: VideoRendition; hls: PackagedVariant }> = [];
-    for (const rung of plan.rungs) assembled.push(await assembleOneRung(plan, rung, audioPath, { workDir, hlsDir }, deps));
-    const masterPath = await writeHlsMaster(hlsDir, assembled.map(({ hls }) => hls));
+    for (const rung of plan.rungs) {
+      const joined = await joinRung(plan, rung, audioPath, workDir, deps);
+      if (!timeline) {
+        const offsetSeconds = await hlsTimelineOffset([joined.mp4Path], audioPath);
+        timeline = { offsetSeconds, ...(plan.audio && audioPath && { audio: await publishHlsAudio(plan, { path: audioPath, channels: plan.audio.channels }, { hlsDir, offsetSeconds }, deps) }) };
+      }
+      assembled.push(await publishRung(plan, rung, joined, { hlsDir, offsetSeconds: timeline.offsetSeconds }, deps));
+    }
+    const masterPath = await writeHlsMaster(hlsDir, assembled.map(({ hls }) => hls), timeline?.audio);
     await uploadFile(masterPath, keys.hlsMaster(plan.jobId), deps);
     return [
       ...assembled.map(({ rendition }) => rendition),
@@ -54,15 +63,12 @@ export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependen
   }
 }
 
-/** Chunks → MP4 (uploaded) → HLS variant (uploaded); the rung's files are deleted as soon as they are used. */
-async function assembleOneRung(
-  plan: MediaPlan,
-  rung: MediaPlan['rungs'][number],
-  audioPath: string | undefined,
-  dirs: { workDir: string; hlsDir: string },
-  deps: AssembleMediaDependencies,
-): Promise<{ rendition: VideoRendition; hls: PackagedVariant }> {
-  const chunkDir = join(dirs.workDir, 'chunks', rung.name);
+type Rung = MediaPlan['rungs'][number];
+type JoinedRung = { mp4Path: string; assembled: AssembledRung };
+
+/** The rung's chunks, downloaded and joined with the audio into its MP4; the chunks are deleted. */
+async function joinRung(plan: MediaPlan, rung: Rung, audioPath: string | undefined, workDir: string, deps: AssembleMediaDependencies): Promise<JoinedRung> {
+  const chunkDir = join(workDir, 'chunks', rung.name);
   await mkdir(chunkDir, { recursive: true });
   const transfer = pLimit(TRANSFER_CONCURRENCY);
   const chunkPaths = await Promise.all(
@@ -72,22 +78,29 @@ async function assembleOneRung(
       return path;
     })),
   );
-  const mp4Path = join(dirs.workDir, `${rung.name}.mp4`);
+  const mp4Path = join(workDir, `${rung.name}.mp4`);
   const assembled = await assembleRung({ chunkPaths, chunkDurationsSeconds: plan.chunks.map((chunk) => chunk.durationSeconds), audioPath, outputPath: mp4Path });
   await rm(chunkDir, { recursive: true, force: true });
+  return { mp4Path, assembled };
+}
 
+/** The rung's MP4 uploaded, its HLS variant packaged and uploaded; both deleted from disk. */
+async function publishRung(plan: MediaPlan, rung: Rung, { mp4Path, assembled }: JoinedRung, hls: { hlsDir: string; offsetSeconds: number }, deps: AssembleMediaDependencies): Promise<{ rendition: VideoRendition; hls: PackagedVariant }> {
   const key = keys.videoRendition(plan.jobId, rung.name);
-  const [{ bytes }, hls] = await Promise.all([
+  const [{ bytes }, variant] = await Promise.all([
     deps.store.uploadFile({ bucket: deps.renditionsBucket, key }, mp4Path, 'video/mp4'),
-    packageHlsVariant({ variant: { name: rung.name, mp4Path, width: rung.width, height: rung.height, frameRate: assembled.frameRate, codecs: assembled.codecs }, segmentSeconds: plan.segmentSeconds, outputDir: dirs.hlsDir }),
+    packageHlsVariant({
+      variant: { name: rung.name, mp4Path, width: rung.width, height: rung.height, frameRate: assembled.frameRate, videoCodecs: assembled.videoCodecs },
+      segmentSeconds: plan.segmentSeconds,
+      outputDir: hls.hlsDir,
+      timelineOffsetSeconds: hls.offsetSeconds,
+    }),
   ]);
   await rm(mp4Path, { force: true });
-  const variantDir = join(dirs.hlsDir, rung.name);
-  await uploadFolder(variantDir, `${keys.hlsPrefix(plan.jobId)}${rung.name}/`, deps);
-  await rm(variantDir, { recursive: true, force: true });
+  await uploadHlsFolder(plan, rung.name, hls.hlsDir, deps);
 
   return {
-    hls,
+    hls: variant,
     rendition: {
       kind: 'video',
       rung: rung.name,
@@ -101,6 +114,19 @@ async function assembleOneRung(
       bytes,
     },
   };
+}
+
+async function publishHlsAudio(plan: MediaPlan, audio: HlsAudioInput, hls: { hlsDir: string; offsetSeconds: number }, deps: AssembleMediaDependencies): Promise<PackagedAudio> {
+  const packaged = await packageHlsAudio({ audio, segmentSeconds: plan.segmentSeconds, outputDir: hls.hlsDir, timelineOffsetSeconds: hls.offsetSeconds });
+  await uploadHlsFolder(plan, HLS_AUDIO_NAME, hls.hlsDir, deps);
+  return packaged;
+}
+
+/** One rendition's playlist and segments, from hlsDir/<name>/ to the job's HLS prefix; then off the disk. */
+async function uploadHlsFolder(plan: MediaPlan, name: string, hlsDir: string, deps: AssembleMediaDependencies): Promise<void> {
+  const folder = join(hlsDir, name);
+  await uploadFolder(folder, `${keys.hlsPrefix(plan.jobId)}${name}/`, deps);
+  await rm(folder, { recursive: true, force: true });
 }
 
 async function audioRendition(plan: MediaPlan, audioPath: string, deps: AssembleMediaDependencies): Promise<Rendition> {

@@ -1,6 +1,7 @@
 /**
  * HLS packaged from chunk-encoded MP4s: a master playlist a player (here ffprobe's HLS demuxer)
- * reads with all its variants, segments of the target length, each one starting on an IDR.
+ * reads with all its variants and their one audio rendition, video segments of the target
+ * length, each one starting on an IDR, and audio and video on the MP4's timeline.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoFixture } from '../../fixtures/videos.ts';
 import type { ChunkRung } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { packageHls, type PackagedHls } from '../../shared/media/ffmpeg/package-hls.ts';
-import { type ChunkedEncode, encodeChunked, packets } from './ffmpeg-support.ts';
+import { type ChunkedEncode, encodeChunked, packets, streamSpan } from './ffmpeg-support.ts';
 
 const run = promisify(execFile);
 const SEGMENT_SECONDS = 2;
@@ -31,8 +32,9 @@ beforeAll(async () => {
   hls = await packageHls({
     variants: LADDER.map((rung) => {
       const { path, assembled } = encoded.outputs[rung.name]!;
-      return { name: rung.name, mp4Path: path, width: rung.width, height: rung.height, frameRate: assembled.frameRate, codecs: assembled.codecs };
+      return { name: rung.name, mp4Path: path, width: rung.width, height: rung.height, frameRate: assembled.frameRate, videoCodecs: assembled.videoCodecs };
     }),
+    audio: { path: encoded.audioPath!, channels: 2 },
     segmentSeconds: SEGMENT_SECONDS,
     outputDir: join(workDir, 'hls'),
   });
@@ -69,6 +71,36 @@ describe('packageHls', () => {
       // Segments hold the MP4's media: their average rate is the file's, give or take the boxes.
       expect(Math.abs(average / 1000 - assembled.bitrateKbps) / assembled.bitrateKbps).toBeLessThan(0.05);
     }
+  });
+
+  it('stores the audio once, as a rendition group every variant names, and no audio in the video segments', async () => {
+    const master = await readFile(hls.masterPath, 'utf8');
+    expect(master.match(/^#EXT-X-MEDIA:.*$/gm)).toEqual(['#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="default",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"']);
+    const streamInfs = master.match(/^#EXT-X-STREAM-INF:.*$/gm)!;
+    expect(streamInfs).toHaveLength(LADDER.length);
+    for (const line of streamInfs) expect(line).toMatch(/,AUDIO="audio"$/);
+    // Each variant's BANDWIDTH covers its video and the audio together.
+    for (const variant of hls.variants) expect(master).toContain(`BANDWIDTH=${variant.bandwidth + hls.audio!.bandwidth},`);
+
+    for (const rung of LADDER) {
+      const init = await readFile(join(workDir, 'hls', rung.name, 'init.mp4'));
+      const joined = join(workDir, `${rung.name}-first.mp4`);
+      await writeFile(joined, Buffer.concat([init, await readFile(join(workDir, 'hls', rung.name, 'seg-00000.m4s'))]));
+      const { stdout } = await run('ffprobe', ['-v', 'error', '-of', 'csv=p=0', '-show_entries', 'stream=codec_type', joined]);
+      expect(stdout.trim()).toBe('video');
+    }
+    const audioPlaylist = await readFile(join(workDir, 'hls', 'audio', 'index.m3u8'), 'utf8');
+    const durations = [...audioPlaylist.matchAll(/#EXTINF:([0-9.]+),/g)].map((match) => Number(match[1]));
+    // Cut at AAC frames (1024 samples at 48 kHz): each segment within one frame of the target.
+    durations.slice(0, -1).forEach((duration) => expect(Math.abs(duration - SEGMENT_SECONDS)).toBeLessThanOrEqual(1024 / 48000));
+  });
+
+  it('keeps audio and video on the MP4s\' timeline: the audio starts where it does against the video in the MP4', async () => {
+    const mp4 = encoded.outputs[LADDER[0]!.name]!.path;
+    const [mp4Video, mp4Audio, hlsVideo, hlsAudio] = await Promise.all([streamSpan(mp4, 'v:0'), streamSpan(mp4, 'a:0'), streamSpan(hls.masterPath, 'v:0'), streamSpan(hls.masterPath, 'a:0')]);
+    // In the MP4 the AAC priming lies before the first frame (edit lists); HLS has no edit lists.
+    expect(mp4Audio.start).toBeLessThan(mp4Video.start);
+    expect(hlsAudio.start - hlsVideo.start).toBeCloseTo(mp4Audio.start - mp4Video.start, 3);
   });
 
   it('cuts segments of the target length (all but the last within one frame), each on an IDR', async () => {

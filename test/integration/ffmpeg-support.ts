@@ -61,6 +61,8 @@ export interface ChunkedEncode {
   outputs: Record<string, { path: string; assembled: AssembledRung }>;
   /** The source's video end: last frame pts + its duration. */
   sourceEndSeconds: number;
+  /** The encoded audio (.m4a) the MP4s carry; none for a source without sound. */
+  audioPath?: string;
 }
 
 /** Runs the splitter → encoder → assembler path on one source, in `workDir`. */
@@ -118,7 +120,7 @@ export async function encodeChunked(options: {
     });
     outputs[rung.name] = { path, assembled };
   }
-  return { frames, chunks, encoded, outputs, sourceEndSeconds };
+  return { frames, chunks, encoded, outputs, sourceEndSeconds, ...(audioPath && { audioPath }) };
 }
 
 async function ffprobeJson(args: readonly string[]): Promise<unknown> {

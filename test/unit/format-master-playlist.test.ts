@@ -29,6 +29,23 @@ describe('formatMasterPlaylist', () => {
     );
   });
 
+  it('names one audio group from every variant, whose bandwidth and codecs then count the audio too', () => {
+    const audio = { uri: 'audio/index.m3u8', bandwidth: 140_000, averageBandwidth: 130_500, codecs: 'mp4a.40.2', channels: 2 };
+    const text = formatMasterPlaylist([variant({ codecs: 'avc1.64001f' })], audio);
+    expect(text).toBe(
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:7',
+        '#EXT-X-INDEPENDENT-SEGMENTS',
+        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="default",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"',
+        '#EXT-X-STREAM-INF:BANDWIDTH=3350988,AVERAGE-BANDWIDTH=2230500,RESOLUTION=1280x720,FRAME-RATE=29.970,CODECS="avc1.64001f,mp4a.40.2",AUDIO="audio"',
+        '720p/index.m3u8',
+        '',
+      ].join('\n'),
+    );
+    expect(() => formatMasterPlaylist([variant()], { ...audio, uri: 'a"b.m3u8' })).toThrow();
+  });
+
   it.each<[string, Partial<MasterPlaylistVariant>]>([
     ['a URI with a quote', { uri: 'a"b/index.m3u8' }],
     ['a URI that starts a tag', { uri: '#EXT-X-ENDLIST' }],

@@ -40,6 +40,8 @@ export interface AssembledRung {
   bitrateKbps: number;
   /** RFC 6381, video then audio: `avc1.64001f,mp4a.40.2`. */
   codecs: string;
+  /** RFC 6381 of the video track alone: what an HLS variant without muxed audio holds. */
+  videoCodecs: string;
   /** Frames per second as ffprobe reports the video track (r_frame_rate, else average). */
   frameRate: number;
 }
@@ -83,7 +85,7 @@ export async function assembleRung(options: AssembleRungOptions): Promise<Assemb
     await rm(listPath, { force: true });
   }
 
-  const [facts, { size }, { codecs, videoFrames }] = await Promise.all([probeOutput(outputPath), stat(outputPath), readMp4Info(outputPath)]);
+  const [facts, { size }, { codecs, videoCodecs, videoFrames }] = await Promise.all([probeOutput(outputPath), stat(outputPath), readMp4Info(outputPath)]);
   if (!facts.video?.frameRate) throw new InternalError('ENCODER_FAILED', `assemble rung: ${outputPath} has no video stream with a frame rate`);
   const durationSeconds = facts.video.durationSeconds;
   return {
@@ -92,6 +94,7 @@ export async function assembleRung(options: AssembleRungOptions): Promise<Assemb
     bytes: size,
     bitrateKbps: durationSeconds > 0 ? Math.round((size * 8) / durationSeconds / 1000) : 0,
     codecs,
+    videoCodecs,
     frameRate: facts.video.frameRate,
   };
 }

@@ -1,22 +1,31 @@
 /**
- * HLS from the assembled MP4s, by stream copy: per variant a media playlist with its segments,
- * cut by ffmpeg's hls muxer at the IDR frames the encoder forced on the segment grid, and a
- * master playlist written from what came out (see format-master-playlist.ts).
+ * HLS from the assembled MP4s, by stream copy: per variant a media playlist with its video
+ * segments, cut by ffmpeg's hls muxer at the IDR frames the encoder forced on the segment grid;
+ * the audio once, as its own rendition that every variant names; and a master playlist written
+ * from what came out (see format-master-playlist.ts).
  *
  * Segments are fMP4 (CMAF), not MPEG-TS: the same bytes can serve DASH later, HEVC/AV1 ladders
  * need it, and TS costs more: on the 640×360 test rung at ~300 kb/s, TS segments came to 13%
  * more bytes than the fMP4 ones (251 KB vs 222 KB, the MP4 itself 225 KB). Every player that
  * plays H.264 HLS today (Safari/iOS 10+, hls.js, ExoPlayer, Shaka) reads fMP4; old set-top
  * boxes that only read TS are not the users this pipeline is for.
- * Audio is muxed into each variant's segments (one request per segment, nothing to group).
- * Variants are packaged one by one (packageHlsVariant) so that a caller short of disk can upload
- * and delete each before the next; the master is written last, from their measured facts.
+ * Audio in its own group rather than muxed into every variant: a 4-rung ladder stores (and a
+ * CDN caches) its 128 kb/s once instead of four times, and switching rungs leaves it alone.
+ * Renditions are packaged one by one (packageHlsVariant, packageHlsAudio) so that a caller short
+ * of disk can upload and delete each before the next; the master is written last, from their
+ * measured facts.
+ *
+ * One timeline for all of them: the MP4s start their video 2 frames (B-frame delay) and their AAC
+ * 1024 samples (priming) before zero, by edit lists, which fMP4 segments do not carry. Packaged
+ * apart, each would be shifted to start at zero on its own and the audio would run 45 ms early;
+ * so every rendition is shifted by the same offset, the largest such lead (hlsTimelineOffset).
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError } from '../../errors.ts';
-import { decimal, outputPath } from './ffmpeg-args.ts';
-import { formatMasterPlaylist, type MasterPlaylistVariant } from './format-master-playlist.ts';
+import { decimal, outputPath, seconds } from './ffmpeg-args.ts';
+import { formatMasterPlaylist, type MasterPlaylistAudio, type MasterPlaylistVariant } from './format-master-playlist.ts';
+import { readMp4Info } from './read-mp4-info.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 
 export interface HlsVariantInput {
@@ -27,68 +36,69 @@ export interface HlsVariantInput {
   height: number;
   /** From the MP4's assembly (AssembledRung), so packaging needs no second probe. */
   frameRate: number;
-  codecs: string;
+  /** The video track's RFC 6381 codec (AssembledRung.videoCodecs): the variant's segments hold nothing else. */
+  videoCodecs: string;
 }
 
-export interface PackageHlsOptions {
-  variants: readonly HlsVariantInput[];
+export interface HlsAudioInput {
+  /** encodeAudio's .m4a. */
+  path: string;
+  channels: number;
+}
+
+interface SegmentingOptions {
   segmentSeconds: number;
   outputDir: string;
+  /** The same for every rendition of one master: hlsTimelineOffset over all of them. */
+  timelineOffsetSeconds: number;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
 
+export interface PackageHlsOptions extends Omit<SegmentingOptions, 'timelineOffsetSeconds'> {
+  variants: readonly HlsVariantInput[];
+  audio?: HlsAudioInput;
+}
+
 export type PackagedVariant = MasterPlaylistVariant & { name: string; segments: number };
+export type PackagedAudio = MasterPlaylistAudio & { segments: number };
 
 export interface PackagedHls {
   masterPath: string;
   variants: PackagedVariant[];
+  audio?: PackagedAudio;
 }
 
 export const HLS_MASTER_NAME = 'master.m3u8';
+/** The audio rendition's folder under outputDir; rung names ([a-z0-9]+, ending in p) never take it. */
+export const HLS_AUDIO_NAME = 'audio';
 const MEDIA_PLAYLIST_NAME = 'index.m3u8';
 const INIT_NAME = 'init.mp4';
 
-/** Every variant side by side, then the master playlist: for callers with disk for all of them. */
+/** Every rendition side by side, then the master playlist: for callers with disk for all of them. */
 export async function packageHls(options: PackageHlsOptions): Promise<PackagedHls> {
-  const { variants, ...rest } = options;
+  const { variants, audio, ...segmenting } = options;
   if (variants.length === 0) throw new TypeError('packageHls needs at least one variant');
-  const packaged = await Promise.all(variants.map((variant) => packageHlsVariant({ variant, ...rest })));
-  return { masterPath: await writeHlsMaster(options.outputDir, packaged), variants: packaged };
+  const rest = { ...segmenting, timelineOffsetSeconds: await hlsTimelineOffset(variants.map((variant) => variant.mp4Path), audio?.path) };
+  const [packagedAudio, videos] = await Promise.all([
+    audio ? packageHlsAudio({ audio, ...rest }) : Promise.resolve(undefined),
+    Promise.all(variants.map((variant) => packageHlsVariant({ variant, ...rest }))),
+  ]);
+  return { masterPath: await writeHlsMaster(options.outputDir, videos, packagedAudio), variants: videos, ...(packagedAudio && { audio: packagedAudio }) };
 }
 
-/** One variant's media playlist and segments, in outputDir/<name>/, and the facts its master line needs. */
-export async function packageHlsVariant(options: Omit<PackageHlsOptions, 'variants'> & { variant: HlsVariantInput }): Promise<PackagedVariant> {
-  const { variant, segmentSeconds, outputDir, timeoutMs, signal } = options;
-  if (!/^[a-z0-9]+$/.test(variant.name)) throw new TypeError(`variant name must be [a-z0-9]+, not ${JSON.stringify(variant.name)}`);
-  const segmentTime = decimal(segmentSeconds, 0.1, 60);
-  const dir = join(outputDir, variant.name);
-  await mkdir(dir, { recursive: true });
-  const playlistPath = join(dir, MEDIA_PLAYLIST_NAME);
-  await runFfmpeg({
-    task: `package HLS ${variant.name}`,
-    inputs: [{ path: variant.mp4Path, options: ['-f', 'mov', '-format_whitelist', 'mov'] }],
-    outputs: [
-      {
-        path: playlistPath,
-        options: [
-          '-map', '0',
-          '-c', 'copy',
-          '-f', 'hls',
-          '-hls_time', segmentTime,
-          '-hls_playlist_type', 'vod',
-          '-hls_segment_type', 'fmp4',
-          // Both relative to the playlist's folder, as they are written into it.
-          '-hls_fmp4_init_filename', INIT_NAME,
-          '-hls_segment_filename', `file:${outputPath(join(dir, 'seg-%05d.m4s'))}`,
-          '-hls_flags', 'independent_segments',
-        ],
-      },
-    ],
-    timeoutMs,
-    signal,
-  });
-  const segments = await measureSegments(dir, playlistPath);
+/** How far every rendition is shifted so that none starts before zero: the largest lead of these files' tracks. */
+export async function hlsTimelineOffset(mp4Paths: readonly string[], audioPath?: string): Promise<number> {
+  const infos = await Promise.all([...mp4Paths, ...(audioPath ? [audioPath] : [])].map((path) => readMp4Info(path)));
+  return Math.max(0, ...infos.map((info) => Math.max(info.videoLeadSeconds, info.audioLeadSeconds)));
+}
+
+/** One variant's media playlist and video segments, in outputDir/<name>/, and the facts its master line needs. */
+export async function packageHlsVariant(options: SegmentingOptions & { variant: HlsVariantInput }): Promise<PackagedVariant> {
+  const { variant } = options;
+  if (!/^[a-z0-9]+$/.test(variant.name) || variant.name === HLS_AUDIO_NAME) throw new TypeError(`variant name must be [a-z0-9]+ and not "${HLS_AUDIO_NAME}", not ${JSON.stringify(variant.name)}`);
+  checkLead(variant.name, (await readMp4Info(variant.mp4Path)).videoLeadSeconds, options.timelineOffsetSeconds);
+  const segments = await segment({ ...options, name: variant.name, inputPath: variant.mp4Path, map: '0:v:0', independentSegments: true });
   return {
     name: variant.name,
     uri: `${variant.name}/${MEDIA_PLAYLIST_NAME}`,
@@ -97,16 +107,76 @@ export async function packageHlsVariant(options: Omit<PackageHlsOptions, 'varian
     width: variant.width,
     height: variant.height,
     frameRate: variant.frameRate,
-    codecs: variant.codecs,
+    codecs: variant.videoCodecs,
     segments: segments.count,
   };
 }
 
-/** The master playlist over variants packaged into outputDir; returns its path. */
-export async function writeHlsMaster(outputDir: string, variants: readonly PackagedVariant[]): Promise<string> {
+/** The audio rendition: its media playlist and segments in outputDir/audio/. */
+export async function packageHlsAudio(options: SegmentingOptions & { audio: HlsAudioInput }): Promise<PackagedAudio> {
+  const { audio } = options;
+  const [segments, { audioCodecs, audioLeadSeconds }] = await Promise.all([
+    segment({ ...options, name: HLS_AUDIO_NAME, inputPath: audio.path, map: '0:a:0', independentSegments: false }),
+    readMp4Info(audio.path),
+  ]);
+  if (audioCodecs === '') throw new InternalError('ENCODER_FAILED', `package HLS audio: ${audio.path} has no audio track`);
+  checkLead(HLS_AUDIO_NAME, audioLeadSeconds, options.timelineOffsetSeconds);
+  return {
+    uri: `${HLS_AUDIO_NAME}/${MEDIA_PLAYLIST_NAME}`,
+    bandwidth: segments.peakBitsPerSecond,
+    averageBandwidth: segments.averageBitsPerSecond,
+    codecs: audioCodecs,
+    channels: audio.channels,
+    segments: segments.count,
+  };
+}
+
+/** The master playlist over renditions packaged into outputDir; returns its path. */
+export async function writeHlsMaster(outputDir: string, variants: readonly PackagedVariant[], audio?: PackagedAudio): Promise<string> {
   const masterPath = outputPath(join(outputDir, HLS_MASTER_NAME));
-  await writeFile(masterPath, formatMasterPlaylist(variants));
+  await writeFile(masterPath, formatMasterPlaylist(variants, audio));
   return masterPath;
+}
+
+/** A lead past the offset would be shifted to zero by the muxer, off the others' timeline. */
+function checkLead(name: string, leadSeconds: number, offsetSeconds: number): void {
+  if (leadSeconds > offsetSeconds + 1e-6) {
+    throw new InternalError('ENCODER_FAILED', `package HLS ${name}: it starts ${leadSeconds} s before zero, past the timeline offset of ${offsetSeconds} s`);
+  }
+}
+
+/** One stream of an MP4 cut into fMP4 segments of about segmentSeconds, in outputDir/<name>/. */
+async function segment(options: SegmentingOptions & { name: string; inputPath: string; map: '0:v:0' | '0:a:0'; independentSegments: boolean }) {
+  const { name, inputPath, map, independentSegments, segmentSeconds, outputDir, timelineOffsetSeconds, timeoutMs, signal } = options;
+  const dir = join(outputDir, name);
+  await mkdir(dir, { recursive: true });
+  const playlistPath = join(dir, MEDIA_PLAYLIST_NAME);
+  await runFfmpeg({
+    task: `package HLS ${name}`,
+    inputs: [{ path: inputPath, options: ['-f', 'mov', '-format_whitelist', 'mov'] }],
+    outputs: [
+      {
+        path: playlistPath,
+        options: [
+          '-map', map,
+          '-c', 'copy',
+          '-output_ts_offset', seconds(timelineOffsetSeconds),
+          '-f', 'hls',
+          '-hls_time', decimal(segmentSeconds, 0.1, 60),
+          '-hls_playlist_type', 'vod',
+          '-hls_segment_type', 'fmp4',
+          // Both relative to the playlist's folder, as they are written into it.
+          '-hls_fmp4_init_filename', INIT_NAME,
+          '-hls_segment_filename', `file:${outputPath(join(dir, 'seg-%05d.m4s'))}`,
+          // Video segments each start on an IDR; audio frames are all independent anyway.
+          ...(independentSegments ? ['-hls_flags', 'independent_segments'] : []),
+        ],
+      },
+    ],
+    timeoutMs,
+    signal,
+  });
+  return measureSegments(dir, playlistPath);
 }
 
 /** Peak and average bit rate over the media segments a playlist lists (EXTINF duration, file size). */

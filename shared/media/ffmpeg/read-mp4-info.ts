@@ -5,7 +5,10 @@
  *     AAC object type;
  *   - the avcC itself, so chunks encoded on different machines can be checked to share one
  *     SPS/PPS before they are joined under the first one's;
- *   - the video track's sample (frame) count.
+ *   - the video track's sample (frame) count;
+ *   - how far each track's first decoded sample lies before the presentation's zero (its edit
+ *     list: B-frame delay for video, priming for AAC), so that renditions cut from separate files
+ *     can be put back on one timeline.
  */
 import { open } from 'node:fs/promises';
 import { InternalError } from '../../errors.ts';
@@ -14,10 +17,16 @@ import { checkedPath } from './ffmpeg-args.ts';
 export interface Mp4Info {
   /** Video first, then audio: `avc1.64001f,mp4a.40.2`. */
   codecs: string;
+  /** The same, by kind: `avc1.64001f` and `mp4a.40.2`; '' where the file has none. */
+  videoCodecs: string;
+  audioCodecs: string;
   /** The avcC record (SPS and PPS included). */
   avcConfig?: Buffer;
   /** Samples in the first video track; 0 without one. */
   videoFrames: number;
+  /** Seconds the first video/audio track's first sample (by decode time) lies before zero; 0 without an edit list. */
+  videoLeadSeconds: number;
+  audioLeadSeconds: number;
 }
 
 /** A moov past this is not one we wrote (4 h at 60 fps needs a few MB of sample tables). */
@@ -29,6 +38,9 @@ export async function readMp4Info(path: string): Promise<Mp4Info> {
   const audio: string[] = [];
   let avcConfig: Buffer | undefined;
   let videoFrames: number | undefined;
+  let videoLeadSeconds: number | undefined;
+  let audioLeadSeconds: number | undefined;
+  const movieTimescale = timescaleOf(children(moov, 'mvhd')[0]);
   for (const trak of children(moov, 'trak')) {
     const stbl = find(trak, ['mdia', 'minf', 'stbl']);
     const stsd = stbl && children(stbl, 'stsd')[0];
@@ -41,16 +53,52 @@ export async function readMp4Info(path: string): Promise<Mp4Info> {
       if (!avcC || avcC.length < 4) throw new InternalError('ENCODER_FAILED', `${path}: ${entry.type} without an avcC record`);
       avcConfig ??= Buffer.from(avcC);
       videoFrames ??= sampleCount(stbl, path);
+      videoLeadSeconds ??= leadSeconds(trak, movieTimescale);
       video.push(`${entry.type}.${hex(avcC[1]!)}${hex(avcC[2]!)}${hex(avcC[3]!)}`);
     } else if (entry.type === 'mp4a') {
       // AudioSampleEntry: 28 bytes of fields before its child boxes.
       const esds = [...boxes(entry.body.subarray(28))].find((box) => box.type === 'esds')?.body;
       audio.push(`mp4a.${aacCodec(esds, path)}`);
+      audioLeadSeconds ??= leadSeconds(trak, movieTimescale);
     } else {
       throw new InternalError('ENCODER_FAILED', `${path}: no RFC 6381 codec string for sample entry ${entry.type}`);
     }
   }
-  return { codecs: [...video, ...audio].join(','), ...(avcConfig && { avcConfig }), videoFrames: videoFrames ?? 0 };
+  return {
+    codecs: [...video, ...audio].join(','),
+    videoCodecs: video.join(','),
+    audioCodecs: audio.join(','),
+    ...(avcConfig && { avcConfig }),
+    videoFrames: videoFrames ?? 0,
+    videoLeadSeconds: videoLeadSeconds ?? 0,
+    audioLeadSeconds: audioLeadSeconds ?? 0,
+  };
+}
+
+/** mvhd or mdhd: a full box whose timescale follows two dates (32-bit in version 0, 64-bit in 1). */
+function timescaleOf(header: Buffer | undefined): number {
+  if (!header || header.length < 24) return 0;
+  return header.readUInt32BE(header[0] === 1 ? 20 : 12);
+}
+
+/**
+ * From a track's edit list: empty edits delay the track (movie timescale); the first edit with
+ * media lists where presentation starts in the track's own time (its timescale). No list: 0.
+ */
+function leadSeconds(trak: Buffer, movieTimescale: number): number {
+  const elst = find(trak, ['edts', 'elst']);
+  const mediaTimescale = timescaleOf(find(trak, ['mdia', 'mdhd']));
+  if (!elst || elst.length < 8 || !(mediaTimescale > 0) || !(movieTimescale > 0)) return 0;
+  const version = elst[0];
+  const entrySize = version === 1 ? 20 : 12;
+  let delay = 0;
+  for (let offset = 8; offset + entrySize <= elst.length; offset += entrySize) {
+    const duration = version === 1 ? Number(elst.readBigUInt64BE(offset)) : elst.readUInt32BE(offset);
+    const mediaTime = version === 1 ? Number(elst.readBigInt64BE(offset + 8)) : elst.readInt32BE(offset + 4);
+    if (mediaTime === -1) delay += duration;
+    else return mediaTime / mediaTimescale - delay / movieTimescale;
+  }
+  return 0;
 }
 
 /** stsz (or compact stz2): a full box, then the sample count after the size fields. */
