@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import type { MediaPlan, Rendition, VideoRendition } from '../../shared/contracts/job.ts';
 import { keys } from '../../shared/keys.ts';
+import { WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { type AssembledRung, assembleRung } from '../../shared/media/ffmpeg/assemble-rung.ts';
 import { CHUNK_CONTAINER } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { HLS_AUDIO_NAME, type HlsAudioInput, hlsTimelineOffset, packageHlsAudio, packageHlsVariant, type PackagedAudio, type PackagedVariant, writeHlsMaster } from '../../shared/media/ffmpeg/package-hls.ts';
@@ -32,7 +33,7 @@ const contentTypeByExtension: Record<string, string> = {
 };
 
 export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependencies): Promise<Rendition[]> {
-  const workDir = await mkdtemp(join(deps.tmpDir, 'assemble-'));
+  const workDir = await mkdtemp(join(deps.tmpDir, WORK_DIR_PREFIX.assembler));
   try {
     const audioPath = plan.audio ? join(workDir, 'audio.m4a') : undefined;
     if (audioPath) await deps.store.download({ bucket: deps.workBucket, key: keys.encodedAudio(plan.jobId) }, audioPath);
@@ -71,7 +72,7 @@ async function joinRung(plan: MediaPlan, rung: Rung, audioPath: string | undefin
   const chunkDir = join(workDir, 'chunks', rung.name);
   await mkdir(chunkDir, { recursive: true });
   const transfer = pLimit(TRANSFER_CONCURRENCY);
-  const chunkPaths = await Promise.all(
+  const chunkPaths = await settleAll(
     plan.chunks.map((chunk) => transfer(async () => {
       const path = join(chunkDir, `${chunk.index}.${CHUNK_CONTAINER.extension}`);
       await deps.store.download({ bucket: deps.workBucket, key: keys.encodedChunk(plan.jobId, rung.name, chunk.index, CHUNK_CONTAINER.extension) }, path);
@@ -87,7 +88,7 @@ async function joinRung(plan: MediaPlan, rung: Rung, audioPath: string | undefin
 /** The rung's MP4 uploaded, its HLS variant packaged and uploaded; both deleted from disk. */
 async function publishRung(plan: MediaPlan, rung: Rung, { mp4Path, assembled }: JoinedRung, hls: { hlsDir: string; offsetSeconds: number }, deps: AssembleMediaDependencies): Promise<{ rendition: VideoRendition; hls: PackagedVariant }> {
   const key = keys.videoRendition(plan.jobId, rung.name);
-  const [{ bytes }, variant] = await Promise.all([
+  const [{ bytes }, variant] = await settleAll([
     deps.store.uploadFile({ bucket: deps.renditionsBucket, key }, mp4Path, 'video/mp4'),
     packageHlsVariant({
       variant: { name: rung.name, mp4Path, width: rung.width, height: rung.height, frameRate: assembled.frameRate, videoCodecs: assembled.videoCodecs },
@@ -145,7 +146,7 @@ async function audioRendition(plan: MediaPlan, audioPath: string, deps: Assemble
 async function uploadFolder(folder: string, keyPrefix: string, deps: AssembleMediaDependencies): Promise<void> {
   const entries = await readdir(folder, { recursive: true });
   const transfer = pLimit(TRANSFER_CONCURRENCY);
-  await Promise.all(
+  await settleAll(
     entries.map((entry) => transfer(async () => {
       const path = join(folder, entry);
       if (!(await stat(path)).isFile()) return;
@@ -157,4 +158,15 @@ async function uploadFolder(folder: string, keyPrefix: string, deps: AssembleMed
 function uploadFile(path: string, key: string, deps: AssembleMediaDependencies): Promise<unknown> {
   const extension = key.split('.').pop() ?? '';
   return deps.store.uploadFile({ bucket: deps.renditionsBucket, key }, path, contentTypeByExtension[extension] ?? 'application/octet-stream');
+}
+
+/**
+ * Promise.all that waits for every task to end before it rethrows the first failure: no upload
+ * is still in flight when a failed job's manifest is written and its partial renditions deleted.
+ */
+async function settleAll<T extends readonly unknown[] | []>(tasks: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results: Array<PromiseSettledResult<unknown>> = await Promise.allSettled(tasks as readonly unknown[]);
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }

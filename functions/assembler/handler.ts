@@ -1,5 +1,6 @@
 /** Lambda entry: the last step of every execution, successful or not. */
 import { tmpdir } from 'node:os';
+import { removeLeftoverWorkDirs, WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { createS3Client } from '../../shared/aws-clients.ts';
 import { AssemblerEnv, loadConfig } from '../../shared/config.ts';
 import { AssembleInput } from '../../shared/contracts/job.ts';
@@ -13,6 +14,7 @@ const observability = createObservability('assembler', config);
 const { logger, metrics } = observability;
 
 export const handler = instrumented(observability, async (event) => {
+  await removeLeftoverWorkDirs(tmpdir(), WORK_DIR_PREFIX.assembler);
   const input = AssembleInput.parse(event);
   logger.appendKeys({ jobId: input.jobId });
   const result = await assembleJob(input, { store, renditionsBucket: config.RENDITIONS_BUCKET, workBucket: config.WORK_BUCKET, tmpDir: tmpdir() });

@@ -1,5 +1,6 @@
 /** Lambda entry: one chunk of a video (every rung), or a file's audio. */
 import { tmpdir } from 'node:os';
+import { removeLeftoverWorkDirs, WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { createS3Client } from '../../shared/aws-clients.ts';
 import { EncoderEnv, loadConfig } from '../../shared/config.ts';
 import { EncodeTask } from '../../shared/contracts/job.ts';
@@ -13,6 +14,7 @@ const observability = createObservability('encoder', config);
 const { logger, metrics } = observability;
 
 export const handler = instrumented(observability, async (event) => {
+  await removeLeftoverWorkDirs(tmpdir(), WORK_DIR_PREFIX.encoder);
   const task = EncodeTask.parse(event);
   logger.appendKeys({ jobId: task.jobId, task: task.kind, ...(task.kind === 'chunk' ? { chunk: task.index } : {}) });
   const result = await runEncodeTask(task, { store, workBucket: config.WORK_BUCKET, tmpDir: tmpdir(), ffmpegThreads: config.FFMPEG_THREADS });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { MediaPlan, type EncodeResult, type EncodeTask } from '../../shared/contracts/job.ts';
 import { InternalError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
+import { WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { encodeAudio } from '../../shared/media/ffmpeg/encode-audio.ts';
 import { CHUNK_CONTAINER, encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
@@ -24,7 +25,7 @@ export interface EncoderDependencies {
 export async function runEncodeTask(task: EncodeTask, deps: EncoderDependencies): Promise<EncodeResult> {
   const started = performance.now();
   const plan = MediaPlan.parse(await deps.store.getJson({ bucket: deps.workBucket, key: keys.plan(task.jobId) }));
-  const workDir = await mkdtemp(join(deps.tmpDir, `encode-${task.kind}-`));
+  const workDir = await mkdtemp(join(deps.tmpDir, `${WORK_DIR_PREFIX.encoder}${task.kind}-`));
   try {
     if (task.kind === 'chunk') await encodeOneChunk(plan, task.index, workDir, deps);
     else await encodeTheAudio(plan, workDir, deps);

@@ -1,5 +1,6 @@
 /** Lambda entry: one Map item of the image fan-out. */
 import { tmpdir } from 'node:os';
+import { removeLeftoverWorkDirs, WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { createS3Client } from '../../shared/aws-clients.ts';
 import { ImageResizeEnv, loadConfig } from '../../shared/config.ts';
 import { ImageTask } from '../../shared/contracts/job.ts';
@@ -13,6 +14,7 @@ const observability = createObservability('image-resize', config);
 const { logger } = observability;
 
 export const handler = instrumented(observability, async (event) => {
+  await removeLeftoverWorkDirs(tmpdir(), WORK_DIR_PREFIX['image-resize']);
   const task = ImageTask.parse(event);
   logger.appendKeys({ jobId: task.jobId, role: task.role, width: task.width });
   const result = await resizeImage(task, { store, renditionsBucket: config.RENDITIONS_BUCKET, maxPixels: config.IMAGE_MAX_PIXELS, tmpDir: tmpdir() });

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageRendition, ImageTask, ImageTaskResult } from '../../shared/contracts/job.ts';
 import { contentTypeOf, keys } from '../../shared/keys.ts';
+import { WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { renderImageVariants } from '../../shared/media/image.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 
@@ -16,7 +17,7 @@ export interface ResizeDependencies {
 export async function resizeImage(task: ImageTask, deps: ResizeDependencies): Promise<ImageTaskResult> {
   const role = task.role ?? 'image';
   const started = performance.now();
-  const workDir = await mkdtemp(join(deps.tmpDir, 'resize-'));
+  const workDir = await mkdtemp(join(deps.tmpDir, WORK_DIR_PREFIX['image-resize']));
   try {
     const inputPath = join(workDir, 'source');
     await deps.store.download(task.source, inputPath);

@@ -1,5 +1,6 @@
 /** Lambda entry: an S3 ObjectCreated event in, one job started per upload. */
 import { tmpdir } from 'node:os';
+import { removeLeftoverWorkDirs, WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { createS3Client, createSfnClient } from '../../shared/aws-clients.ts';
 import { SplitterEnv, loadConfig } from '../../shared/config.ts';
 import { uploadsIn, type UploadRef } from '../../shared/contracts/upload-event.ts';
@@ -38,10 +39,15 @@ const dependencies = {
   },
 };
 
-/** Time kept back from the invocation's timeout to start a failed job, so that it still ends with a manifest. */
-const DEADLINE_MARGIN_MS = 30_000;
+/**
+ * Time kept back from the invocation's timeout to start a failed job, so that it still ends with
+ * a manifest. The deadline interrupts the download and every ffmpeg run at once; what it cannot
+ * interrupt is bounded: an ffprobe run by its own timeout (at most 2 min), a segment's upload.
+ */
+const DEADLINE_MARGIN_MS = 150_000;
 
 export const handler = instrumented(observability, async (event, context): Promise<Array<Omit<SplitOutcome, 'plan'>>> => {
+  await removeLeftoverWorkDirs(tmpdir(), WORK_DIR_PREFIX.splitter);
   const uploads = uploadsIn(event);
   const deadline = context ? AbortSignal.timeout(Math.max(1, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS)) : undefined;
   // S3 delivers one record per event: its job id goes on every line, a failure's included.

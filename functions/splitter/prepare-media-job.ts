@@ -101,7 +101,7 @@ async function prepareVideo(args: Parameters<typeof prepareMediaJob>[0] & { fact
   const { jobId, sniffed, localSource, workDir, settings, facts, deadline } = args;
   const video = facts.video!;
   const rungs = planLadder({ width: video.width, height: video.height });
-  checkAssemblyFits({ rungs, audioKbps: facts.audio ? AUDIO.bitrateKbps : 0, storageBytes: settings.media.assemblerStorageBytes, durationSeconds: facts.durationSeconds });
+  checkAssemblyFits({ rungs, audioKbps: facts.audio ? AUDIO.bitrateKbps : 0, chunkSeconds: settings.media.chunkSeconds, storageBytes: settings.media.assemblerStorageBytes, durationSeconds: facts.durationSeconds });
   const frames = await listVideoFrames(localSource, { format: sniffed.format });
   deadline?.throwIfAborted();
   const last = frames.at(-1)!;

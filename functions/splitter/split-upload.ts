@@ -14,6 +14,7 @@ import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { FanoutError, InputRejectedError, InternalError, TransientError } from '../../shared/errors.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { keys } from '../../shared/keys.ts';
+import { WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { SNIFF_BYTES, sniffMediaType } from '../../shared/media/sniff-media-type.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import type { JobStarter } from '../../shared/workflow.ts';
@@ -63,7 +64,9 @@ export async function splitUpload(upload: UploadRef, deps: SplitDependencies): P
     const accepted = await planAcceptedJob({ jobId, upload, deps });
     plan = { jobId, receivedAt: receivedAt.toISOString(), splitMs: 0, outcome: 'accepted', ...accepted };
   } catch (thrown) {
-    const error = deps.deadline?.aborted ? new InternalError('TASK_TIMED_OUT', 'the splitter ran out of time before the job was planned', { cause: thrown }) : thrown;
+    // An abort surfaces as the signal's own reason (throwIfAborted, runFfmpeg); anything else keeps its class.
+    const timedOut = deps.deadline?.aborted === true && thrown === deps.deadline.reason;
+    const error = timedOut ? new InternalError('TASK_TIMED_OUT', 'the splitter ran out of time before the job was planned', { cause: thrown }) : thrown;
     if (error instanceof TransientError) throw error;
     plan = {
       jobId,
@@ -104,11 +107,10 @@ async function planAcceptedJob({ jobId, upload, deps }: { jobId: string; upload:
   }
 
   // The source is read under a name chosen by the job, never by the uploader.
-  const workDir = await mkdtemp(join(deps.tmpDir, `split-${jobId}-`));
+  const workDir = await mkdtemp(join(deps.tmpDir, `${WORK_DIR_PREFIX.splitter}${jobId}-`));
   try {
     const localSource = join(workDir, 'source');
-    await store.download(ref, localSource);
-    deadline?.throwIfAborted();
+    await store.download(ref, localSource, deadline);
     const sized = { ...upload, size: head.size };
     if (sniffed.mediaType === 'image') return await planImageJob({ jobId, upload: sized, localSource, settings });
     return await prepareMediaJob({ jobId, upload: sized, sniffed, localSource, workDir, settings, store, deadline });

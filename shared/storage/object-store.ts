@@ -19,7 +19,8 @@ export interface ObjectStore {
   head(ref: ObjectRef): Promise<ObjectHead | undefined>;
   /** The first `length` bytes (fewer if the object is shorter). */
   readStart(ref: ObjectRef, length: number): Promise<Uint8Array>;
-  download(ref: ObjectRef, filePath: string): Promise<void>;
+  /** Rejects with the signal's reason, not a storage error, when aborted. */
+  download(ref: ObjectRef, filePath: string, signal?: AbortSignal): Promise<void>;
   uploadFile(ref: ObjectRef, filePath: string, contentType: string): Promise<{ bytes: number }>;
   putJson(ref: ObjectRef, value: unknown): Promise<void>;
   /** undefined when the object does not exist. */

@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { stat, readFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import {
@@ -11,8 +11,13 @@ import {
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { InputRejectedError, TransientError } from '../errors.ts';
 import type { ObjectRef, ObjectStore } from './object-store.ts';
+
+/** 8 MiB × 4 in flight: 32 MiB of memory per upload; 10,000 parts reach 80 GiB. */
+const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
+const UPLOAD_PARTS_IN_FLIGHT = 4;
 
 const versionOf = (ref: ObjectRef) => (ref.versionId ? { VersionId: ref.versionId } : {});
 
@@ -40,11 +45,12 @@ export function s3ObjectStore(s3: S3Client): ObjectStore {
       }
     },
 
-    async download(ref, filePath) {
+    async download(ref, filePath, signal) {
       try {
-        const object = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...versionOf(ref) }));
-        await pipeline(object.Body as Readable, createWriteStream(filePath));
+        const object = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...versionOf(ref) }), { abortSignal: signal });
+        await pipeline(object.Body as Readable, createWriteStream(filePath), { signal });
       } catch (error) {
+        if (signal?.aborted) throw signal.reason;
         throw storageError(error, ref);
       }
     },
@@ -52,8 +58,15 @@ export function s3ObjectStore(s3: S3Client): ObjectStore {
     async uploadFile(ref, filePath, contentType) {
       const { size } = await stat(filePath);
       try {
-        // Renditions are small enough for one PUT (S3 takes up to 5 GB); a buffer keeps retries simple.
-        await s3.send(new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: await readFile(filePath), ContentType: contentType }));
+        // Streamed, never read whole: an hour of 1080p is past Node's 2 GiB buffer limit and the
+        // assembler's memory. lib-storage sends one PUT below a part's size, multipart above it,
+        // and buffers one part at a time per request, so the SDK can retry each part.
+        await new Upload({
+          client: s3,
+          params: { Bucket: ref.bucket, Key: ref.key, Body: createReadStream(filePath), ContentType: contentType },
+          partSize: UPLOAD_PART_BYTES,
+          queueSize: UPLOAD_PARTS_IN_FLIGHT,
+        }).done();
       } catch (error) {
         throw storageError(error, ref);
       }

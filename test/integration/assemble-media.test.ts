@@ -3,7 +3,8 @@
  * in-memory object store, so that every transfer can look at what the assembler's /tmp holds at
  * that moment. (Storage itself is exercised against MinIO in the pipeline tests.) Rungs are
  * joined, uploaded and deleted one at a time: /tmp never holds files of two rungs, and the
- * renditions come out whole all the same.
+ * renditions come out whole all the same. When an upload fails, nothing is still uploading once
+ * the assembler has given up (the failed job's partial renditions are deleted right after).
  */
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { splitUpload } from '../../functions/splitter/split-upload.ts';
 import { videoFixture } from '../../fixtures/videos.ts';
 import { JobPlan, MediaPlan, type Rendition } from '../../shared/contracts/job.ts';
 import { keys } from '../../shared/keys.ts';
+import { TransientError } from '../../shared/errors.ts';
 import type { ObjectRef } from '../../shared/storage/object-store.ts';
 import { MemoryObjectStore } from '../support/memory-object-store.ts';
 
@@ -95,5 +97,38 @@ describe('assembleMedia', () => {
       expect(master).toContain(`${rung.name}/index.m3u8`);
       expect(store.keys('out').filter((key) => key.startsWith(`${keys.hlsPrefix(plan.jobId)}${rung.name}/seg-`)).length).toBeGreaterThanOrEqual(2);
     }
+  });
+});
+
+/** A copy of the work bucket, where one upload fails at once while the others read their file and take a while to land. */
+class FlakyUploads extends MemoryObjectStore {
+  readonly failing: (key: string) => boolean;
+
+  constructor(copyOf: MemoryObjectStore, failing: (key: string) => boolean) {
+    super();
+    this.failing = failing;
+    for (const [id, body] of copyOf.objects) if (id.startsWith('work/')) this.objects.set(id, body);
+  }
+
+  override async uploadFile(ref: ObjectRef, filePath: string) {
+    if (this.failing(ref.key)) throw new TransientError('STORAGE_UNAVAILABLE', `s3://${ref.bucket}/${ref.key}: connection reset`);
+    const body = await readFile(filePath);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    this.put(ref.bucket, ref.key, body);
+    return { bytes: body.length };
+  }
+}
+
+describe('assembleMedia when an upload fails', () => {
+  it('rejects only once every other transfer has ended: nothing lands after it gave up', async () => {
+    const flaky = new FlakyUploads(store, (key) => key.endsWith('/seg-00001.m4s'));
+    const tmpDir = await mkdtemp(join(workDir, 'flaky-'));
+
+    await expect(assembleMedia(plan, { store: flaky, workBucket: 'work', renditionsBucket: 'out', tmpDir })).rejects.toThrow(TransientError);
+    const landedBeforeRejection = flaky.keys('out');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+
+    expect(landedBeforeRejection.length).toBeGreaterThan(0);
+    expect(flaky.keys('out')).toEqual(landedBeforeRejection);
   });
 });

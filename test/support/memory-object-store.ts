@@ -32,7 +32,8 @@ export class MemoryObjectStore implements ObjectStore {
     return new Uint8Array(this.body(ref).subarray(0, length));
   }
 
-  async download(ref: ObjectRef, filePath: string) {
+  async download(ref: ObjectRef, filePath: string, signal?: AbortSignal) {
+    signal?.throwIfAborted();
     await writeFile(filePath, this.body(ref));
   }
 

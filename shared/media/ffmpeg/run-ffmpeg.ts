@@ -56,6 +56,8 @@ export async function runFfmpeg(options: RunFfmpegOptions): Promise<void> {
   if (inputs.length === 0 || outputs.length === 0) throw new TypeError(`${task}: ffmpeg needs an input and an output`);
   signal?.throwIfAborted();
   await capabilitiesLookedUp();
+  // The abort listener below only hears aborts from here on.
+  signal?.throwIfAborted();
 
   const command = ffmpeg({ stdoutLines: 40 });
   inputs.forEach((input, index) => {
