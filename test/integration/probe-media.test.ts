@@ -221,6 +221,15 @@ describe('probeMedia', () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 
+  it('blames the host, not the file, when ffprobe is killed by a signal it was not sent: a retry may succeed', async () => {
+    const killed = join(workDir, 'killed-ffprobe.sh');
+    await writeFile(killed, '#!/bin/sh\nkill -KILL $$\n');
+    await chmod(killed, 0o755);
+    const error = await rejectionOf(probeMedia(await videoFixture('h264.mp4'), { format: 'mp4', limits, ffprobePath: killed }));
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({ code: 'WORKER_CRASHED' });
+  });
+
   it('blames the host, not the file, when ffprobe cannot be run or the path is relative', async () => {
     const path = await videoFixture('h264.mp4');
     const missing = await rejectionOf(probeMedia(path, { format: 'mp4', limits, ffprobePath: '/nonexistent/ffprobe' }));

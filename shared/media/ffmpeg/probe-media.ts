@@ -556,11 +556,12 @@ function runFfprobe(args: readonly string[], options: RunFfprobeOptions): Promis
         }
         return settle(undefined, collected.join('') + rest);
       }
+      // Killed by a signal we did not send (the OOM killer, a reaped sandbox): not the file's doing.
+      if (signal !== null) return settle(new TransientError('WORKER_CRASHED', `ffprobe was killed by ${signal}`));
       const stderr = stderrTail.trim();
       const described = options.describeFailure?.(stderr);
       if (described) return settle(described);
-      const why = signal === null ? `exit code ${code}` : `killed by ${signal}`;
-      settle(new InputRejectedError('CORRUPT_INPUT', `ffprobe could not read the file (${why}): ${causeOf(stderr)}`));
+      settle(new InputRejectedError('CORRUPT_INPUT', `ffprobe could not read the file (exit code ${code}): ${causeOf(stderr)}`));
     });
   });
 }
