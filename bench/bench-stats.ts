@@ -59,12 +59,13 @@ export function modelledCriticalPathMs({ splitMs, chunkMs, audioMs = 0, assemble
 
 /**
  * AWS list prices, us-east-1, as published on aws.amazon.com/lambda/pricing and
- * aws.amazon.com/step-functions/pricing (as of 2025-06; check before quoting them):
+ * aws.amazon.com/step-functions/pricing. Checked 2026-11 (the Step Functions page, and 2026
+ * summaries of the Lambda page; unchanged since 2025-06); check again before quoting them:
  *   Lambda arm64 $0.0000133334 per GB-second (first 7.5 billion GB-s a month), $0.20 per 1M requests;
  *   Step Functions Standard $0.025 per 1,000 state transitions.
  */
 export const PRICES = {
-  asOf: '2025-06',
+  asOf: '2026-11',
   region: 'us-east-1',
   lambdaArm64PerGbSecond: 0.0000133334,
   lambdaPerRequest: 0.2 / 1e6,
