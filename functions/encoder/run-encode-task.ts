@@ -47,6 +47,7 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
     startSeconds: chunk.startSeconds,
     endSeconds: chunk.endSeconds,
     rotation: plan.rotation,
+    deinterlace: plan.deinterlace,
     rungs: plan.rungs,
     gopSeconds: plan.gopSeconds,
     preset: plan.preset,

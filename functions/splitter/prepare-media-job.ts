@@ -81,6 +81,7 @@ export async function prepareMediaJob(args: {
     gopSeconds: settings.media.gopSeconds,
     segmentSeconds: settings.media.segmentSeconds,
     preset: settings.media.preset,
+    deinterlace: facts.video?.interlaced ?? false,
     rungs: [],
     chunks: [],
     ...video.plan,
@@ -121,7 +122,7 @@ async function prepareVideo(args: Parameters<typeof prepareMediaJob>[0] & { fact
 
   const stills = planStills({ startSeconds: frames[0]!.pts, durationSeconds: last.pts + lastFrameDuration - frames[0]!.pts, thumbnails: settings.media.thumbnails });
   const stillTimes = [stills.posterSeconds, ...stills.thumbnailSeconds];
-  const stillPaths = await extractFrames({ sourcePath: localSource, format: sniffed.format, timesSeconds: stillTimes, rotation: video.rotation, outputDir: join(workDir, 'stills'), signal: deadline });
+  const stillPaths = await extractFrames({ sourcePath: localSource, format: sniffed.format, timesSeconds: stillTimes, rotation: video.rotation, deinterlace: video.interlaced, outputDir: join(workDir, 'stills'), signal: deadline });
   const stillNames = ['poster', ...stills.thumbnailSeconds.map((_, index) => `thumbnail-${index + 1}`)];
   await Promise.all(stillPaths.map((path, index) => args.store.uploadFile({ bucket: settings.workBucket, key: keys.still(jobId, stillNames[index]!) }, path, 'image/png')));
 

@@ -107,6 +107,8 @@ export const MediaPlan = z.object({
   gopSeconds: z.number().positive(),
   segmentSeconds: z.number().positive(),
   preset: z.string().regex(/^[a-z]+$/),
+  /** The source is interlaced: every frame is deinterlaced before scaling (and for the stills). */
+  deinterlace: z.boolean().default(false),
   rungs: z.array(Rung),
   chunks: z.array(Chunk),
   audio: AudioPlan.optional(),

@@ -55,6 +55,7 @@ const picture = (facts: Partial<VideoFacts> & Pick<VideoFacts, 'codec' | 'frameR
   rotation: 0,
   sampleAspectRatio: [1, 1],
   pixelFormat: 'yuv420p',
+  interlaced: false,
   ...facts,
 });
 const stereo = (codec: AudioFacts['codec'], durationSeconds: number): AudioFacts => ({
@@ -113,6 +114,12 @@ const EXPECTED: Array<[VideoFixtureName, MediaInputFormat, MediaFacts]> = [
   ['video-only.mp4', 'mp4', {
     format: 'mp4', durationSeconds: 4, startSeconds: 0, streamCount: 1,
     video: picture({ codec: 'h264', frameRate: 30, frameCount: 120 }),
+  }],
+  // Coded as fields, top first: flagged for deinterlacing.
+  ['interlaced.mp4', 'mp4', {
+    format: 'mp4', durationSeconds: 4, startSeconds: 0, streamCount: 2,
+    video: picture({ codec: 'h264', frameRate: 25, frameCount: 100, interlaced: true }),
+    audio: stereo('aac', 4),
   }],
   ['anamorphic.mkv', 'mkv', {
     // 480 stored pixels, each 4:3 wide, are 640 displayed.

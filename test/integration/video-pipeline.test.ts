@@ -4,9 +4,11 @@
  * ffmpeg module's own suite measures quality and seams in depth; this one checks what a user
  * downloads.
  */
+import { execFile } from 'node:child_process';
 import { readdir, readFile, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, VideoRendition } from '../../shared/contracts/job.ts';
@@ -17,6 +19,7 @@ import { keysUnder, processFile, putUpload, readRendition, startTestStack, waitF
 // Short chunks so that the small fixtures still fan out into several.
 const CHUNKING = { CHUNK_SECONDS: '2', SEGMENT_SECONDS: '2', GOP_SECONDS: '1', X264_PRESET: 'ultrafast' };
 const AAC_FRAME_SECONDS = 1024 / 48_000;
+const run = promisify(execFile);
 
 let harness: TestStack;
 let downloads: string;
@@ -115,6 +118,30 @@ describe.each<{ fixture: VideoFixtureName; rungs: string[]; portrait?: boolean }
     expect(work.KeyCount ?? 0).toBe(0);
   });
 });
+
+describe('an interlaced source', () => {
+  it('is deinterlaced: every frame kept, and ffmpeg\'s idet finds no combing left', async () => {
+    const path = await videoFixture('interlaced.mp4');
+    expect(await interlaceCounts(path)).toMatchObject({ progressive: 0 });
+
+    const manifest = await processFile(harness.stack, path, 'video/interlaced.mp4');
+    expect(manifest.status, JSON.stringify(manifest.error)).toBe('succeeded');
+    const [video] = videosOf(manifest);
+    expect(video!.frames).toBe(100);
+
+    const counts = await interlaceCounts(await download(video!.key));
+    // idet's multi-frame verdicts: all TFF before; after bwdif, a few at scene cuts at most.
+    expect(counts.progressive).toBeGreaterThanOrEqual(90);
+  });
+});
+
+/** ffmpeg's interlace detector over a whole file: its multi-frame verdicts. */
+async function interlaceCounts(path: string): Promise<{ tff: number; bff: number; progressive: number }> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostdin', '-i', path, '-map', '0:v:0', '-vf', 'idet', '-f', 'null', '-']);
+  const line = /Multi frame detection: TFF:\s*(\d+) BFF:\s*(\d+) Progressive:\s*(\d+)/.exec(stderr);
+  if (!line) throw new Error(`no idet summary for ${path}`);
+  return { tff: Number(line[1]), bff: Number(line[2]), progressive: Number(line[3]) };
+}
 
 describe('audio and video alone', () => {
   it('turns an audio-only upload into one audio rendition and no video', async () => {

@@ -17,6 +17,7 @@ import { decimal, integer, seconds } from './ffmpeg-args.ts';
 import { INTERMEDIATE_FORMAT } from './intermediate-format.ts';
 import { readMp4Info } from './read-mp4-info.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
+import { deinterlaceFilter } from './deinterlace-filter.ts';
 import { type Rotation, uprightFilter } from './upright-filter.ts';
 
 /**
@@ -47,6 +48,8 @@ export interface EncodeChunkOptions {
   /** The next chunk's first frame; undefined for the last chunk. */
   endSeconds?: number;
   rotation: Rotation;
+  /** The source is interlaced: deinterlace every frame (before the chunk's frames are picked, so its first has the frame before it to look at). */
+  deinterlace?: boolean;
   rungs: readonly ChunkRung[];
   /** Closed GOP length; it must divide the HLS segment length. */
   gopSeconds: number;
@@ -77,7 +80,7 @@ const BOUNDARY_TOLERANCE_SECONDS = 1e-4;
 const MAX_DIMENSION = 8192;
 
 export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedRung[]> {
-  const { segmentPath, startSeconds, endSeconds, rotation, rungs, gopSeconds, preset, outputs, threads = 0, timeoutMs, signal } = options;
+  const { segmentPath, startSeconds, endSeconds, rotation, deinterlace = false, rungs, gopSeconds, preset, outputs, threads = 0, timeoutMs, signal } = options;
   const threadOptions = threads > 0 ? ['-threads', integer(threads, 1, 256)] : [];
   if (rungs.length === 0) throw new TypeError('encodeChunk needs at least one rung');
   if (!isPreset(preset)) throw new TypeError(`unknown x264 preset ${JSON.stringify(preset)}`);
@@ -92,7 +95,7 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
   await runFfmpeg({
     task: 'encode chunk',
     inputs: [{ path: segmentPath, options: [...threadOptions, '-f', INTERMEDIATE_FORMAT.muxer, '-format_whitelist', INTERMEDIATE_FORMAT.muxer, '-copyts', '-noautorotate'] }],
-    filterGraph: chunkFilterGraph({ startSeconds, endSeconds, rotation, rungs }),
+    filterGraph: chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace, rungs }),
     outputs: rungs.map((rung, index) => ({
       path: outputPaths[index]!,
       options: [
@@ -130,18 +133,18 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
 }
 
 /**
- * [0:v] → pick the chunk's frames → rebase to its first frame → split → per rung: scale to the
+ * [0:v] → deinterlace (interlaced sources) → pick the chunk's frames → rebase to its first frame → split → per rung: scale to the
  * stored orientation's size (Lanczos, square pixels, 4:2:0), then turn upright. Turning after
  * scaling moves the fewest pixels. Every value in it is a checked number.
  */
-function chunkFilterGraph({ startSeconds, endSeconds, rotation, rungs }: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds' | 'rotation' | 'rungs'>): string {
+function chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace = false, rungs }: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds' | 'rotation' | 'deinterlace' | 'rungs'>): string {
   const offset = INTERMEDIATE_FORMAT.timestampOffsetSeconds;
   const from = `gte(t,${seconds(startSeconds + offset - BOUNDARY_TOLERANCE_SECONDS)})`;
   const select = endSeconds === undefined ? from : `${from}*lt(t,${seconds(endSeconds + offset - BOUNDARY_TOLERANCE_SECONDS)})`;
   const branches = rungs.map((_, index) => `[s${index}]`).join('');
   const turned = rotation === 90 || rotation === 270;
   return [
-    `[0:v:0]select='${select}',setpts=PTS-STARTPTS,split=${rungs.length}${branches}`,
+    `[0:v:0]${deinterlaceFilter(deinterlace)}select='${select}',setpts=PTS-STARTPTS,split=${rungs.length}${branches}`,
     ...rungs.map((rung, index) => {
       const width = integer(rung.width, 2, MAX_DIMENSION);
       const height = integer(rung.height, 2, MAX_DIMENSION);

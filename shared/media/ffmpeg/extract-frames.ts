@@ -11,6 +11,7 @@ import { seconds } from './ffmpeg-args.ts';
 import { sourceInputOptions } from './source-demuxer.ts';
 import type { MediaInputFormat } from './probe-media.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
+import { deinterlaceFilter } from './deinterlace-filter.ts';
 import { type Rotation, uprightFilter } from './upright-filter.ts';
 
 export interface ExtractFramesOptions {
@@ -19,6 +20,8 @@ export interface ExtractFramesOptions {
   /** Source times; each still is the first frame at or after its time. */
   timesSeconds: readonly number[];
   rotation: Rotation;
+  /** The source is interlaced: deinterlace before scaling. */
+  deinterlace?: boolean;
   outputDir: string;
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -28,13 +31,13 @@ export interface ExtractFramesOptions {
 const MAX_STILLS = 50;
 
 export async function extractFrames(options: ExtractFramesOptions): Promise<string[]> {
-  const { sourcePath, format, timesSeconds, rotation, outputDir, timeoutMs, signal } = options;
+  const { sourcePath, format, timesSeconds, rotation, deinterlace = false, outputDir, timeoutMs, signal } = options;
   if (timesSeconds.length === 0) return [];
   if (timesSeconds.length > MAX_STILLS) throw new RangeError(`at most ${MAX_STILLS} stills at once, not ${timesSeconds.length}`);
   await mkdir(outputDir, { recursive: true });
   const paths = timesSeconds.map((_, index) => join(outputDir, `still-${String(index).padStart(3, '0')}.png`));
   // Non-square pixels become square at the display width; then 8-bit RGB, then upright.
-  const filter = `scale=w='round(iw*sar)':h=ih:flags=lanczos,setsar=1,format=rgb24${uprightFilter(rotation)}`;
+  const filter = `${deinterlaceFilter(deinterlace)}scale=w='round(iw*sar)':h=ih:flags=lanczos,setsar=1,format=rgb24${uprightFilter(rotation)}`;
 
   await runFfmpeg({
     task: 'extract frames',

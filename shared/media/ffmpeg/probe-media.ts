@@ -74,6 +74,8 @@ export const VideoFacts = z.object({
   /** As the container states it (mov: the sample table) or counted packet by packet (Matroska). */
   frameCount: z.number().int().nonnegative(),
   pixelFormat: z.string().min(1),
+  /** Coded as fields (ffprobe's field_order tt, bb, tb or bt): it needs deinterlacing. */
+  interlaced: z.boolean(),
 });
 export type VideoFacts = z.infer<typeof VideoFacts>;
 
@@ -180,6 +182,7 @@ const FfprobeStream = z.object({
   height: z.number().int().optional(),
   sample_aspect_ratio: optionalRatio,
   pix_fmt: z.string().optional(),
+  field_order: z.string().optional(),
   avg_frame_rate: optionalRatio,
   r_frame_rate: optionalRatio,
   nb_frames: optionalDecimal,
@@ -205,7 +208,7 @@ type FfprobeReport = z.infer<typeof FfprobeReport>;
 
 const REPORT_ENTRIES = [
   'format=format_name,nb_streams,duration,start_time',
-  'stream=index,codec_type,codec_name,width,height,sample_aspect_ratio,pix_fmt,avg_frame_rate,r_frame_rate,' +
+  'stream=index,codec_type,codec_name,width,height,sample_aspect_ratio,pix_fmt,field_order,avg_frame_rate,r_frame_rate,' +
     'nb_frames,nb_read_packets,sample_rate,channels,duration',
   'stream_disposition=attached_pic',
   'stream_side_data=rotation',
@@ -419,8 +422,12 @@ async function readVideo(stream: FfprobeStream, durationSeconds: number, context
     frameRate,
     frameCount,
     pixelFormat: stream.pix_fmt,
+    interlaced: INTERLACED_FIELD_ORDERS.has(stream.field_order ?? 'progressive'),
   };
 }
+
+/** Top or bottom field first, coded and displayed either way; 'progressive' and 'unknown' are not. */
+const INTERLACED_FIELD_ORDERS = new Set(['tt', 'bb', 'tb', 'bt']);
 
 /**
  * ffprobe reports the display matrix's angle counter-clockwise (a phone held upright records
