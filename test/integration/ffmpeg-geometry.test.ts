@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANAMORPHIC_FIXTURE, ROTATED_VIDEO_FIXTURE, videoFixture } from '../../fixtures/videos.ts';
 import type { ChunkRung } from '../../shared/media/ffmpeg/encode-chunk.ts';
@@ -112,7 +113,34 @@ describe('extractFrames', () => {
     expect(await psnrAgainstSourceFrame(atFrame!, source, 30)).toBe(Number.POSITIVE_INFINITY);
     expect(await psnrAgainstSourceFrame(between!, source, 31)).toBe(Number.POSITIVE_INFINITY);
   });
+
+  it('deinterlaces an interlaced source when asked: the two fields no longer differ line by line', async () => {
+    const source = await videoFixture('interlaced.mp4');
+    const extract = (deinterlace: boolean) => extractFrames({ sourcePath: source, format: 'mp4', timesSeconds: [1], rotation: 0, deinterlace, outputDir: join(workDir, `interlaced-${deinterlace}`) });
+    const [[woven], [deinterlaced]] = await Promise.all([extract(false), extract(true)]);
+    // Measured on this fixture: 0.81 woven, 0.59 deinterlaced; a static picture sits near 0.6.
+    expect(await combing(woven!)).toBeGreaterThan(0.75);
+    expect(await combing(deinterlaced!)).toBeLessThan(0.65);
+  });
 });
+
+/**
+ * How much neighbouring lines differ against lines two apart (the same field): near or below
+ * 0.6 for a progressive picture, higher when the two fields were taken at different moments.
+ */
+async function combing(path: string): Promise<number> {
+  const { data, info } = await sharp(path).greyscale().raw().toBuffer({ resolveWithObject: true });
+  let adjacent = 0;
+  let sameField = 0;
+  for (let y = 0; y + 2 < info.height; y++) {
+    for (let x = 0; x < info.width; x++) {
+      const here = data[y * info.width + x]!;
+      adjacent += Math.abs(here - data[(y + 1) * info.width + x]!);
+      sameField += Math.abs(here - data[(y + 2) * info.width + x]!);
+    }
+  }
+  return adjacent / sameField;
+}
 
 /** PSNR of a still against the source's frame number `frame`, both decoded to RGB. */
 async function psnrAgainstSourceFrame(stillPath: string, sourcePath: string, frame: number): Promise<number> {

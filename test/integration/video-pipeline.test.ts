@@ -49,6 +49,7 @@ describe.each<{ fixture: VideoFixtureName; rungs: string[]; portrait?: boolean }
   { fixture: 'vfr.mp4', rungs: ['360p'] },
   { fixture: 'hevc.mov', rungs: ['360p'] },
   { fixture: 'vp9.webm', rungs: ['360p'] },
+  { fixture: 'interlaced.mp4', rungs: ['360p'] },
 ])('$fixture', ({ fixture, rungs, portrait }) => {
   let manifest: Manifest;
   let source: Awaited<ReturnType<typeof inspectStreams>>;

@@ -48,7 +48,12 @@ export interface EncodeChunkOptions {
   /** The next chunk's first frame; undefined for the last chunk. */
   endSeconds?: number;
   rotation: Rotation;
-  /** The source is interlaced: deinterlace every frame (before the chunk's frames are picked, so its first has the frame before it to look at). */
+  /**
+   * The source is interlaced: deinterlace every frame, before the chunk's frames are picked, so
+   * that a chunk cut from an earlier keyframe gives its first frame a predecessor to look at. A
+   * chunk that starts on a keyframe has none: bwdif falls back to spatial interpolation for that
+   * one frame (measured 35.9 dB against a one-pass deinterlace), a small dip at such seams.
+   */
   deinterlace?: boolean;
   rungs: readonly ChunkRung[];
   /** Closed GOP length; it must divide the HLS segment length. */
