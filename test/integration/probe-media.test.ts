@@ -115,6 +115,11 @@ const EXPECTED: Array<[VideoFixtureName, MediaInputFormat, MediaFacts]> = [
     format: 'mp4', durationSeconds: 4, startSeconds: 0, streamCount: 1,
     video: picture({ codec: 'h264', frameRate: 30, frameCount: 120 }),
   }],
+  // Coded as fields, the field order stated only per frame: flagged all the same.
+  ['interlaced-mpeg4.mp4', 'mp4', {
+    format: 'mp4', durationSeconds: 2, startSeconds: 0, streamCount: 1,
+    video: picture({ codec: 'mpeg4', codedWidth: 320, codedHeight: 240, width: 320, height: 240, frameRate: 25, frameCount: 50, interlaced: true }),
+  }],
   // Coded as fields, top first: flagged for deinterlacing.
   ['interlaced.mp4', 'mp4', {
     format: 'mp4', durationSeconds: 4, startSeconds: 0, streamCount: 2,

@@ -422,12 +422,35 @@ async function readVideo(stream: FfprobeStream, durationSeconds: number, context
     frameRate,
     frameCount,
     pixelFormat: stream.pix_fmt,
-    interlaced: INTERLACED_FIELD_ORDERS.has(stream.field_order ?? 'progressive'),
+    interlaced: await isInterlaced(stream, context),
   };
+}
+
+/**
+ * From the stream's field order; where ffprobe leaves it 'unknown' (MPEG-4 Part 2 states it
+ * only per frame), from the first frames' own interlace flags.
+ */
+async function isInterlaced(stream: FfprobeStream, context: ReadFactsContext): Promise<boolean> {
+  if (stream.field_order !== undefined && stream.field_order !== 'unknown') return INTERLACED_FIELD_ORDERS.has(stream.field_order);
+  const output = await runFfprobe(
+    [
+      '-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file', ...sourceInputOptions(context.format),
+      '-select_streams', 'V:0',
+      '-read_intervals', `%+#${FRAMES_FOR_FIELD_ORDER}`,
+      '-show_entries', 'frame=interlaced_frame',
+      '-of', 'csv=p=0',
+      '-i', fileUrl(context.filePath),
+    ],
+    { ffprobePath: context.ffprobePath, timeoutMs: context.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, maxOutputBytes: 4096 },
+  );
+  const flags = output.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return flags.length > 0 && flags.filter((flag) => flag === '1').length * 2 > flags.length;
 }
 
 /** Top or bottom field first, coded and displayed either way; 'progressive' and 'unknown' are not. */
 const INTERLACED_FIELD_ORDERS = new Set(['tt', 'bb', 'tb', 'bt']);
+/** Frames decoded to read the interlace flags where the stream states no field order. */
+const FRAMES_FOR_FIELD_ORDER = 8;
 
 /**
  * ffprobe reports the display matrix's angle counter-clockwise (a phone held upright records
