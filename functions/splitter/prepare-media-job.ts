@@ -15,6 +15,7 @@ import { listVideoFrames, probeMedia, type MediaFacts } from '../../shared/media
 import type { SniffedMedia } from '../../shared/media/sniff-media-type.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { checkAssemblyFits } from './plan-assembly-storage.ts';
+import { checkExecutionInputFits } from './plan-execution-size.ts';
 import { planChunks } from './plan-chunks.ts';
 import { planImageSizes } from './plan-image-sizes.ts';
 import { planLadder } from './plan-ladder.ts';
@@ -103,6 +104,7 @@ async function prepareVideo(args: Parameters<typeof prepareMediaJob>[0] & { fact
   const video = facts.video!;
   const rungs = planLadder({ width: video.width, height: video.height });
   checkAssemblyFits({ rungs, audioKbps: facts.audio ? AUDIO.bitrateKbps : 0, chunkSeconds: settings.media.chunkSeconds, storageBytes: settings.media.assemblerStorageBytes, durationSeconds: facts.durationSeconds });
+  checkExecutionInputFits({ jobId, durationSeconds: facts.durationSeconds, chunkSeconds: settings.media.chunkSeconds });
   const frames = await listVideoFrames(localSource, { format: sniffed.format });
   deadline?.throwIfAborted();
   const last = frames.at(-1)!;
