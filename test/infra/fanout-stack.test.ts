@@ -123,8 +123,12 @@ describe('buckets', () => {
 
   it('version the input bucket and trigger the splitter on every upload to it', () => {
     template.hasResource('AWS::S3::Bucket', { Metadata: { 'fanout:bucket': 'input' }, Properties: Match.objectLike({ VersioningConfiguration: { Status: 'Enabled' } }) });
+    const inputBucket = Object.entries(template.findResources('AWS::S3::Bucket')).find(([, bucket]) => bucket.Metadata?.['fanout:bucket'] === 'input')![0];
+    const splitter = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, fn]) => fn.Metadata?.['fanout:function'] === 'splitter')![0];
+    template.resourcePropertiesCountIs('Custom::S3BucketNotifications', {}, 1);
     template.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: { LambdaFunctionConfigurations: [Match.objectLike({ Events: ['s3:ObjectCreated:*'] })] },
+      BucketName: { Ref: inputBucket },
+      NotificationConfiguration: { LambdaFunctionConfigurations: [{ Events: ['s3:ObjectCreated:*'], LambdaFunctionArn: { 'Fn::GetAtt': [splitter, 'Arn'] } }] },
     });
   });
 

@@ -84,6 +84,8 @@ describe('object grants', () => {
   it('give every function a role of its own', () => {
     const roles = Object.values(fns).map((id) => roleOf(template, id));
     expect(new Set(roles).size).toBe(4);
+    // Grants come only from the statements read below: no AWS managed policy rides along.
+    for (const role of roles) expect(resources[role]!.Properties.ManagedPolicyArns, role).toBeUndefined();
   });
 
   it.each(needed)('%s may %s s3://%s/%s', (fn, access, bucket, key) => {

@@ -31,11 +31,17 @@ export interface Statement {
   Resource: unknown;
 }
 
-/** Every statement of every inline policy attached to the role. */
+/**
+ * Every statement that grants the role anything: its own inline policies, and the policies and
+ * managed policies (AWS::IAM::Policy, AWS::IAM::ManagedPolicy) attached to it.
+ */
 export function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
-  return Object.values(resourcesOf(template))
-    .filter((resource) => resource.Type === 'AWS::IAM::Policy' && (resource.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleLogicalId))
+  const resources = resourcesOf(template);
+  const inline = ((resources[roleLogicalId]?.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap((policy) => policy.PolicyDocument.Statement);
+  const attached = Object.values(resources)
+    .filter((resource) => (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') && ((resource.Properties.Roles ?? []) as Array<{ Ref: string }>).some((role) => role.Ref === roleLogicalId))
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+  return [...inline, ...attached];
 }
 
 export function roleOf(template: Template, functionLogicalId: string): string {

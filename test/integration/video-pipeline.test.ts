@@ -53,8 +53,11 @@ describe.each<{ fixture: VideoFixtureName; rungs: string[]; portrait?: boolean }
 ])('$fixture', ({ fixture, rungs, portrait }) => {
   let manifest: Manifest;
   let source: Awaited<ReturnType<typeof inspectStreams>>;
+  let encoderInvocations: number;
   beforeAll(async () => {
+    const encodesBefore = harness.stack.functionStats()['encoder']!.invocations;
     manifest = await processFile(harness.stack, await videoFixture(fixture), `video/${fixture}`);
+    encoderInvocations = harness.stack.functionStats()['encoder']!.invocations - encodesBefore;
     source = await inspectStreams(await videoFixture(fixture));
   });
 
@@ -113,8 +116,13 @@ describe.each<{ fixture: VideoFixtureName; rungs: string[]; portrait?: boolean }
   });
 
   it('times every chunk, the audio and the assembly, and leaves no work objects behind', async () => {
+    // One timing per encoder invocation: every chunk, and the audio when there is any.
+    const hasAudio = source.some((stream) => stream.codecType === 'audio');
     const chunkSteps = manifest.timings.steps.filter((step) => step.step === 'encode');
+    expect(chunkSteps.map((step) => step.label)).toEqual(Array.from({ length: encoderInvocations - (hasAudio ? 1 : 0) }, (_, index) => `chunk ${index}`));
     expect(chunkSteps.length).toBeGreaterThanOrEqual(1);
+    expect(manifest.timings.steps.filter((step) => step.step === 'audio')).toHaveLength(hasAudio ? 1 : 0);
+    expect(manifest.timings.assembleMs).toBeGreaterThan(0);
     const work = await harness.stack.s3.send(new ListObjectsV2Command({ Bucket: harness.stack.deployment.buckets.work, Prefix: `${manifest.jobId}/` }));
     expect(work.KeyCount ?? 0).toBe(0);
   });

@@ -14,6 +14,7 @@ describe('concatList', () => {
     const duration = (120 * 1001) / 30000 + 1e-7;
     const durations = Array.from({ length: 3000 }, () => duration);
     const printed = [...concatList(durations.map((_, index) => `/tmp/job/${index}.mp4`), durations).matchAll(/^duration (\S+)$/gm)].map((match) => Number(match[1]));
+    expect(printed).toHaveLength(3000);
     let sum = 0;
     printed.forEach((value, index) => {
       sum += value;

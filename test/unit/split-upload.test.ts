@@ -93,7 +93,12 @@ describe('splitUpload', () => {
 
   it('rejects a file over the size limit before reading it', async () => {
     const upload = await uploadFixture('photo.jpg');
-    const outcome = await splitUpload(upload, { ...deps, settings: { ...deps.settings, maxInputBytes: 1_000 } });
+    const unreadable = Object.assign(downloadsFailWith(new Error('the bytes were read')), {
+      readStart: async () => {
+        throw new Error('the bytes were read');
+      },
+    });
+    const outcome = await splitUpload(upload, { ...deps, store: unreadable, settings: { ...deps.settings, maxInputBytes: 1_000 } });
     expect(JobPlan.parse(jobs.started.get(outcome.jobId)).error?.code).toBe('INPUT_TOO_LARGE');
   });
 
