@@ -3,7 +3,9 @@
  * do not each encode the same sources at the same time on a 2-core machine.
  */
 import { generateAllFixtures } from '../fixtures/all-fixtures.ts';
+import { ffmpegAvailable } from '../shared/media/ffmpeg/ffmpeg-available.ts';
 
 export async function setup(): Promise<void> {
+  if (!ffmpegAvailable()) throw new Error('the tests need ffmpeg and ffprobe on PATH: apt-get install ffmpeg (see README.md, Requirements)');
   await generateAllFixtures();
 }

@@ -29,44 +29,54 @@ export function findMinio(env: Env = process.env): string | undefined {
     }
     return env.MINIO_BIN;
   }
+  const cached = minioCachePath(env);
+  return onPath('minio', env) ?? (isExecutableFile(cached) ? cached : undefined);
+}
+
+/** Where Go's official tarball installs it; often not on a user's PATH. */
+const GO_INSTALL_DIR_BIN = '/usr/local/go/bin/go';
+
+/** The Go toolchain: `go` on PATH, else Go's default install location. */
+export function findGo(env: Env = process.env): string | undefined {
+  return onPath('go', env) ?? (isExecutableFile(GO_INSTALL_DIR_BIN) ? GO_INSTALL_DIR_BIN : undefined);
+}
+
+function onPath(name: string, env: Env): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
-    const candidate = join(dir, 'minio');
+    const candidate = join(dir, name);
     if (isExecutableFile(candidate)) return candidate;
   }
-  const cached = minioCachePath(env);
-  return isExecutableFile(cached) ? cached : undefined;
+  return undefined;
 }
 
 /**
- * Builds the pinned MinIO into the cache with `go install` (a few minutes, pure Go, no cgo) and
- * returns its path; returns at once when it is already there.
+ * A MinIO to run: the one findMinio finds ($MINIO_BIN, PATH, the cache), or else the pinned
+ * version built into the cache with `go install` (a few minutes, pure Go, no cgo).
  */
 export async function installMinio(
   options: { onLog?: (line: string) => void; env?: Env } = {},
 ): Promise<string> {
   const env = options.env ?? process.env;
+  const found = findMinio(env);
+  if (found) return found;
   const target = minioCachePath(env);
-  if (isExecutableFile(target)) return target;
+  const go = findGo(env);
+  if (!go) {
+    throw new Error(
+      `cannot build MinIO: no Go toolchain on PATH or at ${GO_INSTALL_DIR_BIN}. Install Go 1.24 or newer ` +
+        '(https://go.dev/dl/), or point MINIO_BIN at a MinIO server binary.',
+    );
+  }
   await mkdir(dirname(target), { recursive: true });
 
   const tail: string[] = [];
   const exitCode = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn('go', ['install', `${MINIO_MODULE}@${MINIO_MODULE_VERSION}`], {
+    const child = spawn(go, ['install', `${MINIO_MODULE}@${MINIO_MODULE_VERSION}`], {
       env: { ...env, GOBIN: dirname(target), CGO_ENABLED: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'ENOENT'
-          ? new Error(
-              'cannot build MinIO: the Go toolchain (`go`) is not on PATH. Install Go ' +
-                '(https://go.dev/dl/) or point MINIO_BIN at a MinIO server binary.',
-              { cause: error },
-            )
-          : error,
-      );
-    });
+    child.once('error', reject);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         tail.push(line);
