@@ -1,5 +1,6 @@
 /** Lambda entry: the last step of every execution, successful or not. */
 import { tmpdir } from 'node:os';
+import { parseEvent } from '../../shared/contracts/parse-event.ts';
 import { removeLeftoverWorkDirs, WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { createS3Client } from '../../shared/aws-clients.ts';
 import { AssemblerEnv, loadConfig } from '../../shared/config.ts';
@@ -15,7 +16,7 @@ const { logger, metrics } = observability;
 
 export const handler = instrumented(observability, async (event) => {
   await removeLeftoverWorkDirs(tmpdir(), WORK_DIR_PREFIX.assembler);
-  const input = AssembleInput.parse(event);
+  const input = parseEvent(AssembleInput, event, 'the assembler\'s input');
   logger.appendKeys({ jobId: input.jobId });
   const result = await assembleJob(input, { store, renditionsBucket: config.RENDITIONS_BUCKET, workBucket: config.WORK_BUCKET, tmpDir: tmpdir() });
   // Rejected inputs are counted where they are refused, by the splitter.

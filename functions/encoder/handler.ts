@@ -1,5 +1,6 @@
 /** Lambda entry: one chunk of a video (every rung), or a file's audio. */
 import { tmpdir } from 'node:os';
+import { parseEvent } from '../../shared/contracts/parse-event.ts';
 import { removeLeftoverWorkDirs, WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { createS3Client } from '../../shared/aws-clients.ts';
 import { EncoderEnv, loadConfig } from '../../shared/config.ts';
@@ -15,7 +16,7 @@ const { logger, metrics } = observability;
 
 export const handler = instrumented(observability, async (event) => {
   await removeLeftoverWorkDirs(tmpdir(), WORK_DIR_PREFIX.encoder);
-  const task = EncodeTask.parse(event);
+  const task = parseEvent(EncodeTask, event, 'an encode task');
   logger.appendKeys({ jobId: task.jobId, task: task.kind, ...(task.kind === 'chunk' ? { chunk: task.index } : {}) });
   const result = await runEncodeTask(task, { store, workBucket: config.WORK_BUCKET, tmpDir: tmpdir(), ffmpegThreads: config.FFMPEG_THREADS });
   metrics.addMetric(task.kind === 'chunk' ? MetricName.chunkEncodeSeconds : MetricName.audioEncodeSeconds, MetricUnit.Seconds, result.durationMs / 1000);

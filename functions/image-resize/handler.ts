@@ -1,5 +1,6 @@
 /** Lambda entry: one Map item of the image fan-out. */
 import { tmpdir } from 'node:os';
+import { parseEvent } from '../../shared/contracts/parse-event.ts';
 import { removeLeftoverWorkDirs, WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { createS3Client } from '../../shared/aws-clients.ts';
 import { ImageResizeEnv, loadConfig } from '../../shared/config.ts';
@@ -15,7 +16,7 @@ const { logger } = observability;
 
 export const handler = instrumented(observability, async (event) => {
   await removeLeftoverWorkDirs(tmpdir(), WORK_DIR_PREFIX['image-resize']);
-  const task = ImageTask.parse(event);
+  const task = parseEvent(ImageTask, event, 'an image task');
   logger.appendKeys({ jobId: task.jobId, role: task.role, width: task.width });
   const result = await resizeImage(task, { store, renditionsBucket: config.RENDITIONS_BUCKET, maxPixels: config.IMAGE_MAX_PIXELS, tmpDir: tmpdir() });
   logger.info('resized', { renditions: result.renditions.length, durationMs: result.durationMs });

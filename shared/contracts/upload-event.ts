@@ -4,6 +4,7 @@
  * once, and nowhere else.
  */
 import { z } from 'zod';
+import { parseEvent } from './parse-event.ts';
 
 /** The upload's identity; the job id is derived from it. */
 export const UploadRef = z.object({
@@ -40,7 +41,7 @@ export type S3UploadEvent = z.input<typeof S3UploadEvent>;
 
 /** The uploads an event announces; events other than ObjectCreated are not uploads. */
 export function uploadsIn(event: unknown): UploadRef[] {
-  const parsed = S3UploadEvent.parse(event);
+  const parsed = parseEvent(S3UploadEvent, event, 'an S3 upload event');
   return parsed.Records.filter((record) => record.eventName.startsWith('ObjectCreated') || record.eventName.startsWith('s3:ObjectCreated'))
     .map((record) => ({
       bucket: record.s3.bucket.name,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { EncodeTask } from '../../shared/contracts/job.ts';
+import { parseEvent } from '../../shared/contracts/parse-event.ts';
 import { decodeS3Key, s3EventFor, uploadsIn } from '../../shared/contracts/upload-event.ts';
+import { InternalError } from '../../shared/errors.ts';
 
 const eventFor = (key: string, extra: Record<string, unknown> = {}) => ({
   Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'in' }, object: { key, size: 10, eTag: '"abc"', ...extra } } }],
@@ -48,5 +51,25 @@ describe('uploadsIn', () => {
 
   it('decodeS3Key treats + as a space and %2B as a plus', () => {
     expect(decodeS3Key('a+b%2Bc')).toBe('a b+c');
+  });
+
+  it('refuses an event of another shape with INTERNAL, naming the field, not a bare ZodError', () => {
+    const error = (() => {
+      try {
+        uploadsIn({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'in' } } }] });
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toBeInstanceOf(InternalError);
+    expect(error).toMatchObject({ code: 'INTERNAL', retryable: false });
+    expect((error as InternalError).detail).toMatch(/^an S3 upload event does not match its contract:[\s\S]*object/);
+  });
+});
+
+describe('parseEvent', () => {
+  it('returns the parsed event, and throws INTERNAL naming what was expected', () => {
+    expect(parseEvent(EncodeTask, { kind: 'chunk', jobId: 'j', index: 3 }, 'an encode task')).toEqual({ kind: 'chunk', jobId: 'j', index: 3 });
+    expect(() => parseEvent(EncodeTask, { kind: 'chunk', jobId: 'j', index: -1 }, 'an encode task')).toThrow(/^INTERNAL: an encode task does not match its contract:[\s\S]*index/);
   });
 });
