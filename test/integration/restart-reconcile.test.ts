@@ -1,13 +1,15 @@
 /**
  * Nothing uploaded while the runner is down is lost: at start, the reconcile pass hands every
- * upload without a manifest to the splitter.
+ * upload without a manifest to the splitter, and only those: an upload whose job already ended
+ * (its manifest is there) is not run again.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../shared/job-id.ts';
+import { keys } from '../../shared/keys.ts';
 import { imageFixture } from '../../fixtures/images.ts';
 import { startEmbeddedS3 } from '../../infra/local/storage/embedded-s3.ts';
 import { startMinio } from '../../infra/local/storage/minio-server.ts';
@@ -34,6 +36,13 @@ async function uploadWhileRunnerIsDown(storage: StorageHost, key: string) {
   return jobIdFor({ bucket: 'fanout-input', key, etag: put.ETag?.replace(/"/g, '') });
 }
 
+/** An upload whose job already ended: its manifest is in the renditions bucket. */
+async function uploadWithItsManifest(storage: StorageHost, key: string) {
+  const s3: S3Client = s3ClientFor(storage);
+  const jobId = await uploadWhileRunnerIsDown(storage, key);
+  await s3.send(new PutObjectCommand({ Bucket: 'fanout-renditions', Key: keys.manifest(jobId), Body: '{}' }));
+}
+
 describe('an upload made while the runner is stopped', () => {
   it('is processed when the runner starts again (a MinIO that keeps running)', async () => {
     const stateDir = await tempDir();
@@ -43,6 +52,7 @@ describe('an upload made while the runner is stopped', () => {
 
     const first = await startTestStack({ externalMinio, stateDir });
     await first.stop();
+    await uploadWithItsManifest(minio, 'done-before/photo.png');
     const jobId = await uploadWhileRunnerIsDown(minio, 'while-down/photo.png');
 
     const second = await startTestStack({ externalMinio, stateDir });
@@ -56,6 +66,7 @@ describe('an upload made while the runner is stopped', () => {
     const first = await startTestStack({ storage: 'embedded', stateDir });
     await first.stop();
     const bare = await startEmbeddedS3({ dataDir: join(stateDir, 'embedded-s3'), onObjectCreated: () => {} });
+    await uploadWithItsManifest(bare, 'done-before/photo.png');
     const jobId = await uploadWhileRunnerIsDown(bare, 'while-down/photo.png');
     await bare.stop();
 
