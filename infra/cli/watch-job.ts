@@ -14,6 +14,8 @@ export interface JobProgress {
   phase: 'waiting for the splitter' | 'running' | 'assembling';
   done: number;
   total: number;
+  /** Set once the execution is no longer running: how it ended, and why when it failed. */
+  ended?: { status: string; error?: string; cause?: string };
 }
 
 export interface WatchOptions {
@@ -33,14 +35,23 @@ export async function readManifest(s3: S3Client, renditionsBucket: string, jobId
 }
 
 export async function watchJob(options: WatchOptions): Promise<Manifest> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const manifest = await readManifest(options.s3, options.renditionsBucket, options.jobId);
     if (manifest) return manifest;
-    options.onProgress?.(await progressOf(options));
+    const progress = await progressOf(options);
+    options.onProgress?.(progress);
+    if (progress.ended) {
+      // The assembler writes the manifest before the execution ends: look once more, then give up.
+      const late = await readManifest(options.s3, options.renditionsBucket, options.jobId);
+      if (late) return late;
+      const { status, error, cause } = progress.ended;
+      throw new Error(`job ${options.jobId}: its execution ended ${status} without a manifest${error ? `: ${error}${cause ? `: ${cause}` : ''}` : ''}`);
+    }
     await sleep(options.pollMs ?? 250);
   }
-  throw new Error(`job ${options.jobId} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s`);
+  throw new Error(`job ${options.jobId} did not finish within ${Math.round(timeoutMs / 1000)} s`);
 }
 
 export async function progressOf({ sfn, stateMachineArn, jobId }: Pick<WatchOptions, 'sfn' | 'stateMachineArn' | 'jobId'>): Promise<JobProgress> {
@@ -57,7 +68,8 @@ export async function progressOf({ sfn, stateMachineArn, jobId }: Pick<WatchOpti
         if (event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === 'Assemble') assembling = true;
       }
     }
-    return { phase: assembling ? 'assembling' : 'running', done, total };
+    const ended = execution.status === 'RUNNING' ? undefined : { status: execution.status ?? 'UNKNOWN', ...(execution.error && { error: execution.error }), ...(execution.cause && { cause: execution.cause }) };
+    return { phase: assembling ? 'assembling' : 'running', done, total, ...(ended && { ended }) };
   } catch (error) {
     if (error instanceof ExecutionDoesNotExist) return { phase: 'waiting for the splitter', done: 0, total: 0 };
     throw error;
