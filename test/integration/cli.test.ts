@@ -43,7 +43,10 @@ describe('fanout process', () => {
     const manifest = Manifest.parse(JSON.parse(result.stdout));
     expect(manifest.status).toBe('succeeded');
     expect(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'))).toEqual(manifest);
-    expect((await readdir(join(out, 'image'))).sort()).toEqual(manifest.renditions.map((rendition) => rendition.key.split('/').pop()).sort());
+    // graphic.png is 800 px wide: the default widths up to it, and its own, in every format.
+    const expected = [320, 640, 800].flatMap((width) => ['avif', 'jpg', 'webp'].map((extension) => `${width}w.${extension}`)).sort();
+    expect((await readdir(join(out, 'image'))).sort()).toEqual(expected);
+    expect(manifest.renditions.map((rendition) => rendition.key.split('/').pop()).sort()).toEqual(expected);
   });
 
   it('exits non-zero with the error code and message for a rejected input', async () => {
