@@ -8,6 +8,7 @@ import type { ImageFormat } from './contracts/job.ts';
 
 const extensionOf: Record<ImageFormat, string> = { avif: 'avif', webp: 'webp', jpeg: 'jpg' };
 const padded = (index: number) => String(index).padStart(5, '0');
+const MANIFEST_NAME = 'manifest.json';
 
 type ImageRole = 'image' | 'poster' | 'thumbnail';
 
@@ -20,7 +21,12 @@ export const keys = {
   jobPrefix: (jobId: string) => `${jobId}/`,
 
   // renditions bucket
-  manifest: (jobId: string) => `${jobId}/manifest.json`,
+  manifest: (jobId: string) => `${jobId}/${MANIFEST_NAME}`,
+  /** The job whose manifest this key is; undefined for any other key. */
+  jobOfManifest: (key: string): string | undefined => {
+    const jobId = key.slice(0, -`/${MANIFEST_NAME}`.length);
+    return jobId !== '' && !jobId.includes('/') && key === `${jobId}/${MANIFEST_NAME}` ? jobId : undefined;
+  },
   imageRendition: (jobId: string, width: number, format: ImageFormat, role: ImageRole = 'image', ordinal?: number) =>
     `${jobId}/${imageFolder(role, ordinal)}/${width}w.${extensionOf[format]}`,
   videoRendition: (jobId: string, rung: string) => `${jobId}/video/${rung}.mp4`,

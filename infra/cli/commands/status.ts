@@ -1,6 +1,7 @@
 /** `fanout status [jobId]`: lists jobs, or shows one. */
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import { keys } from '../../../shared/keys.ts';
 import { describeJobList, describeManifest } from '../job-report.ts';
 import { connectToStack, type StackClients } from '../stack-connection.ts';
 import { progressOf, readManifest } from '../watch-job.ts';
@@ -31,14 +32,15 @@ async function showJob({ buckets, stateMachineArn, s3, sfn }: StackClients, jobI
 
 async function listJobs({ buckets, stateMachineArn, s3, sfn }: StackClients, json: boolean): Promise<number> {
   const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn: stateMachineArn, statusFilter: 'RUNNING' }));
-  const manifestKeys: Array<{ key: string; modified: number }> = [];
+  const manifests: Array<{ jobId: string; modified: number }> = [];
   for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: buckets.renditions })) {
     for (const object of page.Contents ?? []) {
-      if (object.Key?.endsWith('/manifest.json')) manifestKeys.push({ key: object.Key, modified: object.LastModified?.getTime() ?? 0 });
+      const jobId = keys.jobOfManifest(object.Key ?? '');
+      if (jobId) manifests.push({ jobId, modified: object.LastModified?.getTime() ?? 0 });
     }
   }
-  const newest = manifestKeys.sort((a, b) => b.modified - a.modified).slice(0, LIST_LIMIT);
-  const finished = await Promise.all(newest.map(({ key }) => readManifest(s3, buckets.renditions, key.slice(0, -'/manifest.json'.length))));
+  const newest = manifests.sort((a, b) => b.modified - a.modified).slice(0, LIST_LIMIT);
+  const finished = await Promise.all(newest.map(({ jobId }) => readManifest(s3, buckets.renditions, jobId)));
   const rows = [
     ...(running.executions ?? []).map((execution) => ({ jobId: execution.name ?? '', status: 'running', source: '', renditions: '-', finishedAt: '-' })),
     ...finished.flatMap((manifest) =>
