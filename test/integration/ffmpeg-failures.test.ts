@@ -12,6 +12,7 @@ import { videoFixture } from '../../fixtures/videos.ts';
 import { InternalError, TransientError } from '../../shared/errors.ts';
 import { cutSegment } from '../../shared/media/ffmpeg/cut-segment.ts';
 import { type EncodeChunkOptions, encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
+import { probeOutput } from '../../shared/media/ffmpeg/probe-output.ts';
 import { runFfmpeg } from '../../shared/media/ffmpeg/run-ffmpeg.ts';
 import { rejectionOf } from '../support/rejection-of.ts';
 
@@ -114,6 +115,16 @@ describe('runFfmpeg outcomes', () => {
     controller.abort(reason);
     expect(await outcome).toBe(reason);
     expect(await ffmpegChildren()).toEqual([]);
+  });
+});
+
+describe('reading back our own outputs', () => {
+  it('blames the pipeline (ENCODER_FAILED), not the upload, when an output it wrote cannot be read', async () => {
+    const broken = join(workDir, 'broken-output.mp4');
+    await writeFile(broken, 'not an MP4 at all\n'.repeat(20));
+    const error = await rejectionOf(probeOutput(broken));
+    expect(error).toBeInstanceOf(InternalError);
+    expect(error).toMatchObject({ code: 'ENCODER_FAILED', retryable: false });
   });
 });
 

@@ -502,7 +502,7 @@ function formatSeconds(seconds: number): string {
   return `${Number(seconds.toFixed(3))} s`;
 }
 
-interface RunFfprobeOptions {
+export interface RunFfprobeOptions {
   ffprobePath: string | undefined;
   timeoutMs: number;
   maxOutputBytes: number;
@@ -516,7 +516,7 @@ interface RunFfprobeOptions {
  * Runs ffprobe without a shell, killing it (SIGKILL) when it outruns the timeout or prints more
  * than maxOutputBytes. Resolves with stdout (empty when onLine takes it).
  */
-function runFfprobe(args: readonly string[], options: RunFfprobeOptions): Promise<string> {
+export function runFfprobe(args: readonly string[], options: RunFfprobeOptions): Promise<string> {
   const ffprobePath = options.ffprobePath ?? DEFAULT_FFPROBE_PATH;
   return new Promise((resolvePromise, rejectPromise) => {
     const child = spawn(ffprobePath, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });

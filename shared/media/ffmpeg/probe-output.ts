@@ -1,12 +1,16 @@
 /**
  * Reads back what the pipeline itself wrote (an encoded chunk, an assembled MP4): frame counts,
  * durations, codecs. Uploads go through probe-media.ts and its whitelists instead; these files
- * are ours, but are still read as `file:` only. MP4's sample tables make `nb_frames` exact.
+ * are ours, but are still read as `file:` only, through the same bounded ffprobe runner (a
+ * timeout, a cap on its output). MP4's sample tables make `nb_frames` exact.
  */
-import ffmpeg from 'fluent-ffmpeg';
 import { z } from 'zod';
 import { InternalError } from '../../errors.ts';
 import { fileUrl } from './ffmpeg-args.ts';
+import { runFfprobe } from './probe-media.ts';
+
+const OUTPUT_PROBE_TIMEOUT_MS = 60_000;
+const MAX_OUTPUT_REPORT_BYTES = 1024 * 1024;
 
 const count = z.coerce.number().int().nonnegative();
 const optionalNumber = z.union([z.number(), z.string()]).optional().transform((value) => {
@@ -47,12 +51,17 @@ export interface OutputFacts {
 }
 
 export async function probeOutput(path: string): Promise<OutputFacts> {
-  const raw = await new Promise<unknown>((resolve, reject) => {
-    ffmpeg.ffprobe(fileUrl(path), ['-protocol_whitelist', 'file'], (error: unknown, data: unknown) => (error ? reject(error) : resolve(data)));
-  }).catch((error: unknown) => {
-    throw new InternalError('ENCODER_FAILED', `probe output ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  });
-  const probed = Probed.parse(raw);
+  const report = await runFfprobe(
+    ['-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file', '-show_format', '-show_streams', '-of', 'json', '-i', fileUrl(path)],
+    {
+      ffprobePath: undefined,
+      timeoutMs: OUTPUT_PROBE_TIMEOUT_MS,
+      maxOutputBytes: MAX_OUTPUT_REPORT_BYTES,
+      // Our own file failing to read is ours to look at, never the upload's fault.
+      describeFailure: (stderr) => new InternalError('ENCODER_FAILED', `probe output ${path}: ${stderr || 'ffprobe failed'}`),
+    },
+  );
+  const probed = Probed.parse(JSON.parse(report));
   const video = probed.streams.find((stream) => stream.codec_type === 'video');
   const audio = probed.streams.find((stream) => stream.codec_type === 'audio');
   return {
