@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { imageFixture } from '../fixtures/images.ts';
-import type { ImageFormat } from '../shared/contracts/job.ts';
+import type { ImageFormat } from '../shared/contracts/manifest.ts';
 import type { LocalStack } from '../infra/local/local-stack.ts';
 import { renderImageVariants } from '../shared/media/image.ts';
 import { runPipelineJob } from './run-pipeline-job.ts';

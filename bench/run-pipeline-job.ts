@@ -6,7 +6,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Manifest } from '../shared/contracts/job.ts';
+import type { Manifest } from '../shared/contracts/manifest.ts';
 import { jobIdFor } from '../shared/job-id.ts';
 import type { LocalStack } from '../infra/local/local-stack.ts';
 

@@ -7,7 +7,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Rung } from '../shared/contracts/job.ts';
+import type { Rung } from '../shared/contracts/work-plan.ts';
 import { assembleRung } from '../shared/media/ffmpeg/assemble-rung.ts';
 import { cutSegment, extractAudio } from '../shared/media/ffmpeg/cut-segment.ts';
 import { encodeAudio } from '../shared/media/ffmpeg/encode-audio.ts';

@@ -39,9 +39,14 @@ const ImageLimitsEnv = z.object({
 
 const positiveSeconds = z.coerce.number().positive();
 
-export const SplitterEnv = FunctionEnv.extend(ImageLimitsEnv.shape).extend({
+/** The starter: upload events in, executions started; it touches no object. */
+export const StarterEnv = FunctionEnv.extend({
   STATE_MACHINE_ARN: z.string().min(1),
-  RENDITIONS_BUCKET: z.string().min(1),
+  /** Events from any other bucket are ignored: a notification misrouted onto the outputs must not recurse. */
+  INPUT_BUCKET: z.string().min(1),
+});
+
+export const SplitterEnv = FunctionEnv.extend(ImageLimitsEnv.shape).extend({
   WORK_BUCKET: z.string().min(1),
   IMAGE_WIDTHS: commaSeparatedWidths.default([320, 640, 1280, 1920]),
   MAX_INPUT_BYTES: z.coerce.number().int().positive().default(5 * 1024 ** 3),
@@ -76,6 +81,12 @@ export const ImageResizeEnv = FunctionEnv.extend(ImageLimitsEnv.shape).extend({
 });
 
 export const AssemblerEnv = FunctionEnv.extend({
+  RENDITIONS_BUCKET: z.string().min(1),
+  WORK_BUCKET: z.string().min(1),
+});
+
+/** The finalizer: writes the manifest of an execution that ended without one. */
+export const FinalizerEnv = FunctionEnv.extend({
   RENDITIONS_BUCKET: z.string().min(1),
   WORK_BUCKET: z.string().min(1),
 });

@@ -23,6 +23,7 @@ export const ErrorCode = z.enum([
   'SOURCE_NOT_FOUND',
   // The pipeline could not finish: the job ends `failed`.
   'STORAGE_UNAVAILABLE',
+  'WORKFLOW_UNAVAILABLE',
   'TASK_TIMED_OUT',
   'WORKER_CRASHED',
   'ENCODER_FAILED',

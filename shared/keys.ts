@@ -4,7 +4,7 @@
  * Intermediate objects (the plan, cut segments, encoded chunks, stills) sit under the job id
  * in the work bucket, and are deleted when the job ends.
  */
-import type { ImageFormat } from './contracts/job.ts';
+import type { ImageFormat } from './contracts/manifest.ts';
 
 const extensionOf: Record<ImageFormat, string> = { avif: 'avif', webp: 'webp', jpeg: 'jpg' };
 const padded = (index: number) => String(index).padStart(5, '0');

@@ -14,7 +14,7 @@ export const SERVICE_NAME = 'fanout';
 
 /** The metrics the pipeline emits, one name each, so dashboards and alarms can rely on them. */
 export const MetricName = {
-  /** The splitter started an execution for an upload (accepted or rejected). */
+  /** The starter started an execution for an upload. */
   jobsStarted: 'JobsStarted',
   /** The splitter refused an upload (its manifest says why). */
   inputsRejected: 'InputsRejected',

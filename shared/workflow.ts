@@ -1,8 +1,12 @@
 /**
  * The workflow port: starts a job's execution under a name derived from the job id, so a
- * duplicate upload event starts nothing new.
+ * duplicate upload event starts nothing new. Step Functions' errors are mapped into the error
+ * taxonomy here: unreachable or throttled is a TransientError (the caller's retry may succeed),
+ * anything else an InternalError naming what Step Functions said.
  */
-import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { FanoutError, InternalError, TransientError } from './errors.ts';
+import { sdkErrorKind } from './sdk-error-kind.ts';
 
 export interface JobStarter {
   /** 'duplicate' when an execution of that name exists already (running or finished). */
@@ -22,7 +26,7 @@ export function sfnJobStarter(sfn: SFNClient, stateMachineArn: string): JobStart
         return 'started';
       } catch (error) {
         if (error instanceof ExecutionAlreadyExists) return 'duplicate';
-        throw error;
+        throw workflowError(error, `starting execution ${name}`);
       }
     },
 
@@ -31,9 +35,16 @@ export function sfnJobStarter(sfn: SFNClient, stateMachineArn: string): JobStart
         await sfn.send(new DescribeExecutionCommand({ executionArn: executionArnFor(stateMachineArn, name) }));
         return true;
       } catch (error) {
-        if (error instanceof ExecutionDoesNotExist) return false;
-        throw error;
+        if (sdkErrorKind(error) === 'not-found') return false;
+        throw workflowError(error, `describing execution ${name}`);
       }
     },
   };
+}
+
+export function workflowError(error: unknown, doing: string): Error {
+  if (error instanceof FanoutError) return error;
+  const detail = `${doing}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+  if (sdkErrorKind(error) === 'transient') return new TransientError('WORKFLOW_UNAVAILABLE', detail, { cause: error });
+  return new InternalError('WORKFLOW_UNAVAILABLE', detail, { cause: error });
 }

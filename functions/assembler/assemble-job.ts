@@ -1,10 +1,13 @@
 /**
  * The assembler's core: whatever happened to the job, write its manifest, then clear the job's
- * work objects. A job that did not succeed keeps no partial renditions, so a reader never
- * mistakes half a job for a whole one.
+ * work objects (shared/job-manifest.ts). It runs at the end of every execution that the state
+ * machine itself can finish: after the fan-out, after a refused or failed split, and after a
+ * split that crashed or timed out (Catch), in which case `failure` says why and no plan exists.
  */
-import { MediaPlan, type AssembleInput, type AssembleResult, type JobStatus, type Manifest, type Rendition } from '../../shared/contracts/job.ts';
+import type { JobStatus, Manifest, Rendition } from '../../shared/contracts/manifest.ts';
+import { MediaPlan, type AssembleInput, type AssembleResult } from '../../shared/contracts/work-plan.ts';
 import { FanoutError, TransientError, parseTaskFailure, type JobError } from '../../shared/errors.ts';
+import { jobTimings, writeJobManifest } from '../../shared/job-manifest.ts';
 import { keys } from '../../shared/keys.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { assembleMedia } from './assemble-media.ts';
@@ -32,44 +35,36 @@ export async function assembleJob(input: AssembleInput, deps: AssembleDependenci
       error = assemblyError instanceof FanoutError ? { code: assemblyError.code, message: assemblyError.detail } : { code: 'INTERNAL', message: String(assemblyError) };
     }
   }
-  if (status !== 'succeeded') await deps.store.deletePrefix(deps.renditionsBucket, keys.jobPrefix(input.jobId));
 
   const finished = now();
   const manifest: Manifest = {
     schemaVersion: 1,
     jobId: input.jobId,
     status,
-    source: input.source,
+    source: input.plan?.source ?? input.upload,
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
     renditions: status === 'succeeded' ? (renditions as Manifest['renditions']) : [],
-    timings: {
-      receivedAt: input.receivedAt,
-      finishedAt: finished.toISOString(),
-      totalMs: Math.max(0, finished.getTime() - Date.parse(input.receivedAt)),
-      splitMs: input.splitMs,
-      assembleMs: finished.getTime() - started.getTime(),
-      steps: stepTimings(input),
-    },
+    timings: jobTimings({ input, finishedAt: finished, ...(input.plan ? { split: input.plan } : {}), assembleMs: finished.getTime() - started.getTime(), steps: stepTimings(input) }),
   };
-  const manifestKey = keys.manifest(input.jobId);
-  await deps.store.putJson({ bucket: deps.renditionsBucket, key: manifestKey }, manifest);
-  await deps.store.deletePrefix(deps.workBucket, keys.jobPrefix(input.jobId));
+  const manifestKey = await writeJobManifest(manifest, deps);
   return { jobId: input.jobId, status, manifestKey };
 }
 
 async function mediaRenditions(input: AssembleInput, deps: AssembleDependencies): Promise<Rendition[]> {
-  if (input.source.mediaType !== 'video' && input.source.mediaType !== 'audio') return [];
+  const mediaType = input.plan?.source.mediaType;
+  if (mediaType !== 'video' && mediaType !== 'audio') return [];
   const plan = MediaPlan.parse(await deps.store.getJson({ bucket: deps.workBucket, key: keys.plan(input.jobId) }));
   return assembleMedia(plan, deps);
 }
 
 function outcomeOf(input: AssembleInput): { status: JobStatus; error?: JobError } {
-  if (input.outcome !== 'accepted') {
-    return { status: input.outcome, error: input.error ?? { code: 'INTERNAL', message: `${input.outcome} without a reason` } };
-  }
   if (input.failure) {
     const failure = parseTaskFailure(input.failure);
     return { status: failure.rejected ? 'rejected' : 'failed', error: failure };
+  }
+  if (!input.plan) return { status: 'failed', error: { code: 'INTERNAL', message: 'the job reached assembly without a plan or a failure' } };
+  if (input.plan.outcome !== 'accepted') {
+    return { status: input.plan.outcome, error: input.plan.error ?? { code: 'INTERNAL', message: `${input.plan.outcome} without a reason` } };
   }
   return { status: 'succeeded' };
 }

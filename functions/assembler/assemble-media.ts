@@ -7,7 +7,8 @@
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import pLimit from 'p-limit';
-import type { MediaPlan, Rendition, VideoRendition } from '../../shared/contracts/job.ts';
+import type { Rendition, VideoRendition } from '../../shared/contracts/manifest.ts';
+import type { MediaPlan } from '../../shared/contracts/work-plan.ts';
 import { keys } from '../../shared/keys.ts';
 import { WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { type AssembledRung, assembleRung } from '../../shared/media/ffmpeg/assemble-rung.ts';

@@ -5,7 +5,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MediaPlan, type EncodeResult, type EncodeTask } from '../../shared/contracts/job.ts';
+import { MediaPlan, type EncodeResult, type EncodeTask } from '../../shared/contracts/work-plan.ts';
 import { InternalError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';

@@ -4,7 +4,7 @@ import { parseEvent } from '../../shared/contracts/parse-event.ts';
 import { removeLeftoverWorkDirs, WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { createS3Client } from '../../shared/aws-clients.ts';
 import { ImageResizeEnv, loadConfig } from '../../shared/config.ts';
-import { ImageTask } from '../../shared/contracts/job.ts';
+import { ImageTask } from '../../shared/contracts/work-plan.ts';
 import { createObservability, instrumented } from '../../shared/observability.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { resizeImage } from './resize-image.ts';

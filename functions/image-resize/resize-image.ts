@@ -1,7 +1,8 @@
 /** image-resize's core: one width of one image, every output format, written to the renditions bucket. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImageRendition, ImageTask, ImageTaskResult } from '../../shared/contracts/job.ts';
+import type { ImageRendition } from '../../shared/contracts/manifest.ts';
+import type { ImageTask, ImageTaskResult } from '../../shared/contracts/work-plan.ts';
 import { contentTypeOf, keys } from '../../shared/keys.ts';
 import { WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { renderImageVariants } from '../../shared/media/image.ts';

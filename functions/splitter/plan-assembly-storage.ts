@@ -9,7 +9,7 @@
  * A source whose ladder would not fit is refused with DURATION_EXCEEDED up front, rather than
  * failing with a full disk after every chunk was paid for.
  */
-import type { Rung } from '../../shared/contracts/job.ts';
+import type { Rung } from '../../shared/contracts/work-plan.ts';
 import { InputRejectedError } from '../../shared/errors.ts';
 
 /** x264's default vbv-init: the buffer fullness each chunk's encode starts from. */

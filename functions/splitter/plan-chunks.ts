@@ -5,7 +5,7 @@
  * apart still yields short chunks. Each chunk is decoded from the last source keyframe at or
  * before its start (`cutFromSeconds`); the lead-in frames are decoded and dropped.
  */
-import type { Chunk } from '../../shared/contracts/job.ts';
+import type { Chunk } from '../../shared/contracts/work-plan.ts';
 
 export interface SourceFrame {
   pts: number;

@@ -4,7 +4,7 @@
  * phone video gets the same ladder as a landscape one. Dimensions keep the displayed aspect
  * ratio (sample aspect ratio and rotation already applied), even, with square pixels.
  */
-import type { Rung } from '../../shared/contracts/job.ts';
+import type { Rung } from '../../shared/contracts/work-plan.ts';
 
 export interface RungProfile {
   shortSide: number;

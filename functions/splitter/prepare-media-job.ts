@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import type { JobPlan, MediaPlan, SourceFacts } from '../../shared/contracts/job.ts';
+import type { SourceFacts } from '../../shared/contracts/manifest.ts';
+import type { SplitResult, MediaPlan } from '../../shared/contracts/work-plan.ts';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { keys } from '../../shared/keys.ts';
 import { cutSegment, extractAudio } from '../../shared/media/ffmpeg/cut-segment.ts';
@@ -43,7 +44,7 @@ const AUDIO = { codec: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000 }
 /** Stream copies are disk- and network-bound: a few at once keep both busy. */
 const CUT_CONCURRENCY = 3;
 
-type PreparedJob = Pick<JobPlan, 'source' | 'chunkTasks' | 'audioTasks' | 'imageTasks' | 'fanOut'>;
+type PreparedJob = Pick<SplitResult, 'source' | 'chunkTasks' | 'audioTasks' | 'imageTasks' | 'fanOut'>;
 
 export async function prepareMediaJob(args: {
   jobId: string;
@@ -99,7 +100,7 @@ export async function prepareMediaJob(args: {
   };
 }
 
-async function prepareVideo(args: Parameters<typeof prepareMediaJob>[0] & { facts: MediaFacts }): Promise<{ plan: Pick<MediaPlan, 'rungs' | 'chunks'>; imageTasks: JobPlan['imageTasks'] }> {
+async function prepareVideo(args: Parameters<typeof prepareMediaJob>[0] & { facts: MediaFacts }): Promise<{ plan: Pick<MediaPlan, 'rungs' | 'chunks'>; imageTasks: SplitResult['imageTasks'] }> {
   const { jobId, sniffed, localSource, workDir, settings, facts, deadline } = args;
   const video = facts.video!;
   const rungs = planLadder({ width: video.width, height: video.height });
@@ -129,7 +130,7 @@ async function prepareVideo(args: Parameters<typeof prepareMediaJob>[0] & { fact
   await Promise.all(stillPaths.map((path, index) => args.store.uploadFile({ bucket: settings.workBucket, key: keys.still(jobId, stillNames[index]!) }, path, 'image/png')));
 
   const still = (name: string) => ({ bucket: settings.workBucket, key: keys.still(jobId, name) });
-  const imageTasks: JobPlan['imageTasks'] = [
+  const imageTasks: SplitResult['imageTasks'] = [
     ...planImageSizes({ sourceWidth: video.width, widths: POSTER_WIDTHS }).map((width) => ({ jobId, source: still('poster'), role: 'poster' as const, width, formats: [...settings.imageFormats] })),
     ...stills.thumbnailSeconds.flatMap((_, index) =>
       planImageSizes({ sourceWidth: video.width, widths: THUMBNAIL_WIDTHS }).map((width) => ({

@@ -1,28 +1,30 @@
 /**
- * The splitter's core: decides from the bytes what an upload is, refuses what it must with a
- * stable code, plans the job and starts one execution named after the job id. A refused upload
- * still starts an execution, which goes straight to the assembler and ends in a `rejected`
- * manifest; so does one the splitter could not plan (a failing cut, its deadline), as `failed`:
- * every upload ends with a manifest that says what happened. Only a TransientError (storage or
- * Step Functions unreachable) is thrown, for Lambda's asynchronous retries and then the DLQ.
+ * The splitter's core, the pipeline's first state: decides from the bytes what an upload is,
+ * refuses what it must with a stable code, and plans the job. A refused upload becomes a
+ * `rejected` plan, one it could not plan (a failing cut, its deadline) a `failed` one, both
+ * with what was learned of the source: the state machine takes either straight to the
+ * assembler's manifest. Only a TransientError (storage unreachable) is thrown, for the state
+ * machine's Retry; a crash or a timeout past that is caught there, into the manifest too.
+ *
+ * It reads the exact upload the event named: that version where the bucket keeps versions,
+ * else the object only while it still has the event's ETag, so an overwrite mid-job never
+ * renders the newer bytes under the older upload's job (the newer one has its own).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { z } from 'zod';
 import { join } from 'node:path';
-import { JobPlan, type ImageFormat, type SourceFacts } from '../../shared/contracts/job.ts';
+import type { ExecutionInput } from '../../shared/contracts/execution-input.ts';
+import type { ImageFormat, SourceFacts } from '../../shared/contracts/manifest.ts';
+import { SplitResult } from '../../shared/contracts/work-plan.ts';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { FanoutError, InputRejectedError, InternalError, TransientError } from '../../shared/errors.ts';
-import { jobIdFor } from '../../shared/job-id.ts';
-import { keys } from '../../shared/keys.ts';
 import { WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { SNIFF_BYTES, sniffMediaType } from '../../shared/media/sniff-media-type.ts';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import type { JobStarter } from '../../shared/workflow.ts';
+import type { ObjectRef, ObjectStore } from '../../shared/storage/object-store.ts';
 import { planImageJob } from './plan-image-job.ts';
 import { prepareMediaJob, type MediaSettings } from './prepare-media-job.ts';
 
 export interface SplitSettings {
-  renditionsBucket: string;
   workBucket: string;
   imageWidths: readonly number[];
   imageFormats: readonly ImageFormat[];
@@ -31,11 +33,10 @@ export interface SplitSettings {
   media: MediaSettings;
 }
 
-type PreparedJob = Partial<Pick<JobPlan, 'fanOut' | 'chunkTasks' | 'audioTasks'>> & Pick<JobPlan, 'source' | 'imageTasks'>;
+type PreparedJob = Partial<Pick<SplitResult, 'fanOut' | 'chunkTasks' | 'audioTasks'>> & Pick<SplitResult, 'source' | 'imageTasks'>;
 
 export interface SplitDependencies {
   store: ObjectStore;
-  jobs: JobStarter;
   settings: SplitSettings;
   tmpDir: string;
   now?: () => Date;
@@ -43,26 +44,15 @@ export interface SplitDependencies {
   deadline?: AbortSignal;
 }
 
-export type SplitOutcome = { jobId: string; result: 'started' | 'duplicate' | 'ignored'; plan?: z.output<typeof JobPlan> };
-
-export async function splitUpload(upload: UploadRef, deps: SplitDependencies): Promise<SplitOutcome> {
+export async function splitUpload(input: ExecutionInput, deps: SplitDependencies): Promise<z.output<typeof SplitResult>> {
   const now = deps.now ?? (() => new Date());
-  const receivedAt = now();
-  const jobId = jobIdFor(upload);
-
-  // A notification misconfigured onto the renditions bucket would turn every output into a new
-  // job, forever: refuse to recurse.
-  if (upload.bucket === deps.settings.renditionsBucket) return { jobId, result: 'ignored' };
-
-  // A redelivered event (S3 delivers at least once; the local host also reconciles at start)
-  // must not start a second job.
-  if (await isKnownJob(jobId, deps)) return { jobId, result: 'duplicate' };
-
+  const startedAt = now();
+  const { jobId, upload } = input;
   const source: SourceFacts = { ...upload };
-  let plan: JobPlan;
+  let plan: SplitResult;
   try {
     const accepted = await planAcceptedJob({ jobId, upload, deps });
-    plan = { jobId, receivedAt: receivedAt.toISOString(), splitMs: 0, outcome: 'accepted', ...accepted };
+    plan = { jobId, startedAt: startedAt.toISOString(), splitMs: 0, outcome: 'accepted', ...accepted };
   } catch (thrown) {
     // An abort surfaces as the signal's own reason (throwIfAborted, runFfmpeg); anything else keeps its class.
     const timedOut = deps.deadline?.aborted === true && thrown === deps.deadline.reason;
@@ -71,28 +61,26 @@ export async function splitUpload(upload: UploadRef, deps: SplitDependencies): P
     plan = {
       jobId,
       source,
-      receivedAt: receivedAt.toISOString(),
+      startedAt: startedAt.toISOString(),
       splitMs: 0,
       outcome: error instanceof InputRejectedError ? 'rejected' : 'failed',
       error: error instanceof FanoutError ? { code: error.code, message: error.detail } : { code: 'INTERNAL', message: String(error) },
       imageTasks: [],
     };
   }
-  plan.splitMs = now().getTime() - receivedAt.getTime();
+  plan.splitMs = now().getTime() - startedAt.getTime();
   // Parsed on the way out: the state machine's Maps need every task list present, if empty.
-  const executionInput = JobPlan.parse(plan);
-  const result = await deps.jobs.start(jobId, executionInput);
-  return { jobId, result, plan: executionInput };
+  return SplitResult.parse(plan);
 }
 
-async function isKnownJob(jobId: string, deps: SplitDependencies): Promise<boolean> {
-  const manifest = await deps.store.head({ bucket: deps.settings.renditionsBucket, key: keys.manifest(jobId) });
-  return manifest !== undefined || (await deps.jobs.exists(jobId));
+/** The upload exactly as its event named it: its version, or its ETag where the bucket keeps no versions. */
+export function uploadedObject(upload: UploadRef): ObjectRef {
+  return { bucket: upload.bucket, key: upload.key, ...(upload.versionId ? { versionId: upload.versionId } : upload.etag ? { ifEtag: upload.etag } : {}) };
 }
 
 async function planAcceptedJob({ jobId, upload, deps }: { jobId: string; upload: UploadRef; deps: SplitDependencies }): Promise<PreparedJob> {
   const { store, settings, deadline } = deps;
-  const ref = { bucket: upload.bucket, key: upload.key, versionId: upload.versionId };
+  const ref = uploadedObject(upload);
   const head = await store.head(ref);
   if (!head) throw new InputRejectedError('SOURCE_NOT_FOUND', 'the uploaded object no longer exists');
   if (head.size === 0) throw new InputRejectedError('EMPTY_INPUT', 'the uploaded file is empty (0 bytes)');

@@ -14,10 +14,10 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ESBUILD_TARGET, ESM_REQUIRE_BANNER, LAMBDA_PLATFORM_NPM_ENV, MAIN_FIELDS, NATIVE_MODULES, repoRoot } from './bundling.ts';
-import type { FfmpegFunctionName, FfmpegImage } from './ffmpeg-image.ts';
+import { FFMPEG_FUNCTIONS, type FfmpegFunctionName, type FfmpegImage } from './ffmpeg-image.ts';
 
 export const FUNCTION_METADATA_KEY = 'fanout:function';
-export type FunctionName = 'splitter' | 'encoder' | 'image-resize' | 'assembler';
+export type FunctionName = 'starter' | 'splitter' | 'encoder' | 'image-resize' | 'assembler' | 'finalizer';
 export const FUNCTION_LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /** Subnets with no route to the internet, and the security group the function's ENIs use. */
@@ -77,15 +77,16 @@ function zipFunction(scope: Construct, id: string, name: FunctionName, options: 
       // The pinned AWS SDK goes into the bundle, not the runtime's copy, whichever version that is.
       externalModules: [],
       // sharp is a native module: installed for Lambda's platform, not the machine that synthesizes.
-      nodeModules: NATIVE_MODULES,
+      ...(name === 'image-resize' ? { nodeModules: NATIVE_MODULES } : {}),
       environment: LAMBDA_PLATFORM_NPM_ENV,
     },
   });
 }
 
 function ffmpegFunctionName(name: FunctionName): FfmpegFunctionName {
-  if (name === 'image-resize') throw new Error('image-resize runs sharp only: it is a zip function, not one of the ffmpeg image');
-  return name;
+  const ffmpegName = FFMPEG_FUNCTIONS.find((candidate) => candidate === name);
+  if (!ffmpegName) throw new Error(`${name} needs no ffmpeg: it is a zip function, not one of the ffmpeg image's`);
+  return ffmpegName;
 }
 
 /** What Lambda needs to attach a function to a VPC: the same actions as AWSLambdaVPCAccessExecutionRole. */

@@ -1,5 +1,5 @@
 /**
- * The whole pipeline as one stack: three buckets (and one for their access logs), four
+ * The whole pipeline as one stack: three buckets (and one for their access logs), six
  * functions, one state machine, and what keeps them safe and watched. Nothing in it runs or
  * bills by the hour while no upload is being processed (test/infra/idle-cost.test.ts).
  */
@@ -10,6 +10,8 @@ import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, P
 import { AnyPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -33,6 +35,8 @@ export type BucketRole = 'input' | 'renditions' | 'work';
  * and sharp use them; /tmp holds what a function downloads and writes.
  */
 export const SIZING = {
+  // Reads the event and calls StartExecution: nothing else.
+  starter: { memoryMiB: 256, timeout: Duration.seconds(30), ephemeralStorageMiB: 512 },
   // Reads the whole upload (MAX_INPUT_BYTES, 5 GiB by default) and cuts it into segments by
   // stream copy: /tmp holds the source and its segments. Cutting is I/O-bound: ~1 vCPU.
   splitter: { memoryMiB: 2048, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
@@ -43,18 +47,24 @@ export const SIZING = {
   // One rung at a time: its chunks and MP4, then the MP4 and its HLS package. /tmp at the maximum;
   // the splitter gets this figure and refuses a source whose ladder would not fit (plan-assembly-storage.ts).
   assembler: { memoryMiB: 3008, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
+  // One manifest written, a job's leftovers deleted.
+  finalizer: { memoryMiB: 256, timeout: Duration.minutes(2), ephemeralStorageMiB: 512 },
 } satisfies Record<FunctionName, { memoryMiB: number; timeout: Duration; ephemeralStorageMiB: number }>;
 
 /**
- * The functions in isolated subnets. ffmpeg and libvips parse untrusted bytes, and these need
- * nothing but S3. The splitter also calls Step Functions, which from isolated subnets takes an
- * interface endpoint, billed by the hour whether or not a job runs: it stays outside, and its
- * ffprobe and ffmpeg read local files only (-protocol_whitelist file). See "Deploy to AWS" in README.md.
+ * The functions in isolated subnets: every one that parses untrusted bytes (ffprobe, ffmpeg,
+ * libvips) needs nothing but S3, reached through the free gateway endpoint. The starter calls
+ * Step Functions, which from isolated subnets would take an interface endpoint billed by the
+ * hour: it stays outside, and reads nothing but its event. The finalizer parses only the
+ * execution's own JSON.
  */
-export const FUNCTIONS_IN_VPC: readonly FunctionName[] = ['encoder', 'image-resize', 'assembler'];
+export const FUNCTIONS_IN_VPC: readonly FunctionName[] = ['splitter', 'encoder', 'image-resize', 'assembler'];
 
-/** How long and how often Lambda retries the splitter's asynchronous S3 event before the dead-letter queue. */
-export const SPLITTER_ASYNC_RETRIES = { maxEventAge: Duration.hours(6), retryAttempts: 2 };
+/** How long and how often Lambda retries an asynchronous event (an upload, an execution's end) before the dead-letter queue. */
+export const ASYNC_RETRIES = { maxEventAge: Duration.hours(6), retryAttempts: 2 };
+
+/** The execution ends after which no manifest may exist yet: the finalizer writes it. */
+export const UNFINISHED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
 
 export class FanoutStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -83,37 +93,57 @@ export class FanoutStack extends Stack {
     const network = (name: FunctionName) => (FUNCTIONS_IN_VPC.includes(name) ? { network: isolated } : {});
 
     const image = new FfmpegImage(this, 'FfmpegImage');
+    const splitter = fanoutFunction(this, 'Splitter', {
+      name: 'splitter',
+      ...SIZING.splitter,
+      environment: { WORK_BUCKET: work.bucketName, ASSEMBLER_STORAGE_MIB: String(SIZING.assembler.ephemeralStorageMiB) },
+      image,
+      ...network('splitter'),
+    });
     const encoder = fanoutFunction(this, 'Encoder', { name: 'encoder', ...SIZING.encoder, environment: bucketNames, image, ...network('encoder') });
     const imageResize = fanoutFunction(this, 'ImageResize', { name: 'image-resize', ...SIZING['image-resize'], environment: bucketNames, ...network('image-resize') });
     const assembler = fanoutFunction(this, 'Assembler', { name: 'assembler', ...SIZING.assembler, environment: bucketNames, image, ...network('assembler') });
     const pipeline = new PipelineStateMachine(this, 'Pipeline', {
+      splitter: { fn: splitter, timeout: SIZING.splitter.timeout },
       encoder: { fn: encoder, timeout: SIZING.encoder.timeout },
       imageResize: { fn: imageResize, timeout: SIZING['image-resize'].timeout },
       assembler: { fn: assembler, timeout: SIZING.assembler.timeout },
     });
-    const splitter = fanoutFunction(this, 'Splitter', {
-      name: 'splitter',
-      ...SIZING.splitter,
-      environment: { ...bucketNames, STATE_MACHINE_ARN: pipeline.stateMachine.stateMachineArn, ASSEMBLER_STORAGE_MIB: String(SIZING.assembler.ephemeralStorageMiB) },
-      image,
-      ...network('splitter'),
+    const starter = fanoutFunction(this, 'Starter', {
+      name: 'starter',
+      ...SIZING.starter,
+      environment: { STATE_MACHINE_ARN: pipeline.stateMachine.stateMachineArn, INPUT_BUCKET: input.bucketName },
     });
+    const finalizer = fanoutFunction(this, 'Finalizer', { name: 'finalizer', ...SIZING.finalizer, environment: bucketNames });
 
-    const functions: Record<FunctionName, LambdaFunction> = { splitter, encoder, 'image-resize': imageResize, assembler };
+    const functions: Record<FunctionName, LambdaFunction> = { starter, splitter, encoder, 'image-resize': imageResize, assembler, finalizer };
     for (const [name, fn] of Object.entries(functions) as Array<[FunctionName, LambdaFunction]>) {
       for (const [role, access] of Object.entries(OBJECT_ACCESS[name]) as Array<[BucketRole, ObjectAccess]>) {
         grantObjectAccess(fn, buckets[role], access, { versioned: role === 'input' });
       }
     }
-    pipeline.stateMachine.grantStartExecution(splitter);
-    // The duplicate check: DescribeExecution on the execution named after the job.
-    pipeline.stateMachine.grantExecution(splitter, 'states:DescribeExecution');
+    // The starter's duplicate check is StartExecution itself: a job id already used is ExecutionAlreadyExists.
+    pipeline.stateMachine.grantStartExecution(starter);
 
-    // S3 invokes the splitter asynchronously: an event that still fails after Lambda's retries
-    // is kept, with the error, in a queue to redrive from, and raises the alarm.
-    input.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(splitter));
-    const deadLetters = new Queue(this, 'SplitterDeadLetters', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
-    splitter.configureAsyncInvoke({ onFailure: new SqsDestination(deadLetters), ...SPLITTER_ASYNC_RETRIES });
+    // Asynchronous invocations (S3's upload event, EventBridge's execution end) that still fail
+    // after Lambda's retries are kept, with the error, in a queue to redrive from, and raise the alarm.
+    const deadLetters = new Queue(this, 'DeadLetters', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    input.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(starter));
+    starter.configureAsyncInvoke({ onFailure: new SqsDestination(deadLetters), ...ASYNC_RETRIES });
+
+    // An execution that ended without reaching its assembler (its own timeout, a StopExecution,
+    // the assembler failing past its retries) still gets a manifest. Standard workflows send
+    // these events to the default bus by themselves: no cost while idle.
+    new Rule(this, 'UnfinishedExecutions', {
+      description: 'A pipeline execution ended failed, timed out or aborted: the finalizer writes its manifest if it has none',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [pipeline.stateMachine.stateMachineArn], status: UNFINISHED_EXECUTION_STATUSES },
+      },
+      targets: [new LambdaTarget(finalizer, { deadLetterQueue: deadLetters, ...ASYNC_RETRIES })],
+    });
+    finalizer.configureAsyncInvoke({ onFailure: new SqsDestination(deadLetters), ...ASYNC_RETRIES });
 
     const alarms = this.alarms(pipeline.stateMachine, deadLetters);
 
@@ -123,7 +153,7 @@ export class FanoutStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.workBucket, { value: work.bucketName, description: 'Intermediate objects, deleted when a job ends' });
     new CfnOutput(this, STACK_OUTPUTS.stateMachineArn, { value: pipeline.stateMachine.stateMachineArn, description: 'One execution per job, named after the job id' });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topicArn, description: 'Subscribe to be told of failed jobs and lost uploads' });
-    new CfnOutput(this, 'SplitterDeadLetterQueueUrl', { value: deadLetters.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl, description: 'Upload events and execution ends that could not be handled' });
 
     acknowledgeNagFindings(this, { functions, inVpc: FUNCTIONS_IN_VPC, buckets, stateMachine: pipeline.stateMachine, deadLetters });
   }
@@ -144,8 +174,8 @@ export class FanoutStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    const lostUploads = new Alarm(this, 'SplitterDeadLettersAlarm', {
-      alarmDescription: 'An upload event failed in the splitter after every retry: no job was started for it. The message in the dead-letter queue holds the event and the error.',
+    const lostUploads = new Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription: 'An upload event failed in the starter, or an execution end in the finalizer, after every retry: a job was not started, or has no manifest. The message in the dead-letter queue holds the event and the error.',
       metric: deadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
       threshold: 1,
       evaluationPeriods: 1,

@@ -52,7 +52,7 @@ export function acknowledgeNagFindings(stack: Stack, subjects: NagSubjects): voi
     'IAM5[Resource::*]',
     'Log delivery (logs:CreateLogDelivery and friends) and X-Ray (PutTraceSegments, sampling rules) support no resource-level permissions: AWS documents these statements with Resource "*".',
   );
-  for (const name of ['encoder', 'image-resize', 'assembler'] as const) {
+  for (const name of ['splitter', 'encoder', 'image-resize', 'assembler'] as const) {
     acknowledge(
       stateMachine.role,
       `IAM5[Resource::<${logicalId(subjects.functions[name])}.Arn>:*]`,
@@ -69,11 +69,6 @@ export function acknowledgeNagFindings(stack: Stack, subjects: NagSubjects): voi
     );
   }
   acknowledge(
-    subjects.functions.splitter.role!,
-    `IAM5[Resource::${executions}:*]`,
-    "The splitter's duplicate check describes the execution named after the job id (known only at run time): DescribeExecution only, on this state machine's executions only.",
-  );
-  acknowledge(
     stateMachine,
     'SF1',
     'Logging at ERROR without execution data is deliberate: every event of every execution is in its history for 90 days already, and logging ALL would copy job contents into CloudWatch Logs at a cost per GB ingested.',
@@ -82,7 +77,7 @@ export function acknowledgeNagFindings(stack: Stack, subjects: NagSubjects): voi
   acknowledge(
     subjects.deadLetters,
     'SQS3',
-    "This queue is itself the dead-letter destination (on-failure destination) of the splitter's asynchronous invocations; a dead-letter queue behind it would only move the same messages.",
+    "This queue is itself the dead-letter destination of the starter's and the finalizer's asynchronous invocations and of the finalizer's event rule; a dead-letter queue behind it would only move the same messages.",
   );
 
   // CDK's own custom resource that writes the input bucket's notification configuration, at deploy time only.

@@ -20,12 +20,12 @@ export interface ObjectAccess {
 }
 
 export const OBJECT_ACCESS: Record<FunctionName, Partial<Record<BucketRole, ObjectAccess>>> = {
+  // Reads the event only: no object at all.
+  starter: {},
   splitter: {
     // Any upload, under any name; the bytes decide what it is.
     input: { read: ['*'] },
     work: { write: ['*/plan.json', '*/segments/*', '*/audio-source.*', '*/stills/*'] },
-    // The duplicate check: has this job already ended?
-    renditions: { read: ['*/manifest.json'] },
   },
   encoder: {
     work: { read: ['*/plan.json', '*/segments/*', '*/audio-source.*'], write: ['*/chunks/*', '*/audio.m4a'] },
@@ -39,6 +39,11 @@ export const OBJECT_ACCESS: Record<FunctionName, Partial<Record<BucketRole, Obje
   assembler: {
     work: { read: ['*/plan.json', '*/chunks/*', '*/audio.m4a'], delete: ['*'] },
     renditions: { write: ['*/video/*', '*/audio/*', '*/hls/*', '*/manifest.json'], delete: ['*'] },
+  },
+  // An execution that ended without a manifest: is there one? Write it; clear what the job left.
+  finalizer: {
+    work: { delete: ['*'] },
+    renditions: { read: ['*/manifest.json'], write: ['*/manifest.json'], delete: ['*'] },
   },
 };
 

@@ -2,13 +2,19 @@
  * The pipeline's state machine, defined once. AWS runs it; the local host runs the definition
  * that this construct synthesizes.
  *
- *   Accepted? ─rejected───────────────────────────────────────────────┐
- *      └─accepted─► FanOut (Parallel) ─┬─ Distributed? ─► EncodeChunks (Map) | EncodeChunksDistributed
- *                                      ├─ EncodeAudio (Map of 0 or 1: audio once, for the whole file)
- *                                      └─ ResizeImages (Map: the image's widths, or a video's poster and thumbnails)
- *                   └─Catch($.failure)──────────────────────────────────────► Assemble ─► Job failed? ─► Fail | Succeed
+ *   Split ─► Accepted? ─rejected/failed──────────────────────────────────────────┐
+ *     │         └─accepted─► FanOut (Parallel) ─┬─ Distributed? ─► EncodeChunks (Map) | EncodeChunksDistributed
+ *     │                                         ├─ EncodeAudio (Map of 0 or 1: audio once, for the whole file)
+ *     │                                         └─ ResizeImages (Map: the image's widths, or a video's poster and thumbnails)
+ *     │                      └─Catch($.failure)─────────────────────────────────────► Assemble ─► Job failed? ─► Fail | Succeed
+ *     └─Catch($.failure): the splitter crashed, ran out of memory or time ───────────┘
  *
- * An image job has no chunk and no audio task, so one graph serves every media type.
+ * The execution starts with the starter's ExecutionInput (the upload, as its event named it);
+ * the splitter adds `$.plan`, the fan-out `$.results`. An image job has no chunk and no audio
+ * task, so one graph serves every media type. Every way out of Split and FanOut reaches
+ * Assemble, which writes the manifest; what cannot reach it (the execution's own timeout, a
+ * StopExecution, Assemble failing past its retries) is finalized from the execution's
+ * status-change event (fanout-stack.ts).
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -58,6 +64,7 @@ export interface TimedFunction {
 }
 
 export interface PipelineStateMachineProps {
+  splitter: TimedFunction;
   encoder: TimedFunction;
   imageResize: TimedFunction;
   assembler: TimedFunction;
@@ -80,6 +87,10 @@ export class PipelineStateMachine extends Construct {
         options.maxAttempts,
       );
 
+    // The splitter reads the upload it is given, probes it and plans; only storage trouble is
+    // retried. Anything that kills it (out of memory, its timeout) is caught into the manifest.
+    const split = invoke('Split', props.splitter, { maxAttempts: 3, resultPath: '$.plan' });
+
     // The assembler writes the manifest that says how the job ended: it gets more tries.
     const assemble = invoke('Assemble', props.assembler, { maxAttempts: 6, resultPath: '$.job' });
     assemble.next(
@@ -88,12 +99,12 @@ export class PipelineStateMachine extends Construct {
         .otherwise(new Succeed(this, 'Done')),
     );
 
-    const encodeChunks = new MapState(this, 'EncodeChunks', { itemsPath: '$.chunkTasks', maxConcurrency: INLINE_CHUNK_CONCURRENCY });
+    const encodeChunks = new MapState(this, 'EncodeChunks', { itemsPath: '$.plan.chunkTasks', maxConcurrency: INLINE_CHUNK_CONCURRENCY });
     encodeChunks.itemProcessor(invoke('EncodeChunk', props.encoder, { maxAttempts: 3 }));
     // Past the inline Map's limits (40 at once; a standard execution's 25,000 history events),
     // each chunk runs as a child execution. The local host runs this Map inline.
     const encodeChunksDistributed = new DistributedMap(this, 'EncodeChunksDistributed', {
-      itemsPath: '$.chunkTasks',
+      itemsPath: '$.plan.chunkTasks',
       maxConcurrency: DISTRIBUTED_CHUNK_CONCURRENCY,
       mapExecutionType: StateMachineType.EXPRESS,
       // Thousands of per-chunk results would outgrow the 256 KB state: keep the branch's output small.
@@ -101,13 +112,13 @@ export class PipelineStateMachine extends Construct {
     });
     encodeChunksDistributed.itemProcessor(invoke('EncodeChunkInChildExecution', props.encoder, { maxAttempts: 3 }));
     const chunks = new Choice(this, 'Distributed?')
-      .when(Condition.stringEquals('$.fanOut', 'distributed'), encodeChunksDistributed.next(new Pass(this, 'NoChunkTimings', { result: Result.fromArray([]) })))
+      .when(Condition.stringEquals('$.plan.fanOut', 'distributed'), encodeChunksDistributed.next(new Pass(this, 'NoChunkTimings', { result: Result.fromArray([]) })))
       .otherwise(encodeChunks);
 
-    const encodeAudio = new MapState(this, 'EncodeAudio', { itemsPath: '$.audioTasks', maxConcurrency: 1 });
+    const encodeAudio = new MapState(this, 'EncodeAudio', { itemsPath: '$.plan.audioTasks', maxConcurrency: 1 });
     encodeAudio.itemProcessor(invoke('EncodeAudioTrack', props.encoder, { maxAttempts: 3 }));
 
-    const resizeImages = new MapState(this, 'ResizeImages', { itemsPath: '$.imageTasks', maxConcurrency: IMAGE_MAP_CONCURRENCY });
+    const resizeImages = new MapState(this, 'ResizeImages', { itemsPath: '$.plan.imageTasks', maxConcurrency: IMAGE_MAP_CONCURRENCY });
     resizeImages.itemProcessor(invoke('ResizeImage', props.imageResize, { maxAttempts: 3 }));
 
     const fanOut = new Parallel(this, 'FanOut', {
@@ -120,7 +131,9 @@ export class PipelineStateMachine extends Construct {
     fanOut.next(assemble);
 
     // Rejected and failed plans have nothing to fan out: their manifest is all that is left to write.
-    const accepted = new Choice(this, 'Accepted?').when(Condition.stringEquals('$.outcome', 'accepted'), fanOut).otherwise(assemble);
+    const accepted = new Choice(this, 'Accepted?').when(Condition.stringEquals('$.plan.outcome', 'accepted'), fanOut).otherwise(assemble);
+    split.addCatch(assemble, { errors: ['States.ALL'], resultPath: '$.failure' });
+    split.next(accepted);
 
     // Errors only, without the state's data: the execution history already keeps every event
     // for 90 days, and the logs stay free of job contents (they bill per GB ingested).
@@ -131,7 +144,7 @@ export class PipelineStateMachine extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
-      definitionBody: DefinitionBody.fromChainable(accepted),
+      definitionBody: DefinitionBody.fromChainable(split),
       timeout: Duration.hours(2),
       logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
       tracingEnabled: true,

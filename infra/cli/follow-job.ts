@@ -1,5 +1,5 @@
 /** Waits for a job with a progress bar on stderr. */
-import type { Manifest } from '../../shared/contracts/job.ts';
+import type { Manifest } from '../../shared/contracts/manifest.ts';
 import { startProgress } from './progress.ts';
 import { watchJob, type WatchOptions } from './watch-job.ts';
 

@@ -1,5 +1,5 @@
 /** Human-readable views of a job's manifest, for the terminal. */
-import type { Manifest } from '../../shared/contracts/job.ts';
+import type { Manifest } from '../../shared/contracts/manifest.ts';
 import { keys } from '../../shared/keys.ts';
 import { formatBytes } from './progress.ts';
 

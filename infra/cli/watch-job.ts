@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, paginateGetExecutionHistory, type SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Manifest } from '../../shared/contracts/job.ts';
+import { Manifest } from '../../shared/contracts/manifest.ts';
 import { keys } from '../../shared/keys.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { executionArnFor } from '../../shared/workflow.ts';

@@ -58,8 +58,11 @@ export class LambdaInvocationError extends Error {
 
 const INVOCATION_HISTORY = 10_000;
 
-/** Which waiting invocation runs first when a worker frees up: the one nearest its job's end. */
-export const QUEUE_PRIORITY: Record<FunctionName, number> = { assembler: 3, 'image-resize': 2, encoder: 1, splitter: 0 };
+/**
+ * Which waiting invocation runs first when a worker frees up: the one nearest its job's end. The
+ * starter and the finalizer take milliseconds and decide when a job starts or gets its answer.
+ */
+export const QUEUE_PRIORITY: Record<FunctionName, number> = { starter: 5, finalizer: 4, assembler: 3, 'image-resize': 2, encoder: 1, splitter: 0 };
 
 const workerFile = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
 

@@ -5,6 +5,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { BUCKET_METADATA_KEY, FanoutStack, type BucketRole } from '../cdk/fanout-stack.ts';
 import { FUNCTION_METADATA_KEY, type FunctionName } from '../cdk/fanout-function.ts';
 
@@ -19,11 +20,19 @@ export interface LocalFunction {
   memoryMiB: number;
 }
 
+/** An EventBridge rule on the state machine's status changes: which ends it matches, which function it invokes. */
+export interface ExecutionEndRule {
+  statuses: string[];
+  functionArn: string;
+}
+
 export interface LocalDeployment {
   region: string;
   buckets: Record<BucketRole, string>;
   functions: LocalFunction[];
   stateMachine: { arn: string; name: string; definition: object };
+  /** What the local host does where AWS's EventBridge would deliver an execution's end. */
+  executionEndRules: ExecutionEndRule[];
 }
 
 interface TemplateResource {
@@ -83,12 +92,38 @@ export function localDeploymentFrom(resources: Record<string, TemplateResource>,
   if (stateMachines.length !== 1) throw new Error(`expected one state machine in the template, found ${stateMachines.length}`);
   const definition = JSON.parse(String(resolve(stateMachines[0]!.Properties?.DefinitionString))) as object;
 
+  const stateMachineArn = `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`;
   return {
     region,
     buckets,
     functions,
-    stateMachine: { arn: `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`, name: stateMachineName, definition },
+    stateMachine: { arn: stateMachineArn, name: stateMachineName, definition },
+    executionEndRules: executionEndRulesFrom(Object.values(resources), { resolve, stateMachineArn }),
   };
+}
+
+const EventRuleProperties = z.object({
+  EventPattern: z.object({
+    source: z.array(z.string()),
+    'detail-type': z.array(z.string()),
+    detail: z.object({ stateMachineArn: z.array(z.string()), status: z.array(z.string()) }),
+  }),
+  Targets: z.array(z.object({ Arn: z.string() })),
+});
+
+/** The template's rules on this state machine's status changes, with Lambda targets. */
+function executionEndRulesFrom(resources: TemplateResource[], { resolve, stateMachineArn }: { resolve: (value: unknown) => unknown; stateMachineArn: string }): ExecutionEndRule[] {
+  return resources.flatMap((resource) => {
+    if (resource.Type !== 'AWS::Events::Rule') return [];
+    // Only the pattern and the targets' ARNs: a target's dead-letter queue has no local counterpart.
+    const declaredTargets = (resource.Properties?.Targets as Array<{ Arn?: unknown }> | undefined) ?? [];
+    const rule = EventRuleProperties.safeParse({ EventPattern: resolve(resource.Properties?.EventPattern), Targets: declaredTargets.map((target) => ({ Arn: resolve(target.Arn) })) });
+    if (!rule.success) return [];
+    const { EventPattern: pattern, Targets: targets } = rule.data;
+    const onThisMachine = pattern.source.includes('aws.states') && pattern['detail-type'].includes('Step Functions Execution Status Change') && pattern.detail.stateMachineArn.includes(stateMachineArn);
+    if (!onThisMachine) return [];
+    return targets.filter((target) => target.Arn.includes(':function:')).map((target) => ({ statuses: pattern.detail.status, functionArn: target.Arn }));
+  });
 }
 
 /** Just the intrinsics the stack uses: Ref, Fn::GetAtt (Arn) and Fn::Join. */

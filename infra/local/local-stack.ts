@@ -4,7 +4,7 @@
  * definition synthesized from the CDK app. The functions reach it all through the standard
  * SDK endpoint variables, exactly as they reach AWS without them.
  */
-import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -13,9 +13,11 @@ import { createS3Client, createSfnClient } from '../../shared/aws-clients.ts';
 import { startFunctionHost, type FunctionHost, type InvocationSpan, type InvocationStats } from './function-host.ts';
 import { synthesizeLocalDeployment, type LocalDeployment } from './local-deployment.ts';
 import type { FunctionName } from '../cdk/fanout-function.ts';
-import { reconcileUploads } from './reconcile-uploads.ts';
+import type { BucketRole } from '../cdk/fanout-stack.ts';
+import { executionEndDelivery } from './execution-end-delivery.ts';
+import { reconcileUploads, type ReconcileResult } from './reconcile-uploads.ts';
 import { watchJob } from '../cli/watch-job.ts';
-import type { Manifest } from '../../shared/contracts/job.ts';
+import type { Manifest } from '../../shared/contracts/manifest.ts';
 import { startStepFunctionsServer } from './step-functions/server.ts';
 import { MINIO_MISSING, startLocalStorage, type StorageChoice, type StorageKind } from './local-storage.ts';
 import { findMinio } from './storage/minio-binary.ts';
@@ -39,18 +41,20 @@ export interface LocalStack {
   storage: { kind: StorageKind; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   stepFunctionsEndpoint: string;
   deployment: LocalDeployment;
-  /** Uploads found without a job at start and handed to the splitter. */
+  /** Uploads found without a job at start and handed to the starter (their keys). */
   reconciled: string[];
+  /** Jobs whose execution had ended without a manifest, finalized at start. */
+  finalized: string[];
   s3: S3Client;
   sfn: SFNClient;
-  /** Hands an S3 upload event to the splitter, as the trigger does, and waits for it. */
+  /** Hands an S3 upload event to the starter, as the trigger does, and waits for it. */
   deliver(event: unknown): Promise<void>;
   functionStats(): Record<string, InvocationStats>;
   /** When each recent invocation ran: where a job's wall time went. */
   invocations(): InvocationSpan[];
   /** Waits for a job's manifest: its final word, whatever the outcome. */
   waitForJob(jobId: string, options?: { timeoutMs?: number; pollMs?: number }): Promise<Manifest>;
-  /** Resolves when every delivered upload has been split and every execution has ended. */
+  /** Resolves when every delivered upload has started, every execution has ended and every end was delivered. */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -79,6 +83,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     // Triggers do not wait: a failed delivery is logged, and the reconcile pass retries it at the next start.
     const handOver = (event: unknown) => void deliverTracked(event).catch(() => {});
+    const track = (work: Promise<unknown>) => {
+      const settled = work.then(() => {}, () => {});
+      inFlight.add(settled);
+      void settled.finally(() => inFlight.delete(settled));
+    };
 
     const storage = await startLocalStorage({
       stateDir: options.stateDir,
@@ -91,16 +100,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(storage.stop);
     const connection = { credentials: storage.credentials, region: deployment.region };
     const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: storage.endpoint, S3_FORCE_PATH_STYLE: true }, connection);
-    await createBuckets(s3, Object.values(deployment.buckets));
+    await createBuckets(s3, deployment.buckets, log);
     await storage.afterBuckets?.(s3);
 
     // The endpoint's task invoker and the workers' environment refer to each other: start the
     // endpoint first, bind the host when it exists.
     let host: FunctionHost | undefined;
+    // Where AWS's EventBridge rule sends an execution's end: the finalizer, for a job left without a manifest.
+    const finalize = executionEndDelivery({
+      host: () => host!,
+      rules: deployment.executionEndRules,
+      region: deployment.region,
+      onError: (error) => log(`finalizer failed: ${String(error)}`),
+    });
     const stepFunctions = await startStepFunctionsServer({
       stateMachines: [deployment.stateMachine],
       invokeTask: (resource, input) => host!.invoke(resource, input),
       journalFile: join(options.stateDir, 'executions.jsonl'),
+      onExecutionEnded: (execution) => track(finalize(execution)),
     });
     stoppers.push(() => stepFunctions.close());
     const concurrency = options.concurrency ?? availableParallelism();
@@ -126,23 +143,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stoppers.push(() => host!.close());
 
-    const splitter = deployment.functions.find((fn) => fn.name === 'splitter')!;
-    deliverReady(uploadDelivery({ host, splitter: splitter.arn, onError: (error) => log(`splitter failed: ${String(error)}`) }));
+    const starter = deployment.functions.find((fn) => fn.name === 'starter')!;
+    deliverReady(uploadDelivery({ host, starter: starter.arn, onError: (error) => log(`starter failed: ${String(error)}`) }));
 
     const sfn = createSfnClient({ AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint, S3_FORCE_PATH_STYLE: true }, connection);
-    const reconciled = await reconcileUploads({
+    const reconciled: ReconcileResult = await reconcileUploads({
       s3,
+      sfn,
+      stateMachineArn: deployment.stateMachine.arn,
       inputBucket: deployment.buckets.input,
       renditionsBucket: deployment.buckets.renditions,
       deliver: async (event) => handOver(event),
+      finalize: async (execution) => track(finalize(execution)),
     });
-    if (reconciled.length > 0) log(`reconcile: ${reconciled.length} upload(s) had no job yet: ${reconciled.join(', ')}`);
+    if (reconciled.started.length > 0) log(`reconcile: ${reconciled.started.length} upload(s) had no job yet: ${reconciled.started.join(', ')}`);
+    if (reconciled.finalized.length > 0) log(`reconcile: ${reconciled.finalized.length} job(s) had ended without a manifest; finalizing: ${reconciled.finalized.join(', ')}`);
 
     return {
       storage: { kind: storage.kind, endpoint: storage.endpoint, credentials: storage.credentials },
       stepFunctionsEndpoint: stepFunctions.endpoint,
       deployment,
-      reconciled,
+      reconciled: reconciled.started,
+      finalized: reconciled.finalized,
       s3,
       sfn,
       deliver: deliverTracked,
@@ -162,12 +184,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
-async function createBuckets(s3: S3Client, buckets: string[]): Promise<void> {
-  for (const bucket of buckets) {
+async function createBuckets(s3: S3Client, buckets: Record<BucketRole, string>, log: (line: string) => void): Promise<void> {
+  for (const bucket of Object.values(buckets)) {
     try {
       await s3.send(new HeadBucketCommand({ Bucket: bucket }));
     } catch {
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     }
+  }
+  // As on AWS: every upload keeps its own bytes, so a job reads the version its event names
+  // even when the key is written again mid-job. A store without versioning (the embedded
+  // server) falls back to reads conditional on the event's ETag.
+  try {
+    await s3.send(new PutBucketVersioningCommand({ Bucket: buckets.input, VersioningConfiguration: { Status: 'Enabled' } }));
+  } catch (error) {
+    log(`storage: no versioning on ${buckets.input} (${error instanceof Error ? error.name : String(error)}); jobs read an upload only while its ETag is unchanged`);
   }
 }

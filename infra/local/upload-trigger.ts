@@ -1,11 +1,11 @@
 /**
- * Hands an upload event to the splitter the way S3 invokes a Lambda asynchronously: a failed
+ * Hands an upload event to the starter the way S3 invokes a Lambda asynchronously: a failed
  * invocation is retried twice with backoff before the delivery reports failure (on the MinIO
  * webhook path, a failure leaves the event in MinIO's queue for a later redelivery).
  *
  * The same upload may be announced twice at nearly the same time (MinIO's immediate and queued
- * targets): a delivery already in flight for that upload is joined, not repeated, so a video is
- * not split twice. Later duplicates meet the splitter's own check.
+ * targets): a delivery already in flight for that upload is joined, not repeated. Later
+ * duplicates meet the starter's own check (the execution name is the job id).
  */
 import pRetry from 'p-retry';
 import { uploadsIn } from '../../shared/contracts/upload-event.ts';
@@ -14,11 +14,11 @@ import type { FunctionHost } from './function-host.ts';
 
 export type DeliverUploadEvent = (event: unknown) => Promise<void>;
 
-export function uploadDelivery({ host, splitter, onError }: { host: FunctionHost; splitter: string; onError?: (error: unknown) => void }): DeliverUploadEvent {
+export function uploadDelivery({ host, starter, onError }: { host: FunctionHost; starter: string; onError?: (error: unknown) => void }): DeliverUploadEvent {
   const inFlight = new Map<string, Promise<void>>();
   const deliver = async (event: unknown) => {
     try {
-      await pRetry(() => host.invoke(splitter, event), { retries: 2, minTimeout: 500, factor: 2 });
+      await pRetry(() => host.invoke(starter, event), { retries: 2, minTimeout: 500, factor: 2 });
     } catch (error) {
       onError?.(error);
       throw error;
@@ -34,7 +34,7 @@ export function uploadDelivery({ host, splitter, onError }: { host: FunctionHost
   };
 }
 
-/** The uploads an event announces, as job ids; a malformed event is its own identity (the splitter rejects it). */
+/** The uploads an event announces, as job ids; a malformed event is its own identity (the starter rejects it). */
 function identityOf(event: unknown): string {
   try {
     return uploadsIn(event).map(jobIdFor).sort().join(',');

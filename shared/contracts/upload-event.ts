@@ -41,15 +41,26 @@ export type S3UploadEvent = z.input<typeof S3UploadEvent>;
 
 /** The uploads an event announces; events other than ObjectCreated are not uploads. */
 export function uploadsIn(event: unknown): UploadRef[] {
+  return announcedUploads(event).map(({ upload }) => upload);
+}
+
+/** The uploads an event announces, each with the event's time (when the object was stored), where it says. */
+export function announcedUploads(event: unknown): Array<{ upload: UploadRef; eventTime?: string }> {
   const parsed = parseEvent(S3UploadEvent, event, 'an S3 upload event');
-  return parsed.Records.filter((record) => record.eventName.startsWith('ObjectCreated') || record.eventName.startsWith('s3:ObjectCreated'))
-    .map((record) => ({
+  return parsed.Records.filter((record) => record.eventName.startsWith('ObjectCreated') || record.eventName.startsWith('s3:ObjectCreated')).map((record) => ({
+    upload: {
       bucket: record.s3.bucket.name,
       key: record.s3.object.key,
       versionId: record.s3.object.versionId || undefined,
       etag: stripQuotes(record.s3.object.eTag),
       size: record.s3.object.size ?? 0,
-    }));
+    },
+    ...(validTime(record.eventTime) ? { eventTime: new Date(record.eventTime!).toISOString() } : {}),
+  }));
+}
+
+function validTime(text: string | undefined): boolean {
+  return text !== undefined && Number.isFinite(Date.parse(text));
 }
 
 function stripQuotes(etag: string | undefined): string | undefined {
@@ -58,11 +69,12 @@ function stripQuotes(etag: string | undefined): string | undefined {
 }
 
 /** Builds the event S3 would send for an object: the reconcile pass and the CLI replay uploads with it. */
-export function s3EventFor(upload: UploadRef): S3UploadEvent {
+export function s3EventFor(upload: UploadRef, eventTime?: Date): S3UploadEvent {
   return {
     Records: [
       {
         eventName: 'ObjectCreated:Put',
+        ...(eventTime ? { eventTime: eventTime.toISOString() } : {}),
         s3: {
           bucket: { name: upload.bucket },
           object: {

@@ -11,7 +11,7 @@
  */
 import { stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
-import type { ImageFormat } from '../contracts/job.ts';
+import type { ImageFormat } from '../contracts/manifest.ts';
 import { InputRejectedError } from '../errors.ts';
 import { ImageInputFormat } from './sniff-media-type.ts';
 

@@ -6,6 +6,11 @@ export interface ObjectRef {
   bucket: string;
   key: string;
   versionId?: string | undefined;
+  /**
+   * Read only while the object still has this ETag (If-Match): where the bucket keeps no
+   * versions, an overwrite between the event and the read must not hand over the newer bytes.
+   */
+  ifEtag?: string | undefined;
 }
 
 export interface ObjectHead {
@@ -25,6 +30,6 @@ export interface ObjectStore {
   putJson(ref: ObjectRef, value: unknown): Promise<void>;
   /** undefined when the object does not exist. */
   getJson(ref: ObjectRef): Promise<unknown>;
-  /** Removes every object under the prefix; returns how many. */
-  deletePrefix(bucket: string, prefix: string): Promise<number>;
+  /** Removes every object under the prefix but those in `keep`; returns how many. */
+  deletePrefix(bucket: string, prefix: string, keep?: readonly string[]): Promise<number>;
 }

@@ -12,14 +12,16 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { InputRejectedError, TransientError } from '../errors.ts';
+import { FanoutError, InputRejectedError, InternalError, TransientError } from '../errors.ts';
+import { sdkErrorKind } from '../sdk-error-kind.ts';
 import type { ObjectRef, ObjectStore } from './object-store.ts';
 
 /** 8 MiB × 4 in flight: 32 MiB of memory per upload; 10,000 parts reach 80 GiB. */
 const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
 const UPLOAD_PARTS_IN_FLIGHT = 4;
 
-const versionOf = (ref: ObjectRef) => (ref.versionId ? { VersionId: ref.versionId } : {});
+/** The exact upload a read is for: its version where the bucket keeps versions, else its ETag. */
+const versionOf = (ref: ObjectRef) => ({ ...(ref.versionId ? { VersionId: ref.versionId } : {}), ...(ref.ifEtag ? { IfMatch: `"${ref.ifEtag}"` } : {}) });
 
 export function s3ObjectStore(s3: S3Client): ObjectStore {
   return {
@@ -28,7 +30,7 @@ export function s3ObjectStore(s3: S3Client): ObjectStore {
         const head = await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...versionOf(ref) }));
         return { size: head.ContentLength ?? 0, etag: head.ETag?.replace(/"/g, ''), versionId: head.VersionId };
       } catch (error) {
-        if (isNotFound(error)) return undefined;
+        if (sdkErrorKind(error) === 'not-found') return undefined;
         throw storageError(error, ref);
       }
     },
@@ -88,36 +90,51 @@ export function s3ObjectStore(s3: S3Client): ObjectStore {
         const object = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...versionOf(ref) }));
         return JSON.parse((await object.Body?.transformToString()) ?? 'null');
       } catch (error) {
-        if (isNotFound(error)) return undefined;
+        if (sdkErrorKind(error) === 'not-found') return undefined;
         throw storageError(error, ref);
       }
     },
 
-    async deletePrefix(bucket, prefix) {
+    async deletePrefix(bucket, prefix, keep = []) {
       let deleted = 0;
       let continuationToken: string | undefined;
-      do {
-        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: continuationToken }));
-        const objects = (page.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []));
-        if (objects.length > 0) {
-          await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
-          deleted += objects.length;
-        }
-        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (continuationToken);
+      try {
+        do {
+          const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: continuationToken }));
+          const objects = (page.Contents ?? []).flatMap((object) => (object.Key && !keep.includes(object.Key) ? [{ Key: object.Key }] : []));
+          if (objects.length > 0) {
+            await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+            deleted += objects.length;
+          }
+          continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (continuationToken);
+      } catch (error) {
+        throw storageError(error, { bucket, key: prefix });
+      }
       return deleted;
     },
   };
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof S3ServiceException && (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404);
-}
-
-/** A missing source is final; everything else from storage is worth a retry. */
-function storageError(error: unknown, ref: ObjectRef): Error {
+/**
+ * Storage errors in the taxonomy. A missing object (or one replaced since its event: If-Match
+ * failed) is final, and the upload's doing; an unreachable or overloaded store is worth a
+ * retry; a refusal (403, no such bucket) is this deployment's fault, and a retry cannot help.
+ */
+export function storageError(error: unknown, ref: ObjectRef): Error {
+  if (error instanceof FanoutError) return error;
   const where = `s3://${ref.bucket}/${ref.key}`;
-  if (isNotFound(error)) return new InputRejectedError('SOURCE_NOT_FOUND', `${where} does not exist (deleted after upload?)`, { cause: error });
-  const detail = error instanceof Error ? error.message : String(error);
-  return new TransientError('STORAGE_UNAVAILABLE', `${where}: ${detail}`, { cause: error });
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  if (status === 412 || (error instanceof Error && error.name === 'PreconditionFailed')) {
+    return new InputRejectedError('SOURCE_NOT_FOUND', `${where} was replaced by a newer upload before it could be read`, { cause: error });
+  }
+  switch (sdkErrorKind(error)) {
+    case 'not-found':
+      return new InputRejectedError('SOURCE_NOT_FOUND', `${where} does not exist (deleted after upload?)`, { cause: error });
+    case 'transient':
+      return new TransientError('STORAGE_UNAVAILABLE', `${where}: ${detail}`, { cause: error });
+    case 'permanent':
+      return new InternalError('STORAGE_UNAVAILABLE', `${where}: ${detail}`, { cause: error });
+  }
 }

@@ -29,10 +29,18 @@ function tasksOf(graph: Record<string, State>): Array<[string, State]> {
 describe('state machine', () => {
   const branches = () => states['FanOut']!.Branches as Array<{ StartAt: string; States: Record<string, State> }>;
 
+  it('starts with the split, whose plan joins the execution input, and catches a split that crashed or timed out into the assembler', () => {
+    const definition = synthesizeLocalDeployment().stateMachine.definition as { StartAt: string };
+    expect(definition.StartAt).toBe('Split');
+    expect(states['Split']).toMatchObject({ Type: 'Task', ResultPath: '$.plan', Next: 'Accepted?' });
+    expect(states['Split']!.Resource).toMatch(/function:fanout-splitter$/);
+    expect(states['Split']!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Assemble' }]);
+  });
+
   it('fans out an accepted upload, and sends a rejected or failed plan straight to the assembler', () => {
     expect(states['Accepted?']).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.outcome', StringEquals: 'accepted', Next: 'FanOut' }],
+      Choices: [{ Variable: '$.plan.outcome', StringEquals: 'accepted', Next: 'FanOut' }],
       Default: 'Assemble',
     });
   });
@@ -49,11 +57,11 @@ describe('state machine', () => {
 
   it('encodes chunks in an inline Map at its 40-at-once limit, or a Distributed Map past the threshold', () => {
     const chunkBranch = branches()[0]!.States;
-    expect(chunkBranch['Distributed?']).toMatchObject({ Choices: [{ Variable: '$.fanOut', StringEquals: 'distributed', Next: 'EncodeChunksDistributed' }], Default: 'EncodeChunks' });
-    expect(chunkBranch['EncodeChunks']).toMatchObject({ Type: 'Map', ItemsPath: '$.chunkTasks', MaxConcurrency: INLINE_CHUNK_CONCURRENCY });
+    expect(chunkBranch['Distributed?']).toMatchObject({ Choices: [{ Variable: '$.plan.fanOut', StringEquals: 'distributed', Next: 'EncodeChunksDistributed' }], Default: 'EncodeChunks' });
+    expect(chunkBranch['EncodeChunks']).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.chunkTasks', MaxConcurrency: INLINE_CHUNK_CONCURRENCY });
     expect(chunkBranch['EncodeChunksDistributed']).toMatchObject({
       Type: 'Map',
-      ItemsPath: '$.chunkTasks',
+      ItemsPath: '$.plan.chunkTasks',
       MaxConcurrency: DISTRIBUTED_CHUNK_CONCURRENCY,
       ResultPath: null,
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } },
@@ -62,9 +70,9 @@ describe('state machine', () => {
   });
 
   it('encodes audio once, beside the chunks, and sizes images through a bounded Map', () => {
-    expect(branches()[1]!.States['EncodeAudio']).toMatchObject({ Type: 'Map', ItemsPath: '$.audioTasks', MaxConcurrency: 1 });
+    expect(branches()[1]!.States['EncodeAudio']).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.audioTasks', MaxConcurrency: 1 });
     const images = branches()[2]!.States['ResizeImages']!;
-    expect(images).toMatchObject({ Type: 'Map', ItemsPath: '$.imageTasks', MaxConcurrency: IMAGE_MAP_CONCURRENCY });
+    expect(images).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.imageTasks', MaxConcurrency: IMAGE_MAP_CONCURRENCY });
     expect(images.ItemProcessor.States.ResizeImage.Resource).toMatch(/function:fanout-image-resize$/);
   });
 
@@ -74,7 +82,7 @@ describe('state machine', () => {
 
   it('retries transient and Lambda service errors with jittered backoff on every task, and never a rejected input', () => {
     const tasks = tasksOf(states);
-    expect(tasks.map(([name]) => name).sort()).toEqual(['Assemble', 'EncodeAudioTrack', 'EncodeChunk', 'EncodeChunkInChildExecution', 'ResizeImage']);
+    expect(tasks.map(([name]) => name).sort()).toEqual(['Assemble', 'EncodeAudioTrack', 'EncodeChunk', 'EncodeChunkInChildExecution', 'ResizeImage', 'Split']);
     for (const [, task] of tasks) {
       const [transient, sandbox] = task.Retry;
       expect(transient).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', IntervalSeconds: 1 });
@@ -121,14 +129,14 @@ describe('buckets', () => {
     }
   });
 
-  it('version the input bucket and trigger the splitter on every upload to it', () => {
+  it('version the input bucket and trigger the starter on every upload to it', () => {
     template.hasResource('AWS::S3::Bucket', { Metadata: { 'fanout:bucket': 'input' }, Properties: Match.objectLike({ VersioningConfiguration: { Status: 'Enabled' } }) });
     const inputBucket = Object.entries(template.findResources('AWS::S3::Bucket')).find(([, bucket]) => bucket.Metadata?.['fanout:bucket'] === 'input')![0];
-    const splitter = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, fn]) => fn.Metadata?.['fanout:function'] === 'splitter')![0];
+    const starter = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, fn]) => fn.Metadata?.['fanout:function'] === 'starter')![0];
     template.resourcePropertiesCountIs('Custom::S3BucketNotifications', {}, 1);
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: { Ref: inputBucket },
-      NotificationConfiguration: { LambdaFunctionConfigurations: [{ Events: ['s3:ObjectCreated:*'], LambdaFunctionArn: { 'Fn::GetAtt': [splitter, 'Arn'] } }] },
+      NotificationConfiguration: { LambdaFunctionConfigurations: [{ Events: ['s3:ObjectCreated:*'], LambdaFunctionArn: { 'Fn::GetAtt': [starter, 'Arn'] } }] },
     });
   });
 

@@ -19,6 +19,7 @@ const PAY_PER_USE: Record<string, string> = {
   'AWS::StepFunctions::StateMachine': 'per state transition (standard) or request and duration (express children)',
   'AWS::Logs::LogGroup': 'per GB ingested and stored; retention set',
   'AWS::SQS::Queue': 'per request',
+  'AWS::Events::Rule': "free: AWS services' events on the default bus (the executions' status changes) cost nothing",
   'AWS::SQS::QueuePolicy': 'free',
   'AWS::SNS::Topic': 'per notification',
   'AWS::SNS::TopicPolicy': 'free',

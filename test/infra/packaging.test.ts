@@ -17,7 +17,7 @@ import { FFMPEG_FUNCTIONS } from '../../infra/cdk/ffmpeg-image.ts';
 import { FanoutStack } from '../../infra/cdk/fanout-stack.ts';
 import type { FunctionName } from '../../infra/cdk/fanout-function.ts';
 import { synthesizeLocalDeployment } from '../../infra/local/local-deployment.ts';
-import { AssemblerEnv, EncoderEnv, ImageResizeEnv, loadConfig, SplitterEnv } from '../../shared/config.ts';
+import { AssemblerEnv, EncoderEnv, FinalizerEnv, ImageResizeEnv, loadConfig, SplitterEnv, StarterEnv } from '../../shared/config.ts';
 import { functionIds, resourcesOf, type Resource } from './template-support.ts';
 
 /** Lambda's limit for a zip function, unzipped, layers included (this stack uses none). */
@@ -102,9 +102,9 @@ describe('function packaging in the template', () => {
   });
 
   it('gives every function the environment its config needs, resolvable by the local host', () => {
-    const schemas = { splitter: SplitterEnv, encoder: EncoderEnv, 'image-resize': ImageResizeEnv, assembler: AssemblerEnv };
+    const schemas = { starter: StarterEnv, splitter: SplitterEnv, encoder: EncoderEnv, 'image-resize': ImageResizeEnv, assembler: AssemblerEnv, finalizer: FinalizerEnv };
     const deployment = synthesizeLocalDeployment();
-    expect(deployment.functions.map((fn) => fn.name).sort()).toEqual(['assembler', 'encoder', 'image-resize', 'splitter']);
+    expect(deployment.functions.map((fn) => fn.name).sort()).toEqual(['assembler', 'encoder', 'finalizer', 'image-resize', 'splitter', 'starter']);
     for (const fn of deployment.functions) expect(() => loadConfig(schemas[fn.name], fn.environment), fn.name).not.toThrow();
   });
 

@@ -1,7 +1,7 @@
-/** What happens when things fail: the splitter's lost events, the alarms, and the state machine's logs. */
+/** What happens when things fail: lost events, executions that end without a manifest, the alarms, and the state machine's logs. */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SPLITTER_ASYNC_RETRIES } from '../../infra/cdk/fanout-stack.ts';
+import { ASYNC_RETRIES, UNFINISHED_EXECUTION_STATUSES } from '../../infra/cdk/fanout-stack.ts';
 import { functionIds, resourcesOf, synthesizeTemplate, type Resource } from './template-support.ts';
 
 let template: Template;
@@ -17,18 +17,19 @@ beforeAll(() => {
   resources = resourcesOf(template);
 });
 
-describe("the splitter's asynchronous invocation", () => {
-  it('retries twice within six hours, then sends the event and its error to the dead-letter queue', () => {
+describe('asynchronous invocations (the upload event, the execution end)', () => {
+  it.each(['starter', 'finalizer'] as const)('of the %s retry twice within six hours, then send the event and its error to the dead-letter queue', (name) => {
     const [queueId] = only('AWS::SQS::Queue');
-    const [, invokeConfig] = only('AWS::Lambda::EventInvokeConfig');
-    expect(invokeConfig.Properties).toEqual({
-      FunctionName: { Ref: functionIds(template).splitter },
+    const configs = Object.values(resources).filter((resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig');
+    expect(configs.map((config) => config.Properties)).toContainEqual({
+      FunctionName: { Ref: functionIds(template)[name] },
       Qualifier: '$LATEST',
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 6 * 3600,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
     });
-    expect(SPLITTER_ASYNC_RETRIES.retryAttempts).toBe(2);
+    expect(configs).toHaveLength(2);
+    expect(ASYNC_RETRIES.retryAttempts).toBe(2);
   });
 
   it('keeps dead letters 14 days, encrypted, reachable over TLS only', () => {
@@ -39,6 +40,27 @@ describe("the splitter's asynchronous invocation", () => {
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
+  });
+});
+
+describe('executions that end without reaching the assembler', () => {
+  it('go to the finalizer: a rule on this state machine\'s FAILED, TIMED_OUT and ABORTED executions, with the dead-letter queue behind it', () => {
+    const [stateMachineId] = only('AWS::StepFunctions::StateMachine');
+    const [queueId] = only('AWS::SQS::Queue');
+    const [, rule] = only('AWS::Events::Rule');
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: stateMachineId }], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+    });
+    expect(UNFINISHED_EXECUTION_STATUSES).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [functionIds(template).finalizer, 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+        RetryPolicy: { MaximumEventAgeInSeconds: 6 * 3600, MaximumRetryAttempts: 2 },
+      }),
+    ]);
   });
 });
 

@@ -34,7 +34,6 @@ const actionsFor: Record<Access, string[]> = { read: ['s3:GetObject'], write: ['
 /** What each function must be able to do, on keys built as the functions build them. */
 const needed: Array<[FunctionName, Access, BucketRole, string]> = [
   ['splitter', 'read', 'input', upload],
-  ['splitter', 'read', 'renditions', keys.manifest(job)],
   ['splitter', 'write', 'work', keys.plan(job)],
   ['splitter', 'write', 'work', keys.segment(job, 7, 'nut')],
   ['splitter', 'write', 'work', keys.sourceAudio(job, 'nut')],
@@ -59,10 +58,17 @@ const needed: Array<[FunctionName, Access, BucketRole, string]> = [
   ['assembler', 'write', 'renditions', keys.manifest(job)],
   ['assembler', 'delete', 'work', keys.segment(job, 7, 'nut')],
   ['assembler', 'delete', 'renditions', keys.imageRendition(job, 640, 'webp')],
+  ['finalizer', 'read', 'renditions', keys.manifest(job)],
+  ['finalizer', 'write', 'renditions', keys.manifest(job)],
+  ['finalizer', 'delete', 'renditions', keys.videoRendition(job, '720p')],
+  ['finalizer', 'delete', 'work', keys.segment(job, 7, 'nut')],
 ];
 
 /** What must stay out of reach: the sharpest edges of each function's grants. */
 const refused: Array<[FunctionName, Access, BucketRole, string]> = [
+  ['starter', 'read', 'input', upload],
+  ['starter', 'write', 'input', upload],
+  ['splitter', 'read', 'renditions', keys.manifest(job)],
   ['splitter', 'write', 'renditions', keys.manifest(job)],
   ['splitter', 'write', 'input', upload],
   ['splitter', 'delete', 'work', keys.plan(job)],
@@ -76,6 +82,9 @@ const refused: Array<[FunctionName, Access, BucketRole, string]> = [
   ['assembler', 'read', 'input', upload],
   ['assembler', 'write', 'work', keys.plan(job)],
   ['assembler', 'read', 'renditions', keys.manifest(job)],
+  ['finalizer', 'read', 'input', upload],
+  ['finalizer', 'read', 'work', keys.plan(job)],
+  ['finalizer', 'write', 'renditions', keys.videoRendition(job, '720p')],
 ];
 
 const objectArn = (bucket: BucketRole, key: string) => `arn:aws:s3:::${buckets[bucket]}/${key}`;
@@ -83,7 +92,7 @@ const objectArn = (bucket: BucketRole, key: string) => `arn:aws:s3:::${buckets[b
 describe('object grants', () => {
   it('give every function a role of its own', () => {
     const roles = Object.values(fns).map((id) => roleOf(template, id));
-    expect(new Set(roles).size).toBe(4);
+    expect(new Set(roles).size).toBe(6);
     // Grants come only from the statements read below: no AWS managed policy rides along.
     for (const role of roles) expect(resources[role]!.Properties.ManagedPolicyArns, role).toBeUndefined();
   });
@@ -101,7 +110,7 @@ describe('object grants', () => {
       expect(allows(statements[fn], template, 's3:GetObjectVersion', objectArn('input', upload))).toBe(true);
       expect(allows(statements[fn], template, 's3:ListBucket', `arn:aws:s3:::${buckets.input}`)).toBe(true);
     }
-    expect(allows(statements.splitter, template, 's3:ListBucket', `arn:aws:s3:::${buckets.renditions}`)).toBe(true);
+    expect(allows(statements.finalizer, template, 's3:ListBucket', `arn:aws:s3:::${buckets.renditions}`)).toBe(true);
     expect(allows(statements.assembler, template, 's3:ListBucket', `arn:aws:s3:::${buckets.work}`)).toBe(true);
   });
 
@@ -113,12 +122,13 @@ describe('object grants', () => {
     }
   });
 
-  it('let the splitter start and describe executions of the pipeline only', () => {
+  it('let the starter start executions of the pipeline, and nothing else: no object, not even the upload\'s bytes', () => {
     const stateMachine = Object.entries(resources).find(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine')![0];
-    const states = statements.splitter.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('states:')));
-    expect(states.map((statement) => statement.Action)).toEqual(['states:StartExecution', 'states:DescribeExecution']);
+    const states = statements.starter.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('states:')));
+    expect(states.map((statement) => statement.Action)).toEqual(['states:StartExecution']);
     expect(states[0]!.Resource).toEqual({ Ref: stateMachine });
-    for (const other of ['encoder', 'image-resize', 'assembler'] as const) {
+    expect(statements.starter.flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('s3:'))).toEqual([]);
+    for (const other of ['splitter', 'encoder', 'image-resize', 'assembler', 'finalizer'] as const) {
       expect(statements[other].flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('states:'))).toEqual([]);
     }
   });
@@ -127,7 +137,7 @@ describe('object grants', () => {
 describe('network', () => {
   const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
-  it('runs the encoder, image-resize and assembler in isolated subnets, behind one security group', () => {
+  it('runs every function that parses untrusted bytes (splitter, encoder, image-resize, assembler) in isolated subnets, behind one security group', () => {
     const isolatedSubnets = ofType('AWS::EC2::Subnet').map(([id]) => id);
     expect(isolatedSubnets).toHaveLength(2);
     for (const name of FUNCTIONS_IN_VPC) {
@@ -135,11 +145,11 @@ describe('network', () => {
       expect(vpcConfig.SubnetIds.map((subnet: { Ref: string }) => subnet.Ref).sort()).toEqual([...isolatedSubnets].sort());
       expect(vpcConfig.SecurityGroupIds).toHaveLength(1);
     }
-    expect(FUNCTIONS_IN_VPC).toEqual(['encoder', 'image-resize', 'assembler']);
+    expect(FUNCTIONS_IN_VPC).toEqual(['splitter', 'encoder', 'image-resize', 'assembler']);
   });
 
-  it('keeps the splitter out of the VPC: it calls Step Functions, and an interface endpoint bills by the hour', () => {
-    expect(resources[fns.splitter]!.Properties.VpcConfig).toBeUndefined();
+  it('keeps the starter out of the VPC: it calls Step Functions, and an interface endpoint bills by the hour; it reads only its event', () => {
+    expect(resources[fns.starter]!.Properties.VpcConfig).toBeUndefined();
   });
 
   it('gives the subnets no route out: no internet or NAT gateway, no routes, only the S3 gateway endpoint', () => {

@@ -14,7 +14,8 @@ import { assembleMedia } from '../../functions/assembler/assemble-media.ts';
 import { runEncodeTask } from '../../functions/encoder/run-encode-task.ts';
 import { splitUpload } from '../../functions/splitter/split-upload.ts';
 import { videoFixture } from '../../fixtures/videos.ts';
-import { JobPlan, MediaPlan, type Rendition } from '../../shared/contracts/job.ts';
+import { type Rendition } from '../../shared/contracts/manifest.ts';
+import { MediaPlan } from '../../shared/contracts/work-plan.ts';
 import { keys } from '../../shared/keys.ts';
 import { TransientError } from '../../shared/errors.ts';
 import type { ObjectRef } from '../../shared/storage/object-store.ts';
@@ -55,13 +56,11 @@ beforeAll(async () => {
   // 1918×1078, 2 s: a four-rung ladder, cut into two 1 s chunks.
   const body = await readFile(await videoFixture('odd-size.mp4'));
   store.put('in', 'odd.mp4', body);
-  let started: unknown;
-  const jobs = { start: async (_: string, input: unknown) => ((started = input), 'started' as const), exists: async () => false };
   const media = { maxDurationSeconds: 60, maxWidth: 3840, maxHeight: 2160, maxStreams: 4, chunkSeconds: 1, segmentSeconds: 1, gopSeconds: 1, preset: 'ultrafast', distributedMapThreshold: 100, thumbnails: 0, assemblerStorageBytes: 1024 ** 3 };
-  const settings = { renditionsBucket: 'out', workBucket: 'work', imageWidths: [320], imageFormats: ['jpeg'] as const, maxImagePixels: 50_000_000, maxInputBytes: 100_000_000, media };
-  await splitUpload({ bucket: 'in', key: 'odd.mp4', size: body.length, etag: 'etag-odd' }, { store, jobs, tmpDir: workDir, settings });
+  const settings = { workBucket: 'work', imageWidths: [320], imageFormats: ['jpeg'] as const, maxImagePixels: 50_000_000, maxInputBytes: 100_000_000, media };
+  const upload = { bucket: 'in', key: 'odd.mp4', size: body.length, etag: 'etag-odd' };
+  const jobPlan = await splitUpload({ jobId: 'odd', upload, receivedAt: new Date().toISOString() }, { store, tmpDir: workDir, settings });
 
-  const jobPlan = JobPlan.parse(started);
   plan = MediaPlan.parse(await store.getJson({ bucket: 'work', key: keys.plan(jobPlan.jobId) }));
   for (const task of [...(jobPlan.chunkTasks ?? []), ...(jobPlan.audioTasks ?? [])]) await runEncodeTask(task, { store, workBucket: 'work', tmpDir: workDir, ffmpegThreads: 2 });
 

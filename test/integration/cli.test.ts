@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor, readConnection } from '../../infra/cli/stack-connection.ts';
-import { Manifest } from '../../shared/contracts/job.ts';
+import { Manifest } from '../../shared/contracts/manifest.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { imageFixture } from '../../fixtures/images.ts';
 

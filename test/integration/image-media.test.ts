@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANIMATED_FIXTURE, imageFixture, type ImageFixtureName, PIXEL_FLOOD_DECLARED, ROTATED_FIXTURE } from '../../fixtures/images.ts';
-import type { ImageFormat } from '../../shared/contracts/job.ts';
+import type { ImageFormat } from '../../shared/contracts/manifest.ts';
 import { InputRejectedError } from '../../shared/errors.ts';
 import { type ImageFacts, probeImage, renderImageVariant, renderImageVariants } from '../../shared/media/image.ts';
 import type { ImageInputFormat } from '../../shared/media/sniff-media-type.ts';

@@ -5,7 +5,8 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../../shared/contracts/job.ts';
+import type { Manifest } from '../../shared/contracts/manifest.ts';
+import { SplitResult } from '../../shared/contracts/work-plan.ts';
 import { s3EventFor } from '../../shared/contracts/upload-event.ts';
 import { keys } from '../../shared/keys.ts';
 import { imageFixture, type ImageFixtureName } from '../../fixtures/images.ts';
@@ -88,7 +89,8 @@ describe.each(['minio', 'embedded'] as const)('image pipeline on %s storage', (s
     // No retry storm: each planned task ran at most once, a rejection is never retried.
     await harness.stack.idle();
     const history = await historyOf(harness.stack, jobId);
-    const plannedTasks = JSON.parse(history.find((event) => event.type === 'ExecutionStarted')!.executionStartedEventDetails!.input!).imageTasks.length;
+    const split = history.find((event) => event.stateExitedEventDetails?.name === 'Split')!;
+    const plannedTasks = SplitResult.parse(JSON.parse(split.stateExitedEventDetails!.output!).plan).imageTasks.length;
     expect(harness.stack.functionStats()['image-resize']!.invocations - resizesBefore).toBeLessThanOrEqual(plannedTasks);
     if (fixture === 'truncated.jpg') expect(plannedTasks).toBeGreaterThan(0);
     expect(history.at(-1)?.type).toBe('ExecutionSucceeded');

@@ -33,7 +33,7 @@ async function uploadWhileRunnerIsDown(storage: StorageHost, key: string) {
   const s3 = s3ClientFor(storage);
   const body = await readFile(await imageFixture('small.png'));
   const put = await s3.send(new PutObjectCommand({ Bucket: 'fanout-input', Key: key, Body: body }));
-  return jobIdFor({ bucket: 'fanout-input', key, etag: put.ETag?.replace(/"/g, '') });
+  return jobIdFor({ bucket: 'fanout-input', key, versionId: put.VersionId, etag: put.ETag?.replace(/"/g, '') });
 }
 
 /** An upload whose job already ended: its manifest is in the renditions bucket. */

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest, VideoRendition } from '../../shared/contracts/job.ts';
+import type { Manifest, VideoRendition } from '../../shared/contracts/manifest.ts';
 import { videoFixture, type VideoFixtureName } from '../../fixtures/videos.ts';
 import { hlsVariants, inspectStreams, videoPts } from '../support/inspect-media.ts';
 import { keysUnder, processFile, putUpload, readRendition, startTestStack, waitForManifest, type TestStack } from '../support/pipeline-harness.ts';

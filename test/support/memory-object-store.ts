@@ -52,8 +52,8 @@ export class MemoryObjectStore implements ObjectStore {
     return body ? JSON.parse(body.toString('utf8')) : undefined;
   }
 
-  async deletePrefix(bucket: string, prefix: string) {
-    const doomed = this.keys(bucket).filter((key) => key.startsWith(prefix));
+  async deletePrefix(bucket: string, prefix: string, keep: readonly string[] = []) {
+    const doomed = this.keys(bucket).filter((key) => key.startsWith(prefix) && !keep.includes(key));
     for (const key of doomed) this.objects.delete(MemoryObjectStore.id({ bucket, key }));
     return doomed.length;
   }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { Manifest } from '../../shared/contracts/job.ts';
+import type { Manifest } from '../../shared/contracts/manifest.ts';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { executionArnFor } from '../../shared/workflow.ts';

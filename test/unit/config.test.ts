@@ -12,7 +12,7 @@ describe('loadConfig', () => {
   });
 
   it('names the missing or malformed variable', () => {
-    expect(() => loadConfig(SplitterEnv, { RENDITIONS_BUCKET: 'out' })).toThrow(/STATE_MACHINE_ARN/);
+    expect(() => loadConfig(SplitterEnv, {})).toThrow(/WORK_BUCKET/);
     expect(() => loadConfig(SplitterEnv, { ...required, IMAGE_WIDTHS: '200,abc' })).toThrow(ConfigError);
     expect(() => loadConfig(SplitterEnv, { ...required, AWS_ENDPOINT_URL_S3: 'not a url' })).toThrow(/AWS_ENDPOINT_URL_S3/);
   });

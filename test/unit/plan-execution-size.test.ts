@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkExecutionInputFits, EXECUTION_INPUT_LIMIT_BYTES, mostChunkTasks } from '../../functions/splitter/plan-execution-size.ts';
-import { JobPlan } from '../../shared/contracts/job.ts';
+import { SplitResult } from '../../shared/contracts/work-plan.ts';
 import { InputRejectedError } from '../../shared/errors.ts';
 
 // As long as a job id gets: a 40-character slug and a 20-digit digest.
@@ -9,10 +9,10 @@ const LONGEST_JOB_ID = `${'a'.repeat(40)}-${'0'.repeat(20)}`;
 describe('how many chunks one execution carries', () => {
   it('fits the most chunk tasks it allows, with a realistic rest of the plan, within 256 KiB', () => {
     const most = mostChunkTasks(LONGEST_JOB_ID);
-    const plan = JobPlan.parse({
+    const plan = SplitResult.parse({
       jobId: LONGEST_JOB_ID,
       source: { bucket: 'fanout-input', key: `uploads/${'a'.repeat(900)}.mp4`, size: 5 * 1024 ** 3, etag: '0'.repeat(32), mediaType: 'video', format: 'mp4', durationSeconds: 1e4, width: 1920, height: 1080, frameRate: 30, frameCount: 3e5, videoCodec: 'h264', audioCodec: 'aac' },
-      receivedAt: '2026-11-23T00:00:00.000Z',
+      startedAt: '2026-11-23T00:00:00.000Z',
       splitMs: 123_456,
       outcome: 'accepted',
       fanOut: 'distributed',

@@ -1,42 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { splitUpload, type SplitDependencies } from '../../functions/splitter/split-upload.ts';
-import { JobPlan } from '../../shared/contracts/job.ts';
+import { splitUpload, uploadedObject, type SplitDependencies } from '../../functions/splitter/split-upload.ts';
+import type { UploadRef } from '../../shared/contracts/upload-event.ts';
+import { SplitResult } from '../../shared/contracts/work-plan.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
-import { keys } from '../../shared/keys.ts';
 import { TransientError } from '../../shared/errors.ts';
-import type { JobStarter } from '../../shared/workflow.ts';
 import { imageFixture, type ImageFixtureName } from '../../fixtures/images.ts';
 import { videoFixture } from '../../fixtures/videos.ts';
 import { MemoryObjectStore } from '../support/memory-object-store.ts';
 
-/** Records what the splitter starts, and answers like Step Functions does for a reused name. */
-class RecordingJobStarter implements JobStarter {
-  readonly started = new Map<string, unknown>();
-  async start(name: string, input: unknown) {
-    if (this.started.has(name)) return 'duplicate' as const;
-    this.started.set(name, input);
-    return 'started' as const;
-  }
-  async exists(name: string) {
-    return this.started.has(name);
-  }
-}
-
 let store: MemoryObjectStore;
-let jobs: RecordingJobStarter;
 let deps: SplitDependencies;
 
 beforeEach(() => {
   store = new MemoryObjectStore();
-  jobs = new RecordingJobStarter();
   deps = {
     store,
-    jobs,
     tmpDir: tmpdir(),
     settings: {
-      renditionsBucket: 'out',
       workBucket: 'work',
       imageWidths: [320, 640, 1280],
       imageFormats: ['webp', 'jpeg'],
@@ -56,6 +38,11 @@ function downloadsFailWith(error: Error): MemoryObjectStore {
   });
 }
 
+/** The execution input the starter would build for an upload. */
+function split(upload: UploadRef, dependencies: SplitDependencies = deps) {
+  return splitUpload({ jobId: jobIdFor(upload), upload, receivedAt: new Date().toISOString() }, dependencies);
+}
+
 async function uploadFixture(name: ImageFixtureName, key: string = name) {
   const body = await readFile(await imageFixture(name));
   store.put('in', key, body);
@@ -63,21 +50,19 @@ async function uploadFixture(name: ImageFixtureName, key: string = name) {
 }
 
 describe('splitUpload', () => {
-  it('plans one Map item per width, capped at the source, and starts the job under its id', async () => {
+  it('plans one Map item per width, capped at the source, reading the very upload its event named', async () => {
     const upload = await uploadFixture('graphic.png', 'folder/My Graphic.png');
-    const outcome = await splitUpload(upload, deps);
+    const plan = await split(upload);
 
-    expect(outcome).toMatchObject({ jobId: jobIdFor(upload), result: 'started' });
-    const plan = JobPlan.parse(jobs.started.get(outcome.jobId));
-    expect(plan).toMatchObject({ outcome: 'accepted', source: { mediaType: 'image', format: 'png', width: 800, height: 600, key: 'folder/My Graphic.png' } });
+    expect(plan).toMatchObject({ jobId: jobIdFor(upload), outcome: 'accepted', source: { mediaType: 'image', format: 'png', width: 800, height: 600, key: 'folder/My Graphic.png' } });
     expect(plan.imageTasks).toEqual(
-      [320, 640, 800].map((width) => ({ jobId: outcome.jobId, source: { bucket: 'in', key: 'folder/My Graphic.png' }, role: 'image', width, formats: ['webp', 'jpeg'] })),
+      [320, 640, 800].map((width) => ({ jobId: plan.jobId, source: { bucket: 'in', key: 'folder/My Graphic.png', ifEtag: 'etag-graphic.png' }, role: 'image', width, formats: ['webp', 'jpeg'] })),
     );
   });
 
   it('keeps the plan small: keys and facts, never bytes', async () => {
-    const outcome = await splitUpload(await uploadFixture('photo.jpg'), deps);
-    expect(JSON.stringify(jobs.started.get(outcome.jobId)).length).toBeLessThan(4_000);
+    const plan = await split(await uploadFixture('photo.jpg'));
+    expect(JSON.stringify(plan).length).toBeLessThan(4_000);
   });
 
   it.each<[ImageFixtureName, string]>([
@@ -85,9 +70,8 @@ describe('splitUpload', () => {
     ['not-an-image.jpg', 'UNSUPPORTED_MEDIA_TYPE'],
     ['vector.svg', 'UNSUPPORTED_MEDIA_TYPE'],
     ['pixel-flood.png', 'PIXEL_LIMIT_EXCEEDED'],
-  ])('starts a rejected job for %s with %s and no tasks', async (fixture, code) => {
-    const outcome = await splitUpload(await uploadFixture(fixture), deps);
-    const plan = JobPlan.parse(jobs.started.get(outcome.jobId));
+  ])('plans a rejected job for %s with %s and no tasks', async (fixture, code) => {
+    const plan = await split(await uploadFixture(fixture));
     expect(plan).toMatchObject({ outcome: 'rejected', error: { code }, imageTasks: [] });
   });
 
@@ -98,8 +82,8 @@ describe('splitUpload', () => {
         throw new Error('the bytes were read');
       },
     });
-    const outcome = await splitUpload(upload, { ...deps, store: unreadable, settings: { ...deps.settings, maxInputBytes: 1_000 } });
-    expect(JobPlan.parse(jobs.started.get(outcome.jobId)).error?.code).toBe('INPUT_TOO_LARGE');
+    const plan = await split(upload, { ...deps, store: unreadable, settings: { ...deps.settings, maxInputBytes: 1_000 } });
+    expect(plan.error?.code).toBe('INPUT_TOO_LARGE');
   });
 
   it('refuses a video whose ladder would not fit the assembler\'s storage, before cutting anything', async () => {
@@ -107,55 +91,43 @@ describe('splitUpload', () => {
     store.put('in', 'clip.mp4', body);
     const upload = { bucket: 'in', key: 'clip.mp4', size: body.length, etag: 'etag-clip' };
     // 6 s of 360p in 2 s chunks: its one rung needs up to ~400 KB/s on the assembler; 1 MiB holds ~2.6 s.
-    const outcome = await splitUpload(upload, { ...deps, settings: { ...deps.settings, media: { ...deps.settings.media, assemblerStorageBytes: 1024 ** 2 } } });
+    const plan = await split(upload, { ...deps, settings: { ...deps.settings, media: { ...deps.settings.media, assemblerStorageBytes: 1024 ** 2 } } });
 
-    const plan = JobPlan.parse(jobs.started.get(outcome.jobId));
     expect(plan).toMatchObject({ outcome: 'rejected', error: { code: 'DURATION_EXCEEDED' }, chunkTasks: [] });
     expect(plan.error?.message).toMatch(/360p ladder the assembler's 1 MiB of storage holds at most 2 s/);
     expect(store.keys('work')).toEqual([]);
   });
 
-  it('starts a failed job, not an error, when it runs out of time: the upload still gets its manifest', async () => {
+  it('plans a failed job, not an error, when it runs out of time: the upload still gets its manifest', async () => {
     const body = await readFile(await videoFixture('h264.mp4'));
     store.put('in', 'slow.mp4', body);
     const upload = { bucket: 'in', key: 'slow.mp4', size: body.length, etag: 'etag-slow' };
 
-    const outcome = await splitUpload(upload, { ...deps, deadline: AbortSignal.abort() });
+    const plan = await split(upload, { ...deps, deadline: AbortSignal.abort() });
 
-    expect(outcome.result).toBe('started');
-    const plan = JobPlan.parse(jobs.started.get(outcome.jobId));
     expect(plan).toMatchObject({ outcome: 'failed', error: { code: 'TASK_TIMED_OUT' }, chunkTasks: [], imageTasks: [] });
     expect(store.keys('work')).toEqual([]);
   });
 
-  it('starts a failed job with INTERNAL for an error it has no code for', async () => {
+  it('plans a failed job with INTERNAL for an error it has no code for', async () => {
     const upload = await uploadFixture('photo.jpg');
-    const outcome = await splitUpload(upload, { ...deps, store: downloadsFailWith(new RangeError('a bug')) });
-    expect(JobPlan.parse(jobs.started.get(outcome.jobId))).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'RangeError: a bug' } });
+    const plan = await split(upload, { ...deps, store: downloadsFailWith(new RangeError('a bug')) });
+    expect(plan).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'RangeError: a bug' } });
   });
 
-  it('throws a transient error (storage unreachable) for Lambda to retry, and starts nothing', async () => {
+  it('throws a transient error (storage unreachable) for the state machine to retry', async () => {
     const upload = await uploadFixture('photo.jpg');
     const unreachable = downloadsFailWith(new TransientError('STORAGE_UNAVAILABLE', 's3://in/photo.jpg: connection reset'));
-    await expect(splitUpload(upload, { ...deps, store: unreachable })).rejects.toThrow(TransientError);
-    expect(jobs.started.size).toBe(0);
+    await expect(split(upload, { ...deps, store: unreachable })).rejects.toThrow(TransientError);
   });
+});
 
-  it('starts nothing for an upload whose job already ran or runs', async () => {
-    const upload = await uploadFixture('small.png');
-    await splitUpload(upload, deps);
-    expect((await splitUpload(upload, deps)).result).toBe('duplicate');
-
-    const finished = await uploadFixture('graphic.png');
-    store.put('out', keys.manifest(jobIdFor(finished)), '{}');
-    expect((await splitUpload(finished, deps)).result).toBe('duplicate');
-    expect(jobs.started.size).toBe(1);
-  });
-
-  it('never starts a job for an object in the renditions bucket', async () => {
-    store.put('out', 'job/image/320w.jpg', await readFile(await imageFixture('small.png')));
-    const outcome = await splitUpload({ bucket: 'out', key: 'job/image/320w.jpg', size: 10 }, deps);
-    expect(outcome.result).toBe('ignored');
-    expect(jobs.started.size).toBe(0);
+describe('uploadedObject', () => {
+  it.each<[string, UploadRef, object]>([
+    ['a versioned upload: its version', { bucket: 'in', key: 'a.mp4', size: 1, versionId: 'v1', etag: 'e1' }, { bucket: 'in', key: 'a.mp4', versionId: 'v1' }],
+    ['an unversioned upload: only while it has its ETag', { bucket: 'in', key: 'a.mp4', size: 1, etag: 'e1' }, { bucket: 'in', key: 'a.mp4', ifEtag: 'e1' }],
+    ['an event with neither: the object as it is', { bucket: 'in', key: 'a.mp4', size: 1 }, { bucket: 'in', key: 'a.mp4' }],
+  ])('reads %s', (_, upload, expected) => {
+    expect(uploadedObject(upload)).toEqual(expected);
   });
 });

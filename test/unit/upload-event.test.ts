@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EncodeTask } from '../../shared/contracts/job.ts';
+import { EncodeTask } from '../../shared/contracts/work-plan.ts';
 import { parseEvent } from '../../shared/contracts/parse-event.ts';
 import { decodeS3Key, s3EventFor, uploadsIn } from '../../shared/contracts/upload-event.ts';
 import { InternalError } from '../../shared/errors.ts';

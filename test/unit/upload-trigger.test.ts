@@ -21,7 +21,7 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 describe('uploadDelivery', () => {
   it('joins a delivery already in flight for the same upload instead of splitting it twice', async () => {
     const { host, calls } = controlledHost();
-    const deliver = uploadDelivery({ host, splitter: 'splitter' });
+    const deliver = uploadDelivery({ host, starter: 'splitter' });
 
     const first = deliver(event('a.mp4'));
     const second = deliver(event('a.mp4'));
@@ -39,7 +39,7 @@ describe('uploadDelivery', () => {
   it('retries a failed invocation twice, then reports the failure', async () => {
     const { host, calls } = controlledHost();
     const errors: unknown[] = [];
-    const delivery = uploadDelivery({ host, splitter: 'splitter', onError: (error) => errors.push(error) })(event('c.mp4'));
+    const delivery = uploadDelivery({ host, starter: 'splitter', onError: (error) => errors.push(error) })(event('c.mp4'));
     for (let attempt = 0; attempt < 3; attempt++) {
       while (calls.length <= attempt) await new Promise((resolve) => setTimeout(resolve, 20));
       calls[attempt]!.reject(new Error(`attempt ${attempt + 1} failed`));

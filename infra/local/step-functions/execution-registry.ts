@@ -43,6 +43,8 @@ export interface ExecutionRegistryOptions {
   journal?: ExecutionJournal;
   retainFinished?: number;
   maxHistoryEvents?: number;
+  /** Told of every execution that ends, as Step Functions tells EventBridge (a status-change event). */
+  onExecutionEnded?: (entry: JournalEntry) => void;
 }
 
 export interface Page<T> {
@@ -69,6 +71,7 @@ export class ExecutionRegistry {
   private readonly journal: ExecutionJournal | undefined;
   private readonly retainFinished: number;
   private readonly maxHistoryEvents: number;
+  private readonly onExecutionEnded: ((entry: JournalEntry) => void) | undefined;
   /** Every execution kept in memory, running or finished, by ARN. */
   private readonly records = new Map<string, ExecutionRecord>();
   /** ARNs of finished executions kept in memory, oldest finished first. */
@@ -95,6 +98,7 @@ export class ExecutionRegistry {
     this.journal = options.journal;
     this.retainFinished = options.retainFinished ?? DEFAULT_RETAIN_FINISHED;
     this.maxHistoryEvents = options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
+    this.onExecutionEnded = options.onExecutionEnded;
   }
 
   stateMachines(): PreparedStateMachine[] {
@@ -288,6 +292,7 @@ export class ExecutionRegistry {
     if (last === undefined || !TERMINAL_EVENT_TYPES.has(last.type)) this.appendEvent(record, terminalEvent(entry));
     this.finished.add(record.executionArn);
     this.evict();
+    this.onExecutionEnded?.(entry);
   }
 
   private writeJournal(entry: JournalEntry): void {

@@ -11,12 +11,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ApiError } from './api-error.ts';
 import type { TaskInvoker } from './build-task-handlers.ts';
-import { ExecutionJournal } from './execution-journal.ts';
+import { ExecutionJournal, type JournalEntry } from './execution-journal.ts';
 import { ExecutionRegistry } from './execution-registry.ts';
 import { handleOperation } from './handle-operation.ts';
 import { prepareStateMachine, type LocalStateMachine } from './prepare-state-machine.ts';
 
 export type { TaskInvoker } from './build-task-handlers.ts';
+export type { JournalEntry } from './execution-journal.ts';
 export type { LocalStateMachine } from './prepare-state-machine.ts';
 
 export interface StepFunctionsServerOptions {
@@ -26,6 +27,8 @@ export interface StepFunctionsServerOptions {
   port?: number;
   /** JSON-lines file of finished executions, loaded at start; see execution-journal.ts. */
   journalFile?: string;
+  /** Told of every execution that ends (what AWS sends EventBridge). */
+  onExecutionEnded?: (entry: JournalEntry) => void;
 }
 
 export interface StepFunctionsServer {
@@ -56,6 +59,7 @@ export async function startStepFunctionsServer(options: StepFunctionsServerOptio
     stateMachines: options.stateMachines.map((machine) => prepareStateMachine(machine, creationDate)),
     invokeTask: options.invokeTask,
     journal: options.journalFile === undefined ? undefined : new ExecutionJournal(options.journalFile),
+    ...(options.onExecutionEnded ? { onExecutionEnded: options.onExecutionEnded } : {}),
   });
 
   const server = createServer((request, response) => {

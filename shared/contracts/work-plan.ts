@@ -1,39 +1,16 @@
 /**
- * What travels between the steps of one job. Step Functions caps a state's payload at 256 KB,
- * so these carry object keys and small facts, never media bytes; a video's full plan (its
- * chunk table, its ladder) sits in the work bucket and tasks carry an index into it.
+ * What travels between the pipeline's steps, inside one execution: the splitter's plan, the
+ * Map items, the tasks' results and the assembler's input. Step Functions caps a state's
+ * payload at 256 KB, so these carry object keys and small facts, never media bytes; a video's
+ * full plan (its chunk table, its ladder) sits in the work bucket as `MediaPlan`, and tasks
+ * carry an index into it. Nobody outside the pipeline reads these: the public record is the
+ * manifest (manifest.ts).
  */
 import { z } from 'zod';
-import { ErrorCode } from '../errors.ts';
-import { UploadRef } from './upload-event.ts';
+import { ExecutionInput } from './execution-input.ts';
+import { ImageFormat, ImageRendition, ImageRole, JobErrorShape, JobStatus, SourceFacts } from './manifest.ts';
 
-export const ImageFormat = z.enum(['avif', 'webp', 'jpeg']);
-export type ImageFormat = z.infer<typeof ImageFormat>;
-
-export const MediaType = z.enum(['image', 'video', 'audio']);
-export type MediaType = z.infer<typeof MediaType>;
-
-export const JobErrorShape = z.object({ code: ErrorCode, message: z.string() });
-
-/** The upload plus what the splitter learned from its bytes. */
-export const SourceFacts = UploadRef.extend({
-  mediaType: MediaType.optional(),
-  format: z.string().optional(),
-  /** As displayed: after EXIF orientation or rotation metadata is applied. */
-  width: z.number().int().positive().optional(),
-  height: z.number().int().positive().optional(),
-  durationSeconds: z.number().nonnegative().optional(),
-  frameRate: z.number().positive().optional(),
-  frameCount: z.number().int().nonnegative().optional(),
-  videoCodec: z.string().optional(),
-  audioCodec: z.string().optional(),
-});
-export type SourceFacts = z.infer<typeof SourceFacts>;
-
-const ObjectPointer = z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional() });
-
-/** What an image rendition is for: the uploaded image itself, or a video's poster or thumbnails. */
-export const ImageRole = z.enum(['image', 'poster', 'thumbnail']);
+const ObjectPointer = z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional(), ifEtag: z.string().optional() });
 
 /** One Map item for image-resize: one width of one picture, every output format (one decode per width). */
 export const ImageTask = z.object({
@@ -46,18 +23,6 @@ export const ImageTask = z.object({
   formats: z.array(ImageFormat).min(1),
 });
 export type ImageTask = z.input<typeof ImageTask>;
-
-export const ImageRendition = z.object({
-  kind: z.literal('image'),
-  role: ImageRole.default('image'),
-  ordinal: z.number().int().positive().optional(),
-  key: z.string(),
-  format: ImageFormat,
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  bytes: z.number().int().nonnegative(),
-});
-export type ImageRendition = z.input<typeof ImageRendition>;
 
 export const ImageTaskResult = z.object({
   width: z.number().int().positive(),
@@ -120,22 +85,26 @@ export const EncodeTask = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('chunk'), jobId: z.string(), index: z.number().int().nonnegative() }),
   z.object({ kind: z.literal('audio'), jobId: z.string() }),
 ]);
-export type EncodeTask = z.infer<typeof EncodeTask>;
+export type EncodeTask = z.input<typeof EncodeTask>;
 
 export const EncodeResult = z.object({
   kind: z.enum(['chunk', 'audio']),
   index: z.number().int().nonnegative().optional(),
   durationMs: z.number().nonnegative(),
 });
-export type EncodeResult = z.infer<typeof EncodeResult>;
+export type EncodeResult = z.input<typeof EncodeResult>;
 
-/** The execution input: the splitter's plan for one upload. */
-export const JobPlan = z.object({
+/**
+ * The splitter's result: what the upload is and what to fan out. `accepted` fans out;
+ * `rejected` (bad input) and `failed` (the splitter could not plan it) go straight to the
+ * assembler's manifest, with what was learned of the source so far.
+ */
+export const SplitResult = z.object({
   jobId: z.string(),
   source: SourceFacts,
-  receivedAt: z.iso.datetime(),
+  /** When the split began: the end of the upload's wait in the queue. */
+  startedAt: z.iso.datetime(),
   splitMs: z.number().nonnegative(),
-  /** accepted: fan out; rejected (bad input) or failed (the splitter could not plan it): straight to the assembler's manifest. */
   outcome: z.enum(['accepted', 'rejected', 'failed']),
   error: JobErrorShape.optional(),
   /** More chunks than an inline Map should carry go through a Distributed Map on AWS. */
@@ -145,7 +114,7 @@ export const JobPlan = z.object({
   audioTasks: z.array(EncodeTask).default([]),
   imageTasks: z.array(ImageTask),
 });
-export type JobPlan = z.input<typeof JobPlan>;
+export type SplitResult = z.input<typeof SplitResult>;
 
 /** What a Catch adds to the state: Step Functions' `{ Error, Cause }`. */
 export const CaughtFailure = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
@@ -157,68 +126,16 @@ export const FanOutResults = z.object({
   imageResults: z.array(ImageTaskResult),
 });
 
-/** The assembler's input: the plan, the fan-out's results, or the failure that ended it. */
-export const AssembleInput = JobPlan.extend({
+/**
+ * The assembler's input: the execution's state at the end. `plan` is missing when the split
+ * itself failed past its retries (crashed, timed out): `failure` says why.
+ */
+export const AssembleInput = ExecutionInput.extend({
+  plan: SplitResult.optional(),
   results: FanOutResults.optional(),
   failure: CaughtFailure.optional(),
 });
 export type AssembleInput = z.input<typeof AssembleInput>;
-
-export const JobStatus = z.enum(['succeeded', 'rejected', 'failed']);
-export type JobStatus = z.infer<typeof JobStatus>;
-
-export const VideoRendition = z.object({
-  kind: z.literal('video'),
-  rung: z.string(),
-  key: z.string(),
-  codecs: z.string(),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  bitrateKbps: z.number().nonnegative(),
-  durationSeconds: z.number().nonnegative(),
-  frames: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-});
-export type VideoRendition = z.infer<typeof VideoRendition>;
-
-export const AudioRendition = z.object({
-  kind: z.literal('audio'),
-  key: z.string(),
-  codecs: z.string(),
-  bitrateKbps: z.number().nonnegative(),
-  durationSeconds: z.number().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-});
-
-export const HlsRendition = z.object({
-  kind: z.literal('hls'),
-  key: z.string(),
-  variants: z.number().int().positive(),
-  segmentSeconds: z.number().positive(),
-});
-
-export const Rendition = z.discriminatedUnion('kind', [ImageRendition, VideoRendition, AudioRendition, HlsRendition]);
-export type Rendition = z.input<typeof Rendition>;
-
-export const StepTiming = z.object({ step: z.string(), label: z.string(), ms: z.number().nonnegative() });
-
-export const Manifest = z.object({
-  schemaVersion: z.literal(1),
-  jobId: z.string(),
-  status: JobStatus,
-  source: SourceFacts,
-  error: JobErrorShape.optional(),
-  renditions: z.array(Rendition),
-  timings: z.object({
-    receivedAt: z.iso.datetime(),
-    finishedAt: z.iso.datetime(),
-    totalMs: z.number().nonnegative(),
-    splitMs: z.number().nonnegative(),
-    assembleMs: z.number().nonnegative(),
-    steps: z.array(StepTiming),
-  }),
-});
-export type Manifest = z.infer<typeof Manifest>;
 
 /** The assembler's result; the state machine fails the execution when the job failed. */
 export const AssembleResult = z.object({ jobId: z.string(), status: JobStatus, manifestKey: z.string() });

@@ -1,0 +1,21 @@
+/** Lambda entry: a pipeline execution's status change (FAILED, TIMED_OUT, ABORTED) in; its manifest, if it had none, out. */
+import { createS3Client } from '../../shared/aws-clients.ts';
+import { FinalizerEnv, loadConfig } from '../../shared/config.ts';
+import { parseEvent } from '../../shared/contracts/parse-event.ts';
+import { createObservability, instrumented, MetricName, MetricUnit } from '../../shared/observability.ts';
+import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
+import { ExecutionStatusChange, finalizeExecution } from './finalize-execution.ts';
+
+const config = loadConfig(FinalizerEnv);
+const store = s3ObjectStore(createS3Client(config));
+const observability = createObservability('finalizer', config);
+const { logger, metrics } = observability;
+
+export const handler = instrumented(observability, async (event) => {
+  const change = parseEvent(ExecutionStatusChange, event, 'an execution status change');
+  logger.appendKeys({ jobId: change.detail.name, status: change.detail.status });
+  const outcome = await finalizeExecution(change, { store, renditionsBucket: config.RENDITIONS_BUCKET, workBucket: config.WORK_BUCKET });
+  if (outcome === 'written') metrics.addMetric(MetricName.jobsFailed, MetricUnit.Count, 1);
+  logger.info('finalized', { outcome });
+  return { outcome };
+});

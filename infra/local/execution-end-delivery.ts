@@ -1,0 +1,59 @@
+/**
+ * What EventBridge does for the pipeline on AWS, on the local host: when an execution ends, the
+ * "Step Functions Execution Status Change" event goes to each function whose rule (read from the
+ * synthesized template) matches its status, invoked the asynchronous way: two retries with
+ * backoff. A failure after those is reported; the reconcile pass finalizes the job at the next
+ * start, which is the local stand-in for the dead-letter queue.
+ */
+import pRetry from 'p-retry';
+import type { FunctionHost } from './function-host.ts';
+import type { ExecutionEndRule } from './local-deployment.ts';
+import type { JournalEntry } from './step-functions/server.ts';
+
+export type DeliverExecutionEnd = (execution: JournalEntry) => Promise<void>;
+
+export function executionEndDelivery({ host, rules, region, onError }: { host: () => FunctionHost; rules: ExecutionEndRule[]; region: string; onError?: (error: unknown) => void }): DeliverExecutionEnd {
+  return async (execution) => {
+    const targets = rules.filter((rule) => rule.statuses.includes(execution.status));
+    const event = executionStatusChange(execution, region);
+    await Promise.all(
+      targets.map(async (rule) => {
+        try {
+          await pRetry(() => host().invoke(rule.functionArn, event), { retries: 2, minTimeout: 1000, factor: 2 });
+        } catch (error) {
+          onError?.(error);
+          throw error;
+        }
+      }),
+    );
+  };
+}
+
+/** The event as EventBridge delivers it to a Lambda target. */
+export function executionStatusChange(execution: JournalEntry, region: string) {
+  const account = execution.stateMachineArn.split(':')[4] ?? '';
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account,
+    time: new Date(execution.stopDate).toISOString(),
+    region,
+    resources: [execution.executionArn],
+    detail: {
+      executionArn: execution.executionArn,
+      stateMachineArn: execution.stateMachineArn,
+      name: execution.name,
+      status: execution.status,
+      startDate: execution.startDate,
+      stopDate: execution.stopDate,
+      input: execution.input,
+      inputDetails: { included: true },
+      output: execution.output ?? null,
+      outputDetails: { included: execution.output !== undefined },
+      error: execution.error ?? null,
+      cause: execution.cause ?? null,
+    },
+  };
+}

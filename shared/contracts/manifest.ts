@@ -1,0 +1,111 @@
+/**
+ * The public record of a job: `<jobId>/manifest.json` in the renditions bucket. What came in,
+ * what came out, how it ended and why, and where the time went. Readers outside the pipeline
+ * (the CLI, a team's own backend) depend on this shape: it changes only with `schemaVersion`.
+ */
+import { z } from 'zod';
+import { ErrorCode } from '../errors.ts';
+import { UploadRef } from './upload-event.ts';
+
+export const ImageFormat = z.enum(['avif', 'webp', 'jpeg']);
+export type ImageFormat = z.infer<typeof ImageFormat>;
+
+export const MediaType = z.enum(['image', 'video', 'audio']);
+export type MediaType = z.infer<typeof MediaType>;
+
+export const JobErrorShape = z.object({ code: ErrorCode, message: z.string() });
+
+/** The upload plus what the splitter learned from its bytes. */
+export const SourceFacts = UploadRef.extend({
+  mediaType: MediaType.optional(),
+  format: z.string().optional(),
+  /** As displayed: after EXIF orientation or rotation metadata is applied. */
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  durationSeconds: z.number().nonnegative().optional(),
+  frameRate: z.number().positive().optional(),
+  frameCount: z.number().int().nonnegative().optional(),
+  videoCodec: z.string().optional(),
+  audioCodec: z.string().optional(),
+});
+export type SourceFacts = z.infer<typeof SourceFacts>;
+
+/** What an image rendition is for: the uploaded image itself, or a video's poster or thumbnails. */
+export const ImageRole = z.enum(['image', 'poster', 'thumbnail']);
+
+export const ImageRendition = z.object({
+  kind: z.literal('image'),
+  role: ImageRole.default('image'),
+  ordinal: z.number().int().positive().optional(),
+  key: z.string(),
+  format: ImageFormat,
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  bytes: z.number().int().nonnegative(),
+});
+export type ImageRendition = z.input<typeof ImageRendition>;
+
+export const VideoRendition = z.object({
+  kind: z.literal('video'),
+  rung: z.string(),
+  key: z.string(),
+  codecs: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  bitrateKbps: z.number().nonnegative(),
+  durationSeconds: z.number().nonnegative(),
+  frames: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+export type VideoRendition = z.infer<typeof VideoRendition>;
+
+export const AudioRendition = z.object({
+  kind: z.literal('audio'),
+  key: z.string(),
+  codecs: z.string(),
+  bitrateKbps: z.number().nonnegative(),
+  durationSeconds: z.number().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+
+export const HlsRendition = z.object({
+  kind: z.literal('hls'),
+  key: z.string(),
+  variants: z.number().int().positive(),
+  segmentSeconds: z.number().positive(),
+});
+
+export const Rendition = z.discriminatedUnion('kind', [ImageRendition, VideoRendition, AudioRendition, HlsRendition]);
+export type Rendition = z.input<typeof Rendition>;
+
+export const JobStatus = z.enum(['succeeded', 'rejected', 'failed']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+/** One task's work: its wall time. */
+export const StepTiming = z.object({ step: z.string(), label: z.string(), ms: z.number().nonnegative() });
+
+export const JobTimings = z.object({
+  /** When the upload was stored (the event's time); the receipt time where the event had none. */
+  uploadedAt: z.iso.datetime().optional(),
+  /** When the pipeline took the upload in (the starter). */
+  receivedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+  /** Upload to finish: what the person who uploaded waited. */
+  totalMs: z.number().nonnegative(),
+  /** Upload to the split's start: waiting for the trigger and a free worker, no work done. */
+  queuedMs: z.number().nonnegative().default(0),
+  splitMs: z.number().nonnegative(),
+  assembleMs: z.number().nonnegative(),
+  steps: z.array(StepTiming),
+});
+
+export const Manifest = z.object({
+  schemaVersion: z.literal(1),
+  jobId: z.string(),
+  status: JobStatus,
+  source: SourceFacts,
+  error: JobErrorShape.optional(),
+  renditions: z.array(Rendition),
+  timings: JobTimings,
+});
+export type Manifest = z.infer<typeof Manifest>;
