@@ -28,6 +28,7 @@ export function s3ObjectStore(s3: S3Client): ObjectStore {
     async head(ref) {
       try {
         const head = await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...versionOf(ref) }));
+        checkEtag(ref, head.ETag);
         return { size: head.ContentLength ?? 0, etag: head.ETag?.replace(/"/g, ''), versionId: head.VersionId };
       } catch (error) {
         if (sdkErrorKind(error) === 'not-found') return undefined;
@@ -39,6 +40,7 @@ export function s3ObjectStore(s3: S3Client): ObjectStore {
       if (length <= 0) return new Uint8Array();
       try {
         const object = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=0-${length - 1}`, ...versionOf(ref) }));
+        checkEtag(ref, object.ETag);
         return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
       } catch (error) {
         // S3 answers 416 for a range on an empty object: it has no first bytes.
@@ -50,6 +52,7 @@ export function s3ObjectStore(s3: S3Client): ObjectStore {
     async download(ref, filePath, signal) {
       try {
         const object = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...versionOf(ref) }), { abortSignal: signal });
+        checkEtag(ref, object.ETag);
         await pipeline(object.Body as Readable, createWriteStream(filePath), { signal });
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
@@ -114,6 +117,13 @@ export function s3ObjectStore(s3: S3Client): ObjectStore {
       return deleted;
     },
   };
+}
+
+/** Stores that ignore If-Match (the embedded s3rver) still answer with the ETag: check it here too. */
+function checkEtag(ref: ObjectRef, etag: string | undefined): void {
+  if (ref.ifEtag && etag && etag.replace(/"/g, '') !== ref.ifEtag) {
+    throw new InputRejectedError('SOURCE_NOT_FOUND', `s3://${ref.bucket}/${ref.key} was replaced by a newer upload before it could be read`);
+  }
 }
 
 /**
