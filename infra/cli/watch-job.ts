@@ -34,20 +34,27 @@ export async function readManifest(s3: S3Client, renditionsBucket: string, jobId
   return raw === undefined ? undefined : Manifest.parse(raw);
 }
 
+/**
+ * How long an execution that ended without a manifest is given for the finalizer to write one
+ * (its event, two retries with backoff) before the watch gives up and says why.
+ */
+export const FINALIZER_GRACE_MS = 20_000;
+
 export async function watchJob(options: WatchOptions): Promise<Manifest> {
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   const deadline = Date.now() + timeoutMs;
+  let endedAt: number | undefined;
   while (Date.now() < deadline) {
     const manifest = await readManifest(options.s3, options.renditionsBucket, options.jobId);
     if (manifest) return manifest;
     const progress = await progressOf(options);
     options.onProgress?.(progress);
     if (progress.ended) {
-      // The assembler writes the manifest before the execution ends: look once more, then give up.
-      const late = await readManifest(options.s3, options.renditionsBucket, options.jobId);
-      if (late) return late;
-      const { status, error, cause } = progress.ended;
-      throw new Error(`job ${options.jobId}: its execution ended ${status} without a manifest${error ? `: ${error}${cause ? `: ${cause}` : ''}` : ''}`);
+      endedAt ??= Date.now();
+      if (Date.now() - endedAt > FINALIZER_GRACE_MS) {
+        const { status, error, cause } = progress.ended;
+        throw new Error(`job ${options.jobId}: its execution ended ${status} and no manifest was written${error ? `: ${error}${cause ? `: ${cause}` : ''}` : ''}`);
+      }
     }
     await sleep(options.pollMs ?? 250);
   }
