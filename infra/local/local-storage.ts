@@ -14,7 +14,7 @@ import { configureWebhookTarget, EXTERNAL_WEBHOOK_QUEUE_ARN, EXTERNAL_WEBHOOK_TA
 import { minioAdmin } from './storage/minio-admin.ts';
 import { findMinio } from './storage/minio-binary.ts';
 import { MINIO_IMMEDIATE_WEBHOOK_QUEUE_ARN, MINIO_WEBHOOK_QUEUE_ARN, startMinio } from './storage/minio-server.ts';
-import { pickPort, type StablePorts } from './storage/pick-port.ts';
+import { DEFAULT_PORTS, pickPort, type StablePorts } from './storage/pick-port.ts';
 import { DEFAULT_POLL_INTERVAL_MS, pollUploads, type UploadPoller } from './storage/poll-uploads.ts';
 import type { StorageHost } from './storage/storage-host.ts';
 import { superviseMinio } from './storage/supervise-minio.ts';
@@ -117,7 +117,9 @@ async function startExternalMinio(options: LocalStorageOptions, external: NonNul
   const credentials = { accessKeyId, secretAccessKey };
   if (options.trigger === 'poll') return { kind: 'external-minio', endpoint, credentials, ...pollingTrigger(options, 'the trigger is poll') };
 
-  const receiver = await startReceiver(options);
+  // Its endpoint is written into that server's config, and a change costs the server a restart:
+  // the fixed port even where the stack's other ports are free ones (`fanout process`).
+  const receiver = await startReceiver({ ...options, ports: { events: DEFAULT_PORTS.events, ...options.ports } });
   let failure: string | undefined;
   try {
     // MinIO requires an absolute queue_dir; on this machine, the server writes it.
