@@ -2,6 +2,7 @@
 /** The `fanout` command line: thin wiring from arguments to the commands. */
 import { Command, Option } from 'commander';
 import { installMinio } from '../local/storage/minio-binary.ts';
+import { DEFAULT_PORTS } from '../local/storage/pick-port.ts';
 import { runDev } from './commands/dev.ts';
 import { runProcess } from './commands/process.ts';
 import { runStatus } from './commands/status.ts';
@@ -9,6 +10,15 @@ import { runUpload } from './commands/upload.ts';
 
 const storageOption = () => new Option('--storage <kind>', 'MinIO when one can be had, else the embedded S3 server').choices(['auto', 'minio', 'embedded']).default('auto');
 const concurrencyOption = () => new Option('--concurrency <n>', 'worker processes at once (default: one per core)').argParser((value) => parsePositiveInt(value));
+
+const portOption = (flags: string, env: string, fallback: number, what: string) =>
+  new Option(flags, `${what}; a free one, named, when it is taken`).env(env).default(fallback).argParser((value) => parsePort(value));
+
+function parsePort(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) throw new Error(`expected a TCP port, got ${value}`);
+  return parsed;
+}
 
 function parsePositiveInt(value: string): number {
   const parsed = Number(value);
@@ -23,6 +33,9 @@ program
   .description('start the local stack (MinIO or embedded S3, local Step Functions, worker pool) and keep it running')
   .addOption(storageOption())
   .addOption(concurrencyOption())
+  .addOption(portOption('--storage-port <port>', 'FANOUT_STORAGE_PORT', DEFAULT_PORTS.storage, 'S3 endpoint port (the MinIO console takes the next one)'))
+  .addOption(portOption('--sfn-port <port>', 'FANOUT_SFN_PORT', DEFAULT_PORTS.stepFunctions, 'Step Functions endpoint port (the upload-event receiver takes the next one)'))
+  .addOption(new Option('--trigger <kind>', 'how uploads start jobs: the store\'s events (polling where they cannot be set up), or always poll').choices(['auto', 'poll']).env('FANOUT_TRIGGER').default('auto'))
   .action(async (options) => runDev(options));
 
 program

@@ -19,11 +19,12 @@ import { reconcileUploads, type ReconcileResult } from './reconcile-uploads.ts';
 import { watchJob } from '../cli/watch-job.ts';
 import type { Manifest } from '../../shared/contracts/manifest.ts';
 import { startStepFunctionsServer } from './step-functions/server.ts';
-import { MINIO_MISSING, startLocalStorage, type StorageChoice, type StorageKind } from './local-storage.ts';
+import { MINIO_MISSING, startLocalStorage, type StorageChoice, type StorageKind, type TriggerChoice } from './local-storage.ts';
+import { pickPort, type StablePorts } from './storage/pick-port.ts';
 import { findMinio } from './storage/minio-binary.ts';
 import { uploadDelivery, type DeliverUploadEvent } from './upload-trigger.ts';
 
-export type { StorageChoice, StorageKind };
+export type { StorageChoice, StorageKind, TriggerChoice, StablePorts };
 
 export interface LocalStackOptions {
   /** Where the stack keeps its data: `.fanout/` for `fanout dev`, a temp dir for `fanout process`. */
@@ -31,6 +32,11 @@ export interface LocalStackOptions {
   storage?: StorageChoice;
   /** An already running MinIO (MINIO_ENDPOINT), used instead of starting one. */
   externalMinio?: { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  /** `poll` lists the input bucket every few seconds instead of using the store's events. */
+  trigger?: TriggerChoice;
+  pollIntervalMs?: number;
+  /** Preferred ports (`fanout dev`: the same endpoints at every start); free ports when left out. */
+  ports?: StablePorts;
   concurrency?: number;
   /** Extra environment per function, over what the template sets (e.g. a shorter CHUNK_SECONDS). */
   functionEnvironment?: Partial<Record<FunctionName, Record<string, string>>>;
@@ -95,6 +101,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       externalMinio: options.externalMinio,
       inputBucket: deployment.buckets.input,
       onUpload: handOver,
+      trigger: options.trigger,
+      pollIntervalMs: options.pollIntervalMs,
+      ports: options.ports,
       log,
     });
     stoppers.push(storage.stop);
@@ -118,6 +127,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       invokeTask: (resource, input) => host!.invoke(resource, input),
       journalFile: join(options.stateDir, 'executions.jsonl'),
       onExecutionEnded: (execution) => track(finalize(execution)),
+      port: options.ports?.stepFunctions === undefined ? undefined : await pickPort({ preferred: options.ports.stepFunctions, name: 'step functions', log }),
     });
     stoppers.push(() => stepFunctions.close());
     const concurrency = options.concurrency ?? availableParallelism();

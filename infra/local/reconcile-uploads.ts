@@ -9,14 +9,15 @@
  * - an execution still running, or one that succeeded: left alone.
  * Where the bucket keeps versions, every version is an upload of its own, as its event said.
  */
-import { GetBucketVersioningCommand, ListObjectVersionsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, type SFNClient } from '@aws-sdk/client-sfn';
-import { s3EventFor, type UploadRef } from '../../shared/contracts/upload-event.ts';
+import { s3EventFor } from '../../shared/contracts/upload-event.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { keys } from '../../shared/keys.ts';
 import { sdkErrorKind } from '../../shared/sdk-error-kind.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { executionArnFor } from '../../shared/workflow.ts';
+import { listUploads } from './list-uploads.ts';
 import type { JournalEntry } from './step-functions/server.ts';
 import type { DeliverUploadEvent } from './upload-trigger.ts';
 
@@ -51,32 +52,6 @@ export async function reconcileUploads(options: {
     }
   }
   return result;
-}
-
-/** Every upload in the bucket: each version where it keeps versions (their ids are in the events), else each object. */
-async function* listUploads(s3: S3Client, bucket: string): AsyncGenerator<{ upload: UploadRef; lastModified?: Date }> {
-  const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket })).catch(() => undefined);
-  const etagOf = (etag: string | undefined) => etag?.replace(/"/g, '');
-  if (versioning?.Status === 'Enabled') {
-    let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
-    for (;;) {
-      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, ...markers }));
-      for (const version of page.Versions ?? []) {
-        if (!version.Key) continue;
-        // "null" is the version of an object written before versioning was turned on: its event had no version id.
-        const versionId = version.VersionId && version.VersionId !== 'null' ? version.VersionId : undefined;
-        yield { upload: { bucket, key: version.Key, size: version.Size ?? 0, etag: etagOf(version.ETag), ...(versionId ? { versionId } : {}) }, ...(version.LastModified ? { lastModified: version.LastModified } : {}) };
-      }
-      if (!page.IsTruncated) return;
-      markers = { ...(page.NextKeyMarker ? { KeyMarker: page.NextKeyMarker } : {}), ...(page.NextVersionIdMarker ? { VersionIdMarker: page.NextVersionIdMarker } : {}) };
-    }
-  }
-  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket })) {
-    for (const object of page.Contents ?? []) {
-      if (!object.Key) continue;
-      yield { upload: { bucket, key: object.Key, size: object.Size ?? 0, etag: etagOf(object.ETag) }, ...(object.LastModified ? { lastModified: object.LastModified } : {}) };
-    }
-  }
 }
 
 async function describeExecution(sfn: SFNClient, executionArn: string): Promise<DescribeExecutionCommandOutput | undefined> {

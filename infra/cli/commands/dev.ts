@@ -1,14 +1,16 @@
 /** `fanout dev`: starts the local stack and keeps it running until Ctrl-C. */
 import { mkdir } from 'node:fs/promises';
-import { startLocalStack, type StorageChoice } from '../../local/local-stack.ts';
+import { startLocalStack, type StorageChoice, type TriggerChoice } from '../../local/local-stack.ts';
 import { followJobs } from '../job-feed.ts';
 import { connectionOf, defaultStateDir, removeConnection, writeConnection } from '../stack-connection.ts';
 import { externalMinioFromEnv, logToStderr } from './shared-options.ts';
 
-export async function runDev(options: { storage: StorageChoice; concurrency?: number }): Promise<void> {
+export async function runDev(options: { storage: StorageChoice; concurrency?: number; storagePort: number; sfnPort: number; trigger: TriggerChoice }): Promise<void> {
   const stateDir = defaultStateDir();
   await mkdir(stateDir, { recursive: true });
-  const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, log: logToStderr });
+  // Fixed ports, so the endpoints printed below stay valid across restarts.
+  const ports = { storage: options.storagePort, console: options.storagePort + 1, stepFunctions: options.sfnPort, events: options.sfnPort + 1 };
+  const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, trigger: options.trigger, ports, log: logToStderr });
   const connection = connectionOf(stack);
   await writeConnection(stateDir, connection);
 

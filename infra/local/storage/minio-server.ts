@@ -24,12 +24,19 @@ export type MinioHost = StorageHost & {
   /** The server's process id, for callers that must prove it is gone. */
   pid: number;
   consoleEndpoint: string;
+  /** Resolves when the process has exited, however it ended (stop() included). */
+  exited: Promise<MinioExit>;
 };
+
+/** How a MinIO process ended: its exit code, or the signal that killed it. */
+export type MinioExit = { code: number | null; signal: NodeJS.Signals | null };
 
 export type StartMinioOptions = {
   dataDir: string;
   /** API port on 127.0.0.1; a free one when left out. */
   port?: number;
+  /** Console port on 127.0.0.1; a free one when left out. */
+  consolePort?: number;
   /**
    * Sends bucket events to `endpoint` (see webhook-receiver.ts). Events wait in `queueDir` on
    * disk while the endpoint is down and are replayed when it is back, across MinIO restarts too.
@@ -76,7 +83,7 @@ class PortTakenError extends Error {
 
 async function launchMinio(binary: string, options: StartMinioOptions): Promise<MinioHost> {
   const port = options.port ?? (await findFreePort());
-  let consolePort = await findFreePort();
+  let consolePort = options.consolePort ?? (await findFreePort());
   while (consolePort === port) consolePort = await findFreePort();
   const credentials = options.credentials ?? {
     accessKeyId: `fanout-${randomBytes(4).toString('hex')}`,
@@ -97,6 +104,9 @@ async function launchMinio(binary: string, options: StartMinioOptions): Promise<
     {
       env: { ...inheritedEnv(), ...(await minioEnv(credentials, options.webhook)) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C in the terminal reaches us, and stop() ends MinIO after
+      // the stack, instead of MinIO dying first under running jobs (and being "restarted").
+      detached: true,
     },
   );
   const server = watchProcess(child, options.onLog);
@@ -114,6 +124,7 @@ async function launchMinio(binary: string, options: StartMinioOptions): Promise<
     credentials,
     region: 'us-east-1',
     pid: server.pid,
+    exited: server.exited,
     stop: server.stop,
   };
 }
@@ -156,7 +167,7 @@ async function minioEnv(
 
 type WatchedProcess = {
   pid: number;
-  exited: Promise<void>;
+  exited: Promise<MinioExit>;
   hasExited(): boolean;
   recentOutput(): string;
   stop(): Promise<void>;
@@ -178,17 +189,18 @@ function watchProcess(child: ChildProcess, onLog?: (line: string) => void): Watc
   const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid);
 
   let exitedFlag = false;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
+  const exited = new Promise<MinioExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
     // spawn failures (ENOENT, EACCES) emit 'error' and no 'exit'.
     child.once('error', (error) => {
       recent.push(`failed to start: ${error.message}`);
-      resolve();
+      resolve({ code: null, signal: null });
     });
-  }).then(() => {
+  }).then((exit) => {
     exitedFlag = true;
     process.off('exit', killNow);
     watchdog?.kill('SIGKILL');
+    return exit;
   });
 
   let stopping: Promise<void> | undefined;
