@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ErrorCode } from '../errors.ts';
+import { Rotation } from '../media/rotation.ts';
 import { UploadRef } from './upload-event.ts';
 
 export const ImageFormat = z.enum(['avif', 'webp', 'jpeg']);
@@ -100,7 +101,7 @@ export const AudioPlan = z.object({
 /** The full plan of a video or audio job, in the work bucket at keys.plan(jobId). */
 export const MediaPlan = z.object({
   jobId: z.string(),
-  rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]),
+  rotation: Rotation,
   durationSeconds: z.number().nonnegative(),
   frameRate: z.number().positive().optional(),
   frameCount: z.number().int().nonnegative().optional(),

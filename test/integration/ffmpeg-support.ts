@@ -12,8 +12,10 @@ import { cutSegment, extractAudio } from '../../shared/media/ffmpeg/cut-segment.
 import { encodeAudio } from '../../shared/media/ffmpeg/encode-audio.ts';
 import { CHUNK_CONTAINER, type ChunkRung, type EncodedRung, encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
-import { listVideoFrames, type MediaInputFormat, type VideoFrame } from '../../shared/media/ffmpeg/probe-media.ts';
-import type { Rotation } from '../../shared/media/ffmpeg/upright-filter.ts';
+import { listVideoFrames } from '../../shared/media/ffmpeg/list-video-frames.ts';
+import type { VideoFrame } from '../../shared/media/ffmpeg/media-facts.ts';
+import type { MediaInputFormat } from '../../shared/media/ffmpeg/source-demuxer.ts';
+import type { Rotation } from '../../shared/media/rotation.ts';
 
 const run = promisify(execFile);
 
