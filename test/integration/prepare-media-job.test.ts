@@ -10,6 +10,7 @@ import { keys } from '../../shared/keys.ts';
 import { listVideoFrames } from '../../shared/media/ffmpeg/list-video-frames.ts';
 import { videoFixture } from '../../fixtures/videos.ts';
 import { MemoryObjectStore } from '../support/memory-object-store.ts';
+import { expectRejected } from '../support/rejection-of.ts';
 
 const settings: SplitSettings = {
   renditionsBucket: 'out',
@@ -72,5 +73,20 @@ describe('prepareMediaJob', () => {
     const made = store.keys('work');
     expect(made).toEqual(expect.arrayContaining([...plan.chunks.map((chunk) => keys.segment('clip', chunk.index, 'nut')), keys.still('clip', 'poster'), keys.still('clip', 'thumbnail-2')]));
     expect(prepared.imageTasks.map((task) => task.source.key)).toEqual(expect.arrayContaining([keys.still('clip', 'poster')]));
+  });
+
+  it("refuses a video whose ladder would not fit the assembler's storage, before cutting anything", async () => {
+    const store = new MemoryObjectStore();
+    const upload = { bucket: 'in', key: 'clip.mp4', etag: 'e', size: 1 };
+    // 6 s of 360p in 2 s chunks: its one rung needs up to ~400 KB/s on the assembler; 1 MiB holds ~2.6 s.
+    const tight = { ...settings, media: { ...settings.media, assemblerStorageBytes: 1024 ** 2 } };
+
+    const error = await expectRejected(
+      prepareMediaJob({ jobId: 'clip', upload, sniffed: { mediaType: 'video', format: 'mp4', mime: 'video/mp4' }, localSource: await videoFixture('h264.mp4'), workDir, settings: tight, store }),
+      'DURATION_EXCEEDED',
+    );
+
+    expect(error.detail).toMatch(/360p ladder the assembler's 1 MiB of storage holds at most 2 s/);
+    expect(store.keys('work')).toEqual([]);
   });
 });
