@@ -93,6 +93,13 @@ export function runBoundedProcess(options: RunBoundedProcessOptions): Promise<st
     });
 
     child.on('error', (error) => settle(stopped ? stopReason : failure({ kind: 'spawn', error })));
+    // Once we have killed it, its exit is the end: a child of its own may still hold the pipes open.
+    child.on('exit', () => {
+      if (!stopped) return;
+      child.stdout.destroy();
+      child.stderr.destroy();
+      settle(stopReason);
+    });
     child.on('close', (code, exitSignal) => {
       if (stopped) return settle(stopReason);
       if (code === 0) {
