@@ -16,6 +16,7 @@ import { listVideoFrames } from '../../shared/media/ffmpeg/list-video-frames.ts'
 import type { VideoFrame } from '../../shared/media/ffmpeg/media-facts.ts';
 import type { MediaInputFormat } from '../../shared/media/ffmpeg/source-demuxer.ts';
 import type { Rotation } from '../../shared/media/rotation.ts';
+import { RENDITION_PROFILE } from '../../shared/rendition-profile.ts';
 
 const run = promisify(execFile);
 
@@ -103,9 +104,7 @@ export async function encodeChunked(options: {
     await encodeAudio({
       inputPath: extracted,
       outputPath: audioPath,
-      bitrateKbps: 128,
-      channels: 2,
-      sampleRate: 48000,
+      ...RENDITION_PROFILE.audio,
       startSeconds: chunks[0]!.startSeconds,
       durationSeconds: sourceEndSeconds - chunks[0]!.startSeconds,
     });
