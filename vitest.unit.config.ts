@@ -9,5 +9,7 @@ export default defineConfig({
     include: ['test/unit/**/*.test.ts'],
     maxWorkers: 2,
     testTimeout: 30_000,
+    // Synthesizing the CDK app (observability.test.ts's beforeAll) takes over 10 s on a busy 2-core machine.
+    hookTimeout: 60_000,
   },
 });
