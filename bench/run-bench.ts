@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { startLocalStack, type LocalStack } from '../infra/local/local-stack.ts';
 import { loadConfig, SplitterEnv } from '../shared/config.ts';
+import { RENDITION_PROFILE } from '../shared/rendition-profile.ts';
 import { measurePsnr } from '../shared/media/ffmpeg/measure-psnr.ts';
 import { executionArnFor } from '../shared/workflow.ts';
 import { benchSource, benchSourceName, DEFAULT_BENCH_SOURCE } from './bench-source.ts';
@@ -68,8 +69,7 @@ async function runA(context: RunContext, round: number): Promise<{ result: Pipel
 function encodeSettings(stack: LocalStack): EncodeSettings {
   const splitter = stack.deployment.functions.find((fn) => fn.name === 'splitter');
   const env = loadConfig(SplitterEnv, { STATE_MACHINE_ARN: 'bench', RENDITIONS_BUCKET: 'bench', WORK_BUCKET: 'bench', ...splitter?.environment });
-  // The audio plan is prepare-media-job.ts's AUDIO (not exported): AAC 128 kb/s, stereo, 48 kHz.
-  return { gopSeconds: env.GOP_SECONDS, preset: env.X264_PRESET, audio: { bitrateKbps: 128, channels: 2, sampleRate: 48000 } };
+  return { gopSeconds: env.GOP_SECONDS, preset: env.X264_PRESET, audio: RENDITION_PROFILE.audio };
 }
 
 async function runB(context: RunContext, settings: EncodeSettings): Promise<{ result: SingleRound; outputs: Awaited<ReturnType<typeof runSingleFfmpeg>>['outputs']; workDir: string }> {

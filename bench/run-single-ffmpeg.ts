@@ -13,7 +13,9 @@ import { cutSegment, extractAudio } from '../shared/media/ffmpeg/cut-segment.ts'
 import { encodeAudio } from '../shared/media/ffmpeg/encode-audio.ts';
 import { CHUNK_CONTAINER, encodeChunk } from '../shared/media/ffmpeg/encode-chunk.ts';
 import { INTERMEDIATE_FORMAT } from '../shared/media/ffmpeg/intermediate-format.ts';
-import { listVideoFrames, probeMedia, type MediaFacts } from '../shared/media/ffmpeg/probe-media.ts';
+import { listVideoFrames } from '../shared/media/ffmpeg/list-video-frames.ts';
+import type { MediaFacts } from '../shared/media/ffmpeg/media-facts.ts';
+import { probeMedia } from '../shared/media/ffmpeg/probe-media.ts';
 import { planLadder } from '../functions/splitter/plan-ladder.ts';
 
 export interface EncodeSettings {

@@ -4,6 +4,7 @@
  * surfacing as an odd error in the middle of a job.
  */
 import { z } from 'zod';
+import { JobX264Preset, RENDITION_PROFILE } from './rendition-profile.ts';
 
 const commaSeparatedWidths = z
   .string()
@@ -48,21 +49,21 @@ export const StarterEnv = FunctionEnv.extend({
 
 export const SplitterEnv = FunctionEnv.extend(ImageLimitsEnv.shape).extend({
   WORK_BUCKET: z.string().min(1),
-  IMAGE_WIDTHS: commaSeparatedWidths.default([320, 640, 1280, 1920]),
+  IMAGE_WIDTHS: commaSeparatedWidths.default([...RENDITION_PROFILE.image.widths]),
   MAX_INPUT_BYTES: z.coerce.number().int().positive().default(5 * 1024 ** 3),
   MAX_DURATION_SECONDS: positiveSeconds.default(4 * 3600),
   MAX_VIDEO_WIDTH: z.coerce.number().int().positive().default(7680),
   MAX_VIDEO_HEIGHT: z.coerce.number().int().positive().default(4320),
   MAX_STREAMS: z.coerce.number().int().positive().default(8),
   /** About how long a chunk is; a multiple of SEGMENT_SECONDS keeps chunks on HLS segment starts. */
-  CHUNK_SECONDS: positiveSeconds.default(4),
-  SEGMENT_SECONDS: positiveSeconds.default(4),
+  CHUNK_SECONDS: positiveSeconds.default(RENDITION_PROFILE.chunkSeconds),
+  SEGMENT_SECONDS: positiveSeconds.default(RENDITION_PROFILE.segmentSeconds),
   /** Closed GOPs of this length; it must divide SEGMENT_SECONDS. */
-  GOP_SECONDS: positiveSeconds.default(2),
-  X264_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']).default('veryfast'),
+  GOP_SECONDS: positiveSeconds.default(RENDITION_PROFILE.gopSeconds),
+  X264_PRESET: JobX264Preset.default(RENDITION_PROFILE.x264Preset),
   /** More chunks than this go through a Distributed Map on AWS. */
   DISTRIBUTED_MAP_THRESHOLD: z.coerce.number().int().positive().default(1000),
-  THUMBNAILS: z.coerce.number().int().nonnegative().default(5),
+  THUMBNAILS: z.coerce.number().int().nonnegative().default(RENDITION_PROFILE.thumbnails.count),
   /** The assembler's ephemeral storage, set by the stack from its sizing: bounds the longest source. */
   ASSEMBLER_STORAGE_MIB: z.coerce.number().int().positive().default(10240),
 }).refine((env) => env.SEGMENT_SECONDS % env.GOP_SECONDS === 0 && env.CHUNK_SECONDS % env.SEGMENT_SECONDS === 0, {

@@ -6,6 +6,7 @@ import { SplitterEnv, loadConfig } from '../../shared/config.ts';
 import { ExecutionInput } from '../../shared/contracts/execution-input.ts';
 import { parseEvent } from '../../shared/contracts/parse-event.ts';
 import { createObservability, instrumented, MetricName, MetricUnit } from '../../shared/observability.ts';
+import { RENDITION_PROFILE } from '../../shared/rendition-profile.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { splitUpload } from './split-upload.ts';
 
@@ -17,7 +18,7 @@ const dependencies = {
   settings: {
     workBucket: config.WORK_BUCKET,
     imageWidths: config.IMAGE_WIDTHS,
-    imageFormats: ['avif', 'webp', 'jpeg'] as const,
+    imageFormats: RENDITION_PROFILE.image.formats,
     maxImagePixels: config.IMAGE_MAX_PIXELS,
     maxInputBytes: config.MAX_INPUT_BYTES,
     media: {

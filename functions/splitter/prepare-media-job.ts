@@ -1,26 +1,22 @@
 /**
- * The splitter's video and audio branch: probe under whitelists, plan chunks and ladder, cut
- * each chunk's segment by stream copy, take the audio and the stills out, and leave the full
- * plan in the work bucket. The execution itself carries only indices into it.
+ * The splitter's video and audio branch, as I/O around a pure planner (plan-media-job.ts):
+ * probe under whitelists, list the video's frames, plan, then do what the plan says (cut each
+ * chunk's segment by stream copy, take the audio and the stills out, upload them) and leave the
+ * full plan in the work bucket. The execution itself carries only indices into it.
  */
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import type { SourceFacts } from '../../shared/contracts/manifest.ts';
-import type { SplitResult, MediaPlan } from '../../shared/contracts/work-plan.ts';
+import type { SplitResult } from '../../shared/contracts/work-plan.ts';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { keys } from '../../shared/keys.ts';
 import { cutSegment, extractAudio } from '../../shared/media/ffmpeg/cut-segment.ts';
 import { extractFrames } from '../../shared/media/ffmpeg/extract-frames.ts';
-import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
-import { listVideoFrames, probeMedia, type MediaFacts } from '../../shared/media/ffmpeg/probe-media.ts';
+import { listVideoFrames } from '../../shared/media/ffmpeg/list-video-frames.ts';
+import { probeMedia } from '../../shared/media/ffmpeg/probe-media.ts';
 import type { SniffedMedia } from '../../shared/media/sniff-media-type.ts';
+import { JobX264Preset, RENDITION_PROFILE } from '../../shared/rendition-profile.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { checkAssemblyFits } from './plan-assembly-storage.ts';
-import { checkExecutionInputFits } from './plan-execution-size.ts';
-import { planChunks } from './plan-chunks.ts';
-import { planImageSizes } from './plan-image-sizes.ts';
-import { planLadder } from './plan-ladder.ts';
-import { planStills } from './plan-stills.ts';
+import { planMediaJob, type MediaProfile } from './plan-media-job.ts';
 import type { SplitSettings } from './split-upload.ts';
 
 export interface MediaSettings {
@@ -38,9 +34,6 @@ export interface MediaSettings {
   assemblerStorageBytes: number;
 }
 
-const POSTER_WIDTHS = [640, 1280];
-const THUMBNAIL_WIDTHS = [320];
-const AUDIO = { codec: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000 };
 /** Stream copies are disk- and network-bound: a few at once keep both busy. */
 const CUT_CONCURRENCY = 3;
 
@@ -57,98 +50,67 @@ export async function prepareMediaJob(args: {
   /** Kills the running ffmpeg and stops between steps when the invocation runs out of time. */
   deadline?: AbortSignal;
 }): Promise<PreparedJob> {
-  const { jobId, upload, sniffed, localSource, settings, deadline } = args;
-  const limits = { maxDurationSeconds: settings.media.maxDurationSeconds, maxWidth: settings.media.maxWidth, maxHeight: settings.media.maxHeight, maxStreams: settings.media.maxStreams };
-  const facts = await probeMedia(localSource, { format: sniffed.format, limits });
+  const { jobId, upload, sniffed, localSource, workDir, settings, store, deadline } = args;
+  const { media } = settings;
+  const format = sniffed.format;
+  const limits = { maxDurationSeconds: media.maxDurationSeconds, maxWidth: media.maxWidth, maxHeight: media.maxHeight, maxStreams: media.maxStreams };
+  // No frame count here: the listing below counts them, in the one pass over the whole file.
+  const facts = await probeMedia(localSource, { format, limits, countFrames: false });
   deadline?.throwIfAborted();
-  const source: SourceFacts = {
-    ...upload,
-    mediaType: facts.video ? 'video' : 'audio',
-    format: sniffed.format,
-    durationSeconds: facts.durationSeconds,
-    ...(facts.video
-      ? { width: facts.video.width, height: facts.video.height, frameRate: facts.video.frameRate, frameCount: facts.video.frameCount, videoCodec: facts.video.codec }
-      : {}),
-    ...(facts.audio ? { audioCodec: facts.audio.codec } : {}),
-  };
+  const frames = facts.video ? await listVideoFrames(localSource, { format }) : [];
+  deadline?.throwIfAborted();
 
-  const video = facts.video ? await prepareVideo({ ...args, facts }) : { plan: {}, imageTasks: [] };
-  if (facts.audio) await uploadExtract(args, keys.sourceAudio(jobId, INTERMEDIATE_FORMAT.extension), (outputPath) => extractAudio({ sourcePath: localSource, format: sniffed.format, outputPath, signal: deadline }));
-
-  const plan: MediaPlan = {
+  const planned = planMediaJob({
     jobId,
-    rotation: facts.video?.rotation ?? 0,
-    durationSeconds: facts.durationSeconds,
-    ...(facts.video ? { frameRate: facts.video.frameRate, frameCount: facts.video.frameCount } : {}),
-    gopSeconds: settings.media.gopSeconds,
-    segmentSeconds: settings.media.segmentSeconds,
-    preset: settings.media.preset,
-    deinterlace: facts.video?.interlaced ?? false,
-    rungs: [],
-    chunks: [],
-    ...video.plan,
-    ...(facts.audio ? { audio: AUDIO } : {}),
-  };
-  await args.store.putJson({ bucket: settings.workBucket, key: keys.plan(jobId) }, plan);
+    upload,
+    format,
+    facts,
+    frames,
+    profile: mediaProfile(media),
+    workBucket: settings.workBucket,
+    distributedMapThreshold: media.distributedMapThreshold,
+    assemblerStorageBytes: media.assemblerStorageBytes,
+  });
 
-  return {
-    source,
-    fanOut: plan.chunks.length > settings.media.distributedMapThreshold ? 'distributed' : 'inline',
-    chunkTasks: plan.chunks.map((chunk) => ({ kind: 'chunk' as const, jobId, index: chunk.index })),
-    audioTasks: facts.audio ? [{ kind: 'audio' as const, jobId }] : [],
-    imageTasks: video.imageTasks,
-  };
-}
-
-async function prepareVideo(args: Parameters<typeof prepareMediaJob>[0] & { facts: MediaFacts }): Promise<{ plan: Pick<MediaPlan, 'rungs' | 'chunks'>; imageTasks: SplitResult['imageTasks'] }> {
-  const { jobId, sniffed, localSource, workDir, settings, facts, deadline } = args;
-  const video = facts.video!;
-  const rungs = planLadder({ width: video.width, height: video.height });
-  checkAssemblyFits({ rungs, audioKbps: facts.audio ? AUDIO.bitrateKbps : 0, chunkSeconds: settings.media.chunkSeconds, storageBytes: settings.media.assemblerStorageBytes, durationSeconds: facts.durationSeconds });
-  checkExecutionInputFits({ jobId, durationSeconds: facts.durationSeconds, chunkSeconds: settings.media.chunkSeconds });
-  const frames = await listVideoFrames(localSource, { format: sniffed.format });
-  deadline?.throwIfAborted();
-  const last = frames.at(-1)!;
-  const lastFrameDuration = frames.length > 1 ? last.pts - frames.at(-2)!.pts : 1 / (video.frameRate || 30);
-  const chunks = planChunks({ frames, chunkSeconds: settings.media.chunkSeconds, endSeconds: last.pts + lastFrameDuration });
-
+  const put = (key: string, path: string, contentType = 'application/octet-stream') => store.uploadFile({ bucket: settings.workBucket, key }, path, contentType);
+  const localPath = (key: string) => join(workDir, key.replaceAll('/', '_'));
   const cut = pLimit(CUT_CONCURRENCY);
   await Promise.all(
-    chunks.map((chunk) =>
-      cut(() =>
-        uploadExtract(args, keys.segment(jobId, chunk.index, INTERMEDIATE_FORMAT.extension), (outputPath) =>
-          cutSegment({ sourcePath: localSource, format: sniffed.format, fromSeconds: chunk.cutFromSeconds, toSeconds: chunk.endSeconds, outputPath, signal: deadline }),
-        ),
-      ),
+    planned.segments.map((segment) =>
+      cut(async () => {
+        const outputPath = localPath(segment.key);
+        await cutSegment({ sourcePath: localSource, format, fromSeconds: segment.fromSeconds, toSeconds: segment.toSeconds, outputPath, signal: deadline });
+        await put(segment.key, outputPath);
+      }),
     ),
   );
 
-  const stills = planStills({ startSeconds: frames[0]!.pts, durationSeconds: last.pts + lastFrameDuration - frames[0]!.pts, thumbnails: settings.media.thumbnails });
-  const stillTimes = [stills.posterSeconds, ...stills.thumbnailSeconds];
-  const stillPaths = await extractFrames({ sourcePath: localSource, format: sniffed.format, timesSeconds: stillTimes, rotation: video.rotation, deinterlace: video.interlaced, outputDir: join(workDir, 'stills'), signal: deadline });
-  const stillNames = ['poster', ...stills.thumbnailSeconds.map((_, index) => `thumbnail-${index + 1}`)];
-  await Promise.all(stillPaths.map((path, index) => args.store.uploadFile({ bucket: settings.workBucket, key: keys.still(jobId, stillNames[index]!) }, path, 'image/png')));
+  if (planned.stills.length > 0) {
+    const { rotation, deinterlace } = planned.plan;
+    const timesSeconds = planned.stills.map((still) => still.seconds);
+    const paths = await extractFrames({ sourcePath: localSource, format, timesSeconds, rotation, deinterlace, outputDir: join(workDir, 'stills'), signal: deadline });
+    await Promise.all(paths.map((path, index) => put(planned.stills[index]!.key, path, 'image/png')));
+  }
 
-  const still = (name: string) => ({ bucket: settings.workBucket, key: keys.still(jobId, name) });
-  const imageTasks: SplitResult['imageTasks'] = [
-    ...planImageSizes({ sourceWidth: video.width, widths: POSTER_WIDTHS }).map((width) => ({ jobId, source: still('poster'), role: 'poster' as const, width, formats: [...settings.imageFormats] })),
-    ...stills.thumbnailSeconds.flatMap((_, index) =>
-      planImageSizes({ sourceWidth: video.width, widths: THUMBNAIL_WIDTHS }).map((width) => ({
-        jobId,
-        source: still(`thumbnail-${index + 1}`),
-        role: 'thumbnail' as const,
-        ordinal: index + 1,
-        width,
-        formats: ['webp' as const, 'jpeg' as const],
-      })),
-    ),
-  ];
-  return { plan: { rungs, chunks }, imageTasks };
+  if (planned.audioKey !== undefined) {
+    const outputPath = localPath(planned.audioKey);
+    await extractAudio({ sourcePath: localSource, format, outputPath, signal: deadline });
+    await put(planned.audioKey, outputPath);
+  }
+
+  await store.putJson({ bucket: settings.workBucket, key: keys.plan(jobId) }, planned.plan);
+  const { source, fanOut, chunkTasks, audioTasks, imageTasks } = planned;
+  return { source, fanOut, chunkTasks, audioTasks, imageTasks };
 }
 
-/** Writes a file with `produce` into the job's work dir, then uploads it to the work bucket. */
-async function uploadExtract(args: { workDir: string; settings: SplitSettings; store: ObjectStore }, key: string, produce: (outputPath: string) => Promise<unknown>): Promise<void> {
-  const outputPath = join(args.workDir, key.replaceAll('/', '_'));
-  await produce(outputPath);
-  await args.store.uploadFile({ bucket: args.settings.workBucket, key }, outputPath, 'application/octet-stream');
+/** The rendition profile with what the environment overrides (shared/config.ts). */
+function mediaProfile(media: MediaSettings): MediaProfile {
+  return {
+    ...RENDITION_PROFILE,
+    chunkSeconds: media.chunkSeconds,
+    segmentSeconds: media.segmentSeconds,
+    gopSeconds: media.gopSeconds,
+    x264Preset: JobX264Preset.parse(media.preset),
+    thumbnails: { ...RENDITION_PROFILE.thumbnails, count: media.thumbnails },
+  };
 }

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ExecutionInput } from './execution-input.ts';
 import { ImageFormat, ImageRendition, ImageRole, JobErrorShape, JobStatus, SourceFacts } from './manifest.ts';
+import { Rotation } from '../media/rotation.ts';
 
 const ObjectPointer = z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional(), ifEtag: z.string().optional() });
 
@@ -65,7 +66,7 @@ export const AudioPlan = z.object({
 /** The full plan of a video or audio job, in the work bucket at keys.plan(jobId). */
 export const MediaPlan = z.object({
   jobId: z.string(),
-  rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]),
+  rotation: Rotation,
   durationSeconds: z.number().nonnegative(),
   frameRate: z.number().positive().optional(),
   frameCount: z.number().int().nonnegative().optional(),

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LONG_GOP_FIXTURE, videoFixture, type VideoFixtureName } from '../../fixtures/videos.ts';
 import type { ChunkRung } from '../../shared/media/ffmpeg/encode-chunk.ts';
-import type { MediaInputFormat } from '../../shared/media/ffmpeg/probe-media.ts';
+import type { MediaInputFormat } from '../../shared/media/ffmpeg/source-demuxer.ts';
 import { type ChunkedEncode, encodeChunked, packets, trackDurations } from './ffmpeg-support.ts';
 
 const run = promisify(execFile);

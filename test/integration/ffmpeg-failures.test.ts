@@ -61,7 +61,7 @@ async function ffmpegChildren(): Promise<Array<{ pid: number; args: string[] }>>
   return children;
 }
 
-/** Waits for this process's ffmpeg child that runs a filter graph (not fluent's capability probes). */
+/** Waits for this process's ffmpeg child that runs a filter graph (the encode, not a cut). */
 async function encoderChild(): Promise<number> {
   for (let attempt = 0; attempt < 500; attempt++) {
     const child = (await ffmpegChildren()).find(({ args }) => args.includes('-filter_complex'));

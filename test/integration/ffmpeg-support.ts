@@ -12,8 +12,11 @@ import { cutSegment, extractAudio } from '../../shared/media/ffmpeg/cut-segment.
 import { encodeAudio } from '../../shared/media/ffmpeg/encode-audio.ts';
 import { CHUNK_CONTAINER, type ChunkRung, type EncodedRung, encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
-import { listVideoFrames, type MediaInputFormat, type VideoFrame } from '../../shared/media/ffmpeg/probe-media.ts';
-import type { Rotation } from '../../shared/media/ffmpeg/upright-filter.ts';
+import { listVideoFrames } from '../../shared/media/ffmpeg/list-video-frames.ts';
+import type { VideoFrame } from '../../shared/media/ffmpeg/media-facts.ts';
+import type { MediaInputFormat } from '../../shared/media/ffmpeg/source-demuxer.ts';
+import type { Rotation } from '../../shared/media/rotation.ts';
+import { RENDITION_PROFILE } from '../../shared/rendition-profile.ts';
 
 const run = promisify(execFile);
 
@@ -101,9 +104,7 @@ export async function encodeChunked(options: {
     await encodeAudio({
       inputPath: extracted,
       outputPath: audioPath,
-      bitrateKbps: 128,
-      channels: 2,
-      sampleRate: 48000,
+      ...RENDITION_PROFILE.audio,
       startSeconds: chunks[0]!.startSeconds,
       durationSeconds: sourceEndSeconds - chunks[0]!.startSeconds,
     });

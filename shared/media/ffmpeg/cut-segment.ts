@@ -8,7 +8,7 @@
 import { INTERMEDIATE_FORMAT } from './intermediate-format.ts';
 import { seconds } from './ffmpeg-args.ts';
 import { sourceInputOptions } from './source-demuxer.ts';
-import type { MediaInputFormat } from './probe-media.ts';
+import type { MediaInputFormat } from './source-demuxer.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 
 export interface CutSegmentOptions {

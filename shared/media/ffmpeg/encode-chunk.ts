@@ -18,7 +18,9 @@ import { INTERMEDIATE_FORMAT } from './intermediate-format.ts';
 import { readMp4Info } from './read-mp4-info.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 import { deinterlaceFilter } from './deinterlace-filter.ts';
-import { type Rotation, uprightFilter } from './upright-filter.ts';
+import { X264Preset } from '../../rendition-profile.ts';
+import type { Rotation } from '../rotation.ts';
+import { uprightFilter } from './upright-filter.ts';
 
 /**
  * Encoded chunks are MP4: it keeps the encoder's time base exactly (TS rounds to 90 kHz and
@@ -26,9 +28,6 @@ import { type Rotation, uprightFilter } from './upright-filter.ts';
  * back, and holds the SPS/PPS the assembler compares across chunks.
  */
 export const CHUNK_CONTAINER = { muxer: 'mp4', extension: 'mp4', contentType: 'video/mp4' } as const;
-
-export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
-export type X264Preset = (typeof X264_PRESETS)[number];
 
 export interface ChunkRung {
   name: string;
@@ -88,7 +87,7 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
   const { segmentPath, startSeconds, endSeconds, rotation, deinterlace = false, rungs, gopSeconds, preset, outputs, threads = 0, timeoutMs, signal } = options;
   const threadOptions = threads > 0 ? ['-threads', integer(threads, 1, 256)] : [];
   if (rungs.length === 0) throw new TypeError('encodeChunk needs at least one rung');
-  if (!isPreset(preset)) throw new TypeError(`unknown x264 preset ${JSON.stringify(preset)}`);
+  if (!X264Preset.safeParse(preset).success) throw new TypeError(`unknown x264 preset ${JSON.stringify(preset)}`);
   if (endSeconds !== undefined && !(endSeconds > startSeconds)) throw new RangeError(`chunk ends (${endSeconds}) before it starts (${startSeconds})`);
   const gop = decimal(gopSeconds, 0.1, 60);
   const outputPaths = rungs.map((rung) => {
@@ -158,8 +157,4 @@ function chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace = fa
       return `[s${index}]scale=w=${storedWidth}:h=${storedHeight}:flags=lanczos,setsar=1,format=yuv420p${uprightFilter(rotation)}[v${index}]`;
     }),
   ].join(';');
-}
-
-function isPreset(preset: string): preset is X264Preset {
-  return (X264_PRESETS as readonly string[]).includes(preset);
 }

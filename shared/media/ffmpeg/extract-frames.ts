@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { InternalError } from '../../errors.ts';
 import { seconds } from './ffmpeg-args.ts';
 import { sourceInputOptions } from './source-demuxer.ts';
-import type { MediaInputFormat } from './probe-media.ts';
+import type { MediaInputFormat } from './source-demuxer.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 import { deinterlaceFilter } from './deinterlace-filter.ts';
-import { type Rotation, uprightFilter } from './upright-filter.ts';
+import type { Rotation } from '../rotation.ts';
+import { uprightFilter } from './upright-filter.ts';
 
 export interface ExtractFramesOptions {
   sourcePath: string;

@@ -16,137 +16,40 @@
  *     files) and `-use_absolute_path 0` (absolute paths in alias records). The other allowed
  *     demuxers (matroska, mp3, wav, flac, ogg, aac) have no option that reaches outside the file;
  *   - `-max_streams` caps how many streams the demuxer may create, so a stream bomb fails fast.
- * The codec allowlist is enforced on the report, not with ffprobe's `-codec_whitelist`: ffprobe
- * opens a decoder for every stream and fails the whole probe if one is off that list, and the list
- * holds decoder names, which differ between builds (mp3float, libdav1d), so cover art or a
- * subtitle track would turn a good file into a failed probe. (probeMedia still decodes the first
- * frames of each stream to learn the pixel format; listVideoFrames decodes nothing.)
- *
- * ffprobe is spawned directly (no shell, arguments as an array), not through fluent-ffmpeg's
- * `ffprobe()`: that one has no timeout and no output bound, parses ffprobe's INI output into
- * loosely typed values, and cannot stream the per-packet listing. Each run is killed after a
- * timeout and when its output passes a bound.
+ * The codec allowlist (codec-allowlist.ts) is enforced on the report. probeMedia decodes the
+ * first frames of each stream to learn the pixel format; listVideoFrames decodes nothing. Each
+ * ffprobe run is bounded by a timeout and a cap on its output (run-ffprobe.ts).
  *
  * Only the first video stream that is not an attached picture (cover art) and the first audio
  * stream are used; the encoder must select the same ones (`0:V:0` and `0:a:0`). Other streams
  * (subtitles, data, more audio) only count towards the stream limit.
  */
-import { spawn } from 'node:child_process';
-import { isAbsolute, resolve } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { type FanoutError, InputRejectedError, InternalError, TransientError } from '../../errors.ts';
-import { DEMUXERS, MediaInputFormat, sourceInputOptions, type Demuxer } from './source-demuxer.ts';
-
-export { MediaInputFormat };
-
-/** Video codecs the pipeline decodes (ffprobe's codec names). */
-export const VideoCodec = z.enum(['h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4', 'prores']);
-export type VideoCodec = z.infer<typeof VideoCodec>;
-
-/** Audio codecs the pipeline decodes; PCM is linear PCM only (no A-law, µ-law, ADPCM). */
-export const AudioCodec = z.enum([
-  'aac', 'mp3', 'opus', 'vorbis', 'flac', 'alac', 'ac3', 'eac3',
-  'pcm_u8', 'pcm_s16le', 'pcm_s16be', 'pcm_s24le', 'pcm_s24be', 'pcm_s32le', 'pcm_s32be',
-  'pcm_f32le', 'pcm_f32be', 'pcm_f64le', 'pcm_f64be',
-]);
-export type AudioCodec = z.infer<typeof AudioCodec>;
-
-export const Rotation = z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]);
-export type Rotation = z.infer<typeof Rotation>;
-
-const positiveInt = z.number().int().positive();
-
-export const VideoFacts = z.object({
-  codec: VideoCodec,
-  /** The stored frame size (after the codec's cropping, before rotation and pixel aspect). */
-  codedWidth: positiveInt,
-  codedHeight: positiveInt,
-  /** The displayed size: pixel aspect ratio applied to the width, then rotation; both even. */
-  width: positiveInt,
-  height: positiveInt,
-  /** How far the stored picture is turned clockwise to display it. */
-  rotation: Rotation,
-  /** Pixel (sample) aspect ratio, [1, 1] when the container leaves it unset. */
-  sampleAspectRatio: z.tuple([positiveInt, positiveInt]),
-  /** Average frames per second (ffprobe's avg_frame_rate); VFR sources vary around it. */
-  frameRate: z.number().positive(),
-  /** As the container states it (mov: the sample table) or counted packet by packet (Matroska). */
-  frameCount: z.number().int().nonnegative(),
-  pixelFormat: z.string().min(1),
-  /** Coded as fields (ffprobe's field_order tt, bb, tb or bt): it needs deinterlacing. */
-  interlaced: z.boolean(),
-});
-export type VideoFacts = z.infer<typeof VideoFacts>;
-
-export const AudioFacts = z.object({
-  codec: AudioCodec,
-  channels: positiveInt,
-  sampleRate: positiveInt,
-  /** The stream's own duration, or the container's when the stream states none (Matroska). */
-  durationSeconds: z.number().positive(),
-});
-export type AudioFacts = z.infer<typeof AudioFacts>;
-
-export const MediaFacts = z.object({
-  format: MediaInputFormat,
-  durationSeconds: z.number().positive(),
-  /** The container's first presentation time; frame and packet times are on the same clock. */
-  startSeconds: z.number(),
-  video: VideoFacts.optional(),
-  audio: AudioFacts.optional(),
-  /** Every stream in the file, used or not. */
-  streamCount: positiveInt,
-});
-export type MediaFacts = z.infer<typeof MediaFacts>;
-
-export interface MediaLimits {
-  maxDurationSeconds: number;
-  /**
-   * The displayed size must fit maxWidth × maxHeight in either orientation: 3840 × 2160 admits a
-   * 2160 × 3840 portrait video too.
-   */
-  maxWidth: number;
-  maxHeight: number;
-  maxStreams: number;
-}
-
-/** Where ffprobe is and how long it may run; the defaults suit a splitter on Lambda. */
-export interface FfprobeRunOptions {
-  /** An absolute path, or a name looked up in PATH (no shell either way). Default `ffprobe`. */
-  ffprobePath?: string;
-  timeoutMs?: number;
-}
+import { InputRejectedError, InternalError } from '../../errors.ts';
+import { Rotation } from '../rotation.ts';
+import { AudioCodec, VideoCodec } from './codec-allowlist.ts';
+import { fileUrl } from './ffmpeg-args.ts';
+import { listVideoFrames } from './list-video-frames.ts';
+import { type AudioFacts, MediaFacts, type MediaLimits, type VideoFacts } from './media-facts.ts';
+import { parseRatio } from './ratio.ts';
+import { runFfprobe, type FfprobeRunOptions } from './run-ffprobe.ts';
+import { DEMUXERS, sourceInputOptions, type Demuxer, type MediaInputFormat } from './source-demuxer.ts';
 
 export interface ProbeMediaOptions extends FfprobeRunOptions {
   format: MediaInputFormat;
   limits: MediaLimits;
+  /**
+   * Count the frames where the container states no count (Matroska, a fragmented MP4), with a
+   * demux pass over the whole file. Default true; the splitter passes false, since it lists every
+   * frame afterwards anyway (one pass instead of two) and counts them there.
+   */
+  countFrames?: boolean;
 }
 
-export interface ListVideoFramesOptions extends FfprobeRunOptions {
-  format: MediaInputFormat;
-  /** More video packets than this is rejected as INPUT_TOO_LARGE (default 1,000,000). */
-  maxFrames?: number;
-}
-
-export interface VideoFrame {
-  /** Presentation time in seconds (see listVideoFrames for the precision). */
-  pts: number;
-  keyframe: boolean;
-}
-
-const DEFAULT_FFPROBE_PATH = 'ffprobe';
-/** Probing reads the headers and decodes a few frames; for Matroska it also demuxes the file. */
+/** Probing reads the headers and decodes a few frames; counting Matroska's frames also demuxes the file. */
 const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
-/** Listing demuxes the whole file (no decoding): bounded by disk speed. */
-const DEFAULT_LIST_TIMEOUT_MS = 120_000;
-const DEFAULT_MAX_FRAMES = 1_000_000;
 /** The report is a few hundred bytes per stream and the streams are capped: 1 MiB is ample. */
 const MAX_REPORT_BYTES = 1024 * 1024;
-/** One listing line (`packet|pts=…|dts=…|flags=K__`) is under 64 bytes. */
-const MAX_LISTING_BYTES_PER_FRAME = 64;
-/** How much of ffprobe's stderr is kept for an error message (the end, where the cause is). */
-const STDERR_TAIL_BYTES = 4096;
 
 /** "N/A" and absent both mean unknown. */
 const optionalDecimal = z
@@ -162,16 +65,8 @@ const optionalDecimal = z
     return value;
   });
 
-/** "30000/1001", "4:3"; "0/0", "0:1", "N/A" and absent mean unknown. */
-const optionalRatio = z
-  .string()
-  .optional()
-  .transform((text): [number, number] | undefined => {
-    const match = text === undefined ? null : /^(\d+)[/:](\d+)$/.exec(text);
-    const num = Number(match?.[1]);
-    const den = Number(match?.[2]);
-    return num > 0 && den > 0 ? [num, den] : undefined;
-  });
+/** "30000/1001", "4:3"; unknown values become undefined (ratio.ts). */
+const optionalRatio = z.string().optional().transform(parseRatio);
 
 /** The fields of `ffprobe -of json` that probeMedia asks for (see REPORT_ENTRIES). */
 const FfprobeStream = z.object({
@@ -230,7 +125,7 @@ export async function probeMedia(filePath: string, options: ProbeMediaOptions): 
       '-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file', ...sourceInputOptions(format),
       '-max_streams', String(limits.maxStreams),
       // Matroska states no per-track frame count: count the packets (a demux pass, no decoding).
-      ...(demuxer.statesFrameCount ? [] : ['-count_packets']),
+      ...(demuxer.statesFrameCount || options.countFrames === false ? [] : ['-count_packets']),
       '-show_entries', REPORT_ENTRIES,
       '-of', 'json',
       '-i', fileUrl(filePath),
@@ -251,67 +146,6 @@ export async function probeMedia(filePath: string, options: ProbeMediaOptions): 
     throw new InternalError('INTERNAL', `probe facts break their contract: ${z.prettifyError(checked.error)}`, { cause: checked.error });
   }
   return checked.data;
-}
-
-/**
- * Every packet of the first video stream (not cover art), sorted by presentation time: the frame
- * count, exact timestamps (variable frame rate included) and where the keyframes are. Read from
- * the packets alone (`-show_entries packet=…` with `-nofind_stream_info`): nothing is decoded. An
- * audio-only file lists nothing.
- *
- * Precision: ffprobe's pts are integers in the stream's time base (e.g. 1/15360 for mp4 from
- * ffmpeg, 1/1000 for Matroska); each `pts` here is `ticks × num / den` computed once in double
- * precision, so it is within one ulp (~1e-15 relative) of the exact rational, and times keep the
- * order and equality of the ticks. A packet without a pts takes its dts; packets flagged discard
- * (decoded but never shown, e.g. before an edit list's start) are left out.
- */
-export async function listVideoFrames(filePath: string, options: ListVideoFramesOptions): Promise<VideoFrame[]> {
-  const maxFrames = options.maxFrames ?? DEFAULT_MAX_FRAMES;
-  const ticks: Array<{ ticks: number; keyframe: boolean }> = [];
-  let timeBase: [number, number] | undefined;
-  await runFfprobe(
-    [
-      '-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file', ...sourceInputOptions(options.format),
-      // Stream parameters come from the container; no frame is decoded to guess them.
-      '-nofind_stream_info',
-      '-select_streams', 'V:0',
-      '-show_entries', 'packet=pts,dts,flags:stream=time_base',
-      '-of', 'compact',
-      '-i', fileUrl(filePath),
-    ],
-    {
-      ffprobePath: options.ffprobePath,
-      timeoutMs: options.timeoutMs ?? DEFAULT_LIST_TIMEOUT_MS,
-      // A bound on the output as well as on the count: a line is under 64 bytes.
-      maxOutputBytes: (maxFrames + 16) * MAX_LISTING_BYTES_PER_FRAME,
-      onLine: (line) => {
-        const [section, ...fields] = line.split('|');
-        const values = new Map(fields.map((field) => [field.slice(0, field.indexOf('=')), field.slice(field.indexOf('=') + 1)]));
-        if (section === 'stream') {
-          timeBase = parseTimeBase(values.get('time_base'));
-        } else if (section === 'packet') {
-          const flags = values.get('flags') ?? '';
-          if (flags.includes('D')) return;
-          if (ticks.length >= maxFrames) {
-            throw new InputRejectedError('INPUT_TOO_LARGE', `the video has more than ${maxFrames} frames`);
-          }
-          ticks.push({ ticks: parsePacketTime(values.get('pts'), values.get('dts')), keyframe: flags.startsWith('K') });
-        }
-      },
-    },
-  );
-  if (ticks.length === 0) return [];
-  if (timeBase === undefined) throw new InternalError('INTERNAL', 'ffprobe listed video packets but no time base');
-  const [num, den] = timeBase;
-  return ticks.sort((a, b) => a.ticks - b.ticks).map((frame) => ({ pts: (frame.ticks * num) / den, keyframe: frame.keyframe }));
-}
-
-/** The options that pin ffprobe to the file and to the one allowed demuxer. */
-
-/** `file:` keeps ffmpeg from reading a protocol (or an option) out of the path itself. */
-function fileUrl(filePath: string): string {
-  if (!isAbsolute(filePath)) throw new InternalError('INTERNAL', `probe input must be an absolute path: ${filePath}`);
-  return `file:${resolve(filePath)}`;
 }
 
 function parseReport(output: string): FfprobeReport {
@@ -404,11 +238,10 @@ async function readVideo(stream: FfprobeStream, durationSeconds: number, context
     throw new InputRejectedError('CORRUPT_INPUT', `video stream ${stream.index} has no pixel format: its first frames do not decode`);
   }
 
-  const stated = context.demuxer.statesFrameCount ? stream.nb_frames : stream.nb_read_packets;
-  // A fragmented MP4 may state no count in its moov: count the packets then.
-  const frameCount = stated !== undefined && stated > 0 ? stated : (await listVideoFrames(context.filePath, context)).length;
+  const frameCount = await countFrames(stream, context);
   const rate = stream.avg_frame_rate ?? stream.r_frame_rate;
-  const frameRate = rate === undefined ? frameCount / durationSeconds : rate[0] / rate[1];
+  // Without a stated rate, the count gives one; without either, the listing will.
+  const frameRate = rate === undefined ? (frameCount ?? (await listVideoFrames(context.filePath, context)).length) / durationSeconds : rate[0] / rate[1];
   if (!(frameRate > 0)) throw new InputRejectedError('CORRUPT_INPUT', `video stream ${stream.index} has no frames`);
 
   return {
@@ -420,10 +253,19 @@ async function readVideo(stream: FfprobeStream, durationSeconds: number, context
     rotation,
     sampleAspectRatio,
     frameRate,
-    frameCount,
+    ...(frameCount === undefined ? {} : { frameCount }),
     pixelFormat: stream.pix_fmt,
     interlaced: await isInterlaced(stream, context),
   };
+}
+
+/** As the container states it, else counted packet by packet (unless the caller counts them itself). */
+async function countFrames(stream: FfprobeStream, context: ReadFactsContext): Promise<number | undefined> {
+  const stated = context.demuxer.statesFrameCount ? stream.nb_frames : stream.nb_read_packets;
+  if (stated !== undefined && stated > 0) return stated;
+  if (context.countFrames === false) return undefined;
+  // A fragmented MP4 may state no count in its moov: count the packets then.
+  return (await listVideoFrames(context.filePath, context)).length;
 }
 
 /**
@@ -481,131 +323,6 @@ function even(value: number): number {
   return Math.max(2, 2 * Math.round(value / 2));
 }
 
-function parseTimeBase(text: string | undefined): [number, number] | undefined {
-  const match = text === undefined ? null : /^(\d+)\/(\d+)$/.exec(text);
-  const num = Number(match?.[1]);
-  const den = Number(match?.[2]);
-  return num > 0 && den > 0 ? [num, den] : undefined;
-}
-
-function parsePacketTime(pts: string | undefined, dts: string | undefined): number {
-  for (const text of [pts, dts]) {
-    if (text !== undefined && /^-?\d+$/.test(text)) {
-      const ticks = Number(text);
-      if (Number.isSafeInteger(ticks)) return ticks;
-    }
-  }
-  throw new InputRejectedError('CORRUPT_INPUT', 'a video packet has no timestamp');
-}
-
 function formatSeconds(seconds: number): string {
   return `${Number(seconds.toFixed(3))} s`;
-}
-
-export interface RunFfprobeOptions {
-  ffprobePath: string | undefined;
-  timeoutMs: number;
-  maxOutputBytes: number;
-  /** Receives stdout line by line instead of collecting it; a throw stops ffprobe and rejects. */
-  onLine?: (line: string) => void;
-  /** A more precise rejection for a failed run, from its stderr; CORRUPT_INPUT otherwise. */
-  describeFailure?: (stderr: string) => FanoutError | undefined;
-}
-
-/**
- * Runs ffprobe without a shell, killing it (SIGKILL) when it outruns the timeout or prints more
- * than maxOutputBytes. Resolves with stdout (empty when onLine takes it).
- */
-export function runFfprobe(args: readonly string[], options: RunFfprobeOptions): Promise<string> {
-  const ffprobePath = options.ffprobePath ?? DEFAULT_FFPROBE_PATH;
-  return new Promise((resolvePromise, rejectPromise) => {
-    const child = spawn(ffprobePath, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
-    let settled = false;
-    let stopReason: Error | undefined;
-    const settle = (error: Error | undefined, stdout = ''): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (error === undefined) resolvePromise(stdout);
-      else rejectPromise(error);
-    };
-    /** Kills ffprobe; the promise settles with `reason` once it has exited. */
-    const stop = (reason: Error): void => {
-      if (stopReason !== undefined) return;
-      stopReason = reason;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => {
-      stop(new TransientError('TASK_TIMED_OUT', `ffprobe did not finish within ${options.timeoutMs} ms`));
-    }, options.timeoutMs);
-
-    const collected: string[] = [];
-    const decoder = new StringDecoder('utf8');
-    let outputBytes = 0;
-    let partialLine = '';
-    const takeLines = (text: string, final: boolean): void => {
-      const lines = (partialLine + text).split('\n');
-      partialLine = final ? '' : (lines.pop() ?? '');
-      for (const line of lines) {
-        if (line === '' || stopReason !== undefined) continue;
-        try {
-          options.onLine?.(line);
-        } catch (error) {
-          stop(error instanceof Error ? error : new Error(String(error)));
-        }
-      }
-    };
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (stopReason !== undefined) return;
-      outputBytes += chunk.length;
-      if (outputBytes > options.maxOutputBytes) {
-        stop(new InputRejectedError('INPUT_TOO_LARGE', `ffprobe's output passed ${options.maxOutputBytes} bytes`));
-        return;
-      }
-      const text = decoder.write(chunk);
-      if (options.onLine) takeLines(text, false);
-      else collected.push(text);
-    });
-
-    let stderrTail = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
-      stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
-    });
-
-    child.on('error', (error) => {
-      settle(new InternalError('INTERNAL', `ffprobe could not be run (${ffprobePath}): ${error.message}`, { cause: error }));
-    });
-    child.on('close', (code, signal) => {
-      if (stopReason !== undefined) return settle(stopReason);
-      if (code === 0) {
-        const rest = decoder.end();
-        if (options.onLine) {
-          takeLines(rest, true);
-          return settle(stopReason);
-        }
-        return settle(undefined, collected.join('') + rest);
-      }
-      // Killed by a signal we did not send (the OOM killer, a reaped sandbox): not the file's doing.
-      if (signal !== null) return settle(new TransientError('WORKER_CRASHED', `ffprobe was killed by ${signal}`));
-      const stderr = stderrTail.trim();
-      const described = options.describeFailure?.(stderr);
-      if (described) return settle(described);
-      settle(new InputRejectedError('CORRUPT_INPUT', `ffprobe could not read the file (exit code ${code}): ${causeOf(stderr)}`));
-    });
-  });
-}
-
-/**
- * The cause, from the end of ffprobe's stderr: its last two messages without the log context
- * ("[mov,mp4,… @ 0x…]") or the input's path, e.g. "moov atom not found; Invalid data found when
- * processing input".
- */
-function causeOf(stderr: string): string {
-  const messages = stderr
-    .split('\n')
-    .map((line) => line.replace(/^\[[^\]]* @ 0x[0-9a-f]+\] /, '').replace(/^file:.*?: /, '').trim())
-    .filter((line) => line !== '');
-  const cause = [...new Set(messages.slice(-2))].join('; ');
-  return cause.length > 300 ? `${cause.slice(0, 300)}…` : cause || 'no message';
 }

@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { InternalError } from '../../errors.ts';
 import { fileUrl } from './ffmpeg-args.ts';
-import { runFfprobe } from './probe-media.ts';
+import { parseRatio } from './ratio.ts';
+import { runFfprobe } from './run-ffprobe.ts';
 
 const OUTPUT_PROBE_TIMEOUT_MS = 60_000;
 const MAX_OUTPUT_REPORT_BYTES = 1024 * 1024;
@@ -90,7 +91,7 @@ export async function probeOutput(path: string): Promise<OutputFacts> {
 
 /** "30000/1001" → 29.97; undefined for 0/0 and for a time base posing as a rate (90000/1). */
 function saneRate(ratio: string | undefined): number | undefined {
-  const match = /^(\d+)\/(\d+)$/.exec(ratio ?? '');
-  const rate = match ? Number(match[1]) / Number(match[2]) : Number.NaN;
-  return Number.isFinite(rate) && rate > 0 && rate <= 240 ? rate : undefined;
+  const parsed = parseRatio(ratio);
+  const rate = parsed ? parsed[0] / parsed[1] : Number.NaN;
+  return rate <= 240 ? rate : undefined;
 }

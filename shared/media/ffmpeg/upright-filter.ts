@@ -2,9 +2,7 @@
  * Turning a picture upright, explicitly: autorotate is off wherever we decode, so the result does
  * not depend on a display matrix surviving a stream copy.
  */
-
-/** Clockwise degrees that turn the stored picture upright (ffprobe's display-matrix rotation, negated). */
-export type Rotation = 0 | 90 | 180 | 270;
+import type { Rotation } from '../rotation.ts';
 
 /** Filters (each with a leading comma, to append to a chain) that turn a picture stored at `rotation` upright. */
 export function uprightFilter(rotation: Rotation): string {

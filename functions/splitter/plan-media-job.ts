@@ -1,0 +1,146 @@
+/**
+ * Every decision of the splitter's video and audio branch, in one pure function: from the
+ * probe's facts and the video's frame list to the source facts, the ladder, the chunk table,
+ * the stills and their resize tasks, the audio plan, the fan-out kind and the Map items. It
+ * refuses (DURATION_EXCEEDED) a source whose ladder the assembler's storage cannot hold, or
+ * whose chunk tasks one execution's input cannot carry. The executor (prepare-media-job.ts)
+ * does what it says: cut, extract, upload.
+ */
+import type { SourceFacts } from '../../shared/contracts/manifest.ts';
+import type { MediaPlan, SplitResult } from '../../shared/contracts/work-plan.ts';
+import type { UploadRef } from '../../shared/contracts/upload-event.ts';
+import { keys } from '../../shared/keys.ts';
+import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
+import type { MediaFacts, VideoFrame } from '../../shared/media/ffmpeg/media-facts.ts';
+import type { MediaInputFormat } from '../../shared/media/ffmpeg/source-demuxer.ts';
+import type { RenditionProfile } from '../../shared/rendition-profile.ts';
+import { checkAssemblyFits } from './plan-assembly-storage.ts';
+import { planChunks } from './plan-chunks.ts';
+import { checkExecutionInputFits } from './plan-execution-size.ts';
+import { planImageSizes } from './plan-image-sizes.ts';
+import { planLadder } from './plan-ladder.ts';
+import { planStills } from './plan-stills.ts';
+
+/** The parts of the profile a video or audio job is planned with. */
+export type MediaProfile = Pick<RenditionProfile, 'ladder' | 'poster' | 'thumbnails' | 'gopSeconds' | 'segmentSeconds' | 'chunkSeconds' | 'x264Preset' | 'audio'>;
+
+export interface PlanMediaJobArgs {
+  jobId: string;
+  upload: UploadRef;
+  format: MediaInputFormat;
+  facts: MediaFacts;
+  /** Every frame of the video stream (listVideoFrames); empty for an audio-only source. */
+  frames: readonly VideoFrame[];
+  profile: MediaProfile;
+  /** Where intermediates go: the segments, the extracted audio, the stills. */
+  workBucket: string;
+  /** More chunks than this go through a Distributed Map on AWS. */
+  distributedMapThreshold: number;
+  /** The assembler's /tmp: a source whose ladder would not fit there is refused up front. */
+  assemblerStorageBytes: number;
+}
+
+/** One stream copy of the source: a chunk's segment, from its cut keyframe to the next chunk's start. */
+export interface SegmentCut {
+  key: string;
+  fromSeconds: number;
+  /** Undefined for the last chunk: to the end. */
+  toSeconds?: number;
+}
+
+/** One frame taken out of the source as a PNG, upright and deinterlaced as the plan says. */
+export interface StillCut {
+  key: string;
+  seconds: number;
+}
+
+export interface MediaJobPlan {
+  source: SourceFacts;
+  /** Written to the work bucket at keys.plan(jobId); the encoder and assembler read it there. */
+  plan: MediaPlan;
+  segments: SegmentCut[];
+  /** In time order: the poster, then the thumbnails. */
+  stills: StillCut[];
+  /** Where the source's audio is copied to, once, for the audio task. */
+  audioKey?: string;
+  fanOut: SplitResult['fanOut'];
+  chunkTasks: NonNullable<SplitResult['chunkTasks']>;
+  audioTasks: NonNullable<SplitResult['audioTasks']>;
+  imageTasks: SplitResult['imageTasks'];
+}
+
+export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
+  const { jobId, upload, format, facts, frames, profile, workBucket } = args;
+  const { video, audio } = facts;
+  if (video && frames.length === 0) throw new Error('a video stream with no frames listed');
+  // The container's count where it states one (mov's sample table), else the listing's.
+  const frameCount = video ? (video.frameCount ?? frames.length) : undefined;
+  const source: SourceFacts = {
+    ...upload,
+    mediaType: video ? 'video' : 'audio',
+    format,
+    durationSeconds: facts.durationSeconds,
+    ...(video ? { width: video.width, height: video.height, frameRate: video.frameRate, frameCount, videoCodec: video.codec } : {}),
+    ...(audio ? { audioCodec: audio.codec } : {}),
+  };
+
+  const rungs = video ? planLadder({ width: video.width, height: video.height, ladder: profile.ladder }) : [];
+  if (video) {
+    checkAssemblyFits({ rungs, audioKbps: audio ? profile.audio.bitrateKbps : 0, chunkSeconds: profile.chunkSeconds, storageBytes: args.assemblerStorageBytes, durationSeconds: facts.durationSeconds });
+    checkExecutionInputFits({ jobId, durationSeconds: facts.durationSeconds, chunkSeconds: profile.chunkSeconds });
+  }
+
+  const first = frames[0];
+  const last = frames.at(-1);
+  const lastFrameDuration = frames.length > 1 ? last!.pts - frames.at(-2)!.pts : 1 / (video?.frameRate || 30);
+  const endSeconds = last ? last.pts + lastFrameDuration : 0;
+  const chunks = video ? planChunks({ frames, chunkSeconds: profile.chunkSeconds, endSeconds }) : [];
+  const segments = chunks.map((chunk) => ({
+    key: keys.segment(jobId, chunk.index, INTERMEDIATE_FORMAT.extension),
+    fromSeconds: chunk.cutFromSeconds,
+    ...(chunk.endSeconds === undefined ? {} : { toSeconds: chunk.endSeconds }),
+  }));
+
+  const stills = video && first ? planStills({ startSeconds: first.pts, durationSeconds: endSeconds - first.pts, thumbnails: profile.thumbnails.count }) : undefined;
+  const still = (name: string, seconds: number): StillCut => ({ key: keys.still(jobId, name), seconds });
+  const stillCuts = stills ? [still('poster', stills.posterSeconds), ...stills.thumbnailSeconds.map((seconds, index) => still(`thumbnail-${index + 1}`, seconds))] : [];
+  const imageTasks: SplitResult['imageTasks'] = video
+    ? stillCuts.flatMap(({ key }, index) => {
+        const [role, sizes] = index === 0 ? (['poster', profile.poster] as const) : (['thumbnail', profile.thumbnails] as const);
+        return planImageSizes({ sourceWidth: video.width, widths: sizes.widths }).map((width) => ({
+          jobId,
+          source: { bucket: workBucket, key },
+          role,
+          ...(role === 'thumbnail' ? { ordinal: index } : {}),
+          width,
+          formats: [...sizes.formats],
+        }));
+      })
+    : [];
+
+  const plan: MediaPlan = {
+    jobId,
+    rotation: video?.rotation ?? 0,
+    durationSeconds: facts.durationSeconds,
+    ...(video ? { frameRate: video.frameRate, frameCount } : {}),
+    gopSeconds: profile.gopSeconds,
+    segmentSeconds: profile.segmentSeconds,
+    preset: profile.x264Preset,
+    deinterlace: video?.interlaced ?? false,
+    rungs,
+    chunks,
+    ...(audio ? { audio: { ...profile.audio } } : {}),
+  };
+
+  return {
+    source,
+    plan,
+    segments,
+    stills: stillCuts,
+    ...(audio ? { audioKey: keys.sourceAudio(jobId, INTERMEDIATE_FORMAT.extension) } : {}),
+    fanOut: chunks.length > args.distributedMapThreshold ? 'distributed' : 'inline',
+    chunkTasks: chunks.map((chunk) => ({ kind: 'chunk' as const, jobId, index: chunk.index })),
+    audioTasks: audio ? [{ kind: 'audio' as const, jobId }] : [],
+    imageTasks,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * What every upload is turned into: the ladder, the image formats and widths, the GOP, segment
+ * and chunk lengths, the x264 preset and the audio. The one place these are defined; the
+ * splitter's planners, the config's defaults and the bench read them from here. The config may
+ * override the timing, the preset, the image widths and the thumbnail count through the
+ * environment (shared/config.ts).
+ */
+import { z } from 'zod';
+import type { ImageFormat } from './contracts/manifest.ts';
+
+/** One rung before it meets a source: named by its short side, CRF with a VBV cap. */
+export interface RungProfile {
+  shortSide: number;
+  crf: number;
+  maxrateKbps: number;
+  bufsizeKbps: number;
+}
+
+/** x264's presets, fastest first. */
+export const X264Preset = z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']);
+export type X264Preset = z.infer<typeof X264Preset>;
+/** The presets a job may use: the two slowest would not encode a chunk well within a function's timeout. */
+export const JobX264Preset = X264Preset.exclude(['slower', 'veryslow']);
+
+export interface StillProfile {
+  widths: readonly number[];
+  formats: readonly ImageFormat[];
+}
+
+export interface RenditionProfile {
+  /** Largest first; a source gets the rungs at or below its short side (plan-ladder.ts). */
+  ladder: readonly RungProfile[];
+  /** An uploaded image: every width (capped at the source) in every format. */
+  image: StillProfile;
+  /** A video's poster, taken a little way in (plan-stills.ts). */
+  poster: StillProfile;
+  /** A video's thumbnails, spread evenly. */
+  thumbnails: StillProfile & { count: number };
+  /** Closed GOPs of this length; it divides segmentSeconds. */
+  gopSeconds: number;
+  /** HLS segment length; it divides chunkSeconds. */
+  segmentSeconds: number;
+  /** About how long an encoder's chunk is. */
+  chunkSeconds: number;
+  x264Preset: z.infer<typeof JobX264Preset>;
+  /** Encoded once for the whole file (AAC priming makes per-chunk audio click). */
+  audio: { codec: 'aac'; bitrateKbps: number; channels: number; sampleRate: number };
+}
+
+export const RENDITION_PROFILE: RenditionProfile = {
+  // H.264, four rungs; the VBV caps (buffer twice the cap) keep a busy scene from blowing the bitrate up.
+  ladder: [
+    { shortSide: 1080, crf: 23, maxrateKbps: 6000, bufsizeKbps: 12000 },
+    { shortSide: 720, crf: 23, maxrateKbps: 3000, bufsizeKbps: 6000 },
+    { shortSide: 480, crf: 24, maxrateKbps: 1200, bufsizeKbps: 2400 },
+    { shortSide: 360, crf: 25, maxrateKbps: 700, bufsizeKbps: 1400 },
+  ],
+  image: { widths: [320, 640, 1280, 1920], formats: ['avif', 'webp', 'jpeg'] },
+  poster: { widths: [640, 1280], formats: ['avif', 'webp', 'jpeg'] },
+  thumbnails: { count: 5, widths: [320], formats: ['webp', 'jpeg'] },
+  gopSeconds: 2,
+  segmentSeconds: 4,
+  chunkSeconds: 4,
+  x264Preset: 'veryfast',
+  audio: { codec: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000 },
+};

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { planMediaJob, type PlanMediaJobArgs } from '../../functions/splitter/plan-media-job.ts';
+import type { AudioFacts, MediaFacts, VideoFacts, VideoFrame } from '../../shared/media/ffmpeg/media-facts.ts';
+import { RENDITION_PROFILE } from '../../shared/rendition-profile.ts';
+import { expectRejected } from '../support/rejection-of.ts';
+
+const JOB = 'clip-0123456789abcdef0123';
+
+/** Frames at a constant rate, with a keyframe every `gop` frames. */
+function cfr({ fps, seconds, gop }: { fps: number; seconds: number; gop: number }): VideoFrame[] {
+  return Array.from({ length: Math.round(fps * seconds) }, (_, index) => ({ pts: index / fps, keyframe: index % gop === 0 }));
+}
+
+const picture = (facts: Partial<VideoFacts> = {}): VideoFacts => ({
+  codec: 'h264',
+  codedWidth: 1920,
+  codedHeight: 1080,
+  width: 1920,
+  height: 1080,
+  rotation: 0,
+  sampleAspectRatio: [1, 1],
+  frameRate: 30,
+  frameCount: 360,
+  pixelFormat: 'yuv420p',
+  interlaced: false,
+  ...facts,
+});
+const sound: AudioFacts = { codec: 'aac', channels: 2, sampleRate: 48_000, durationSeconds: 12 };
+
+function args({ video, audio, durationSeconds = 12, frames, ...rest }: Partial<Omit<PlanMediaJobArgs, 'facts'>> & { video?: VideoFacts; audio?: AudioFacts; durationSeconds?: number }): PlanMediaJobArgs {
+  const facts: MediaFacts = { format: 'mp4', durationSeconds, startSeconds: 0, ...(video && { video }), ...(audio && { audio }), streamCount: 2 };
+  return {
+    jobId: JOB,
+    upload: { bucket: 'in', key: 'clip.mp4', etag: 'e', size: 1000 },
+    format: 'mp4',
+    facts,
+    frames: frames ?? (video ? cfr({ fps: video.frameRate, seconds: durationSeconds, gop: 60 }) : []),
+    profile: RENDITION_PROFILE,
+    workBucket: 'work',
+    distributedMapThreshold: 1000,
+    assemblerStorageBytes: 10 * 1024 ** 3,
+    ...rest,
+  };
+}
+
+const refused = (planArgs: PlanMediaJobArgs) => expectRejected(Promise.resolve(planArgs).then(planMediaJob), 'DURATION_EXCEEDED');
+
+describe('planMediaJob', () => {
+  it('plans a 1080p video with sound: the full ladder, 4 s chunks, the audio once, a poster and five thumbnails', () => {
+    const planned = planMediaJob(args({ video: picture(), audio: sound }));
+
+    expect(planned.source).toMatchObject({ mediaType: 'video', format: 'mp4', width: 1920, height: 1080, frameCount: 360, videoCodec: 'h264', audioCodec: 'aac' });
+    expect(planned.plan.rungs.map((rung) => rung.name)).toEqual(['1080p', '720p', '480p', '360p']);
+    expect(planned.plan).toMatchObject({ rotation: 0, deinterlace: false, gopSeconds: 2, segmentSeconds: 4, preset: 'veryfast', audio: { codec: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000 } });
+    expect(planned.plan.chunks.map((chunk) => chunk.startSeconds)).toEqual([0, 4, 8]);
+    expect(planned.segments).toEqual([
+      { key: `${JOB}/segments/00000.nut`, fromSeconds: 0, toSeconds: 4 },
+      { key: `${JOB}/segments/00001.nut`, fromSeconds: 4, toSeconds: 8 },
+      { key: `${JOB}/segments/00002.nut`, fromSeconds: 8 },
+    ]);
+    expect(planned.chunkTasks).toEqual([0, 1, 2].map((index) => ({ kind: 'chunk', jobId: JOB, index })));
+    expect(planned.audioKey).toBe(`${JOB}/audio-source.nut`);
+    expect(planned.audioTasks).toEqual([{ kind: 'audio', jobId: JOB }]);
+    expect(planned.fanOut).toBe('inline');
+    // The poster at 10% (capped at 2 s), thumbnails in the middle of each fifth.
+    expect(planned.stills.map((still) => still.seconds)).toEqual([1.2, 1.2, 3.6, 6, 8.4, 10.8]);
+    expect(planned.imageTasks.filter((task) => task.role === 'poster').map((task) => [task.width, task.formats])).toEqual([
+      [640, ['avif', 'webp', 'jpeg']],
+      [1280, ['avif', 'webp', 'jpeg']],
+    ]);
+    expect(planned.imageTasks.filter((task) => task.role === 'thumbnail').map((task) => [task.ordinal, task.width, task.source.key])).toEqual(
+      [1, 2, 3, 4, 5].map((ordinal) => [ordinal, 320, `${JOB}/stills/thumbnail-${ordinal}.png`]),
+    );
+  });
+
+  it('plans an audio-only source: no ladder, no chunks, no stills, one audio task', () => {
+    const planned = planMediaJob(args({ audio: sound }));
+    expect(planned.source).toMatchObject({ mediaType: 'audio', audioCodec: 'aac' });
+    expect(planned.source.width).toBeUndefined();
+    expect(planned.plan).toMatchObject({ rungs: [], chunks: [], audio: { bitrateKbps: 128 } });
+    expect(planned.plan.frameCount).toBeUndefined();
+    expect([planned.segments, planned.stills, planned.chunkTasks, planned.imageTasks]).toEqual([[], [], [], []]);
+    expect(planned.audioTasks).toHaveLength(1);
+  });
+
+  it('plans a video without sound: no audio plan, task or extract', () => {
+    const planned = planMediaJob(args({ video: picture() }));
+    expect(planned.plan.audio).toBeUndefined();
+    expect(planned.audioKey).toBeUndefined();
+    expect(planned.audioTasks).toEqual([]);
+    expect(planned.chunkTasks).toHaveLength(3);
+  });
+
+  it('plans a rotated phone video by its displayed size: portrait rungs, the rotation for the encoder and the stills', () => {
+    const planned = planMediaJob(args({ video: picture({ codedWidth: 1920, codedHeight: 1080, width: 1080, height: 1920, rotation: 90 }), audio: sound }));
+    expect(planned.plan.rotation).toBe(90);
+    expect(planned.plan.rungs.map((rung) => `${rung.name}:${rung.width}x${rung.height}`)).toEqual(['1080p:1080x1920', '720p:720x1280', '480p:480x854', '360p:360x640']);
+    // Stills are capped at the displayed width, never the stored one.
+    expect(planned.imageTasks.filter((task) => task.role === 'poster').map((task) => task.width)).toEqual([640, 1080]);
+  });
+
+  it('deinterlaces an interlaced source', () => {
+    expect(planMediaJob(args({ video: picture({ interlaced: true }) })).plan.deinterlace).toBe(true);
+  });
+
+  it('counts the listed frames where the container states no count (Matroska)', () => {
+    const { frameCount: _, ...uncounted } = picture();
+    const planned = planMediaJob(args({ video: uncounted, format: 'mkv' }));
+    expect(planned.source.frameCount).toBe(360);
+    expect(planned.plan.frameCount).toBe(360);
+  });
+
+  it('takes as many thumbnails as the profile says, and none when it says none', () => {
+    const profile = (count: number) => ({ ...RENDITION_PROFILE, thumbnails: { ...RENDITION_PROFILE.thumbnails, count } });
+    const two = planMediaJob(args({ video: picture(), profile: profile(2) }));
+    expect(two.imageTasks.filter((task) => task.role === 'thumbnail').map((task) => task.ordinal)).toEqual([1, 2]);
+    expect(two.stills).toHaveLength(3);
+    const none = planMediaJob(args({ video: picture(), profile: profile(0) }));
+    expect(none.imageTasks.map((task) => task.role)).toEqual(['poster', 'poster']);
+  });
+
+  it.each([
+    [3, 'inline'],
+    [2, 'distributed'],
+  ] as const)('fans 3 chunks out through a %s-chunk threshold as %s', (distributedMapThreshold, fanOut) => {
+    expect(planMediaJob(args({ video: picture(), distributedMapThreshold })).fanOut).toBe(fanOut);
+  });
+
+  it("refuses a video whose ladder would not fit the assembler's storage", async () => {
+    // The full ladder with its audio peaks at ~2.4 MB/s on the assembler: 16 MiB holds 7 s, not 12.
+    const error = await refused(args({ video: picture(), audio: sound, assemblerStorageBytes: 16 * 1024 ** 2 }));
+    expect(error.detail).toMatch(/1080p ladder the assembler's 16 MiB of storage holds at most 7 s/);
+  });
+
+  it('refuses a video whose chunk tasks one execution input cannot carry', async () => {
+    // 1 s chunks: 5 hours is 18,000 chunk tasks, past the 256 KiB input; the frames never matter.
+    const profile = { ...RENDITION_PROFILE, chunkSeconds: 1 };
+    const error = await refused(args({ video: picture(), durationSeconds: 5 * 3600, frames: cfr({ fps: 1, seconds: 10, gop: 1 }), profile, assemblerStorageBytes: 1024 ** 5 }));
+    expect(error.detail).toMatch(/one execution's 256 KiB input carries at most/);
+  });
+
+  it('lets audio of any length through the video-only bounds', () => {
+    expect(planMediaJob(args({ audio: sound, durationSeconds: 5 * 3600, assemblerStorageBytes: 1 })).audioTasks).toHaveLength(1);
+  });
+});
