@@ -4,7 +4,7 @@ import { parseEvent } from '../../shared/contracts/parse-event.ts';
 import { removeLeftoverWorkDirs, WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { createS3Client } from '../../shared/aws-clients.ts';
 import { EncoderEnv, loadConfig } from '../../shared/config.ts';
-import { EncodeTask } from '../../shared/contracts/work-plan.ts';
+import { EncodeTask, TaskAttempt } from '../../shared/contracts/work-plan.ts';
 import { createObservability, instrumented, MetricName, MetricUnit } from '../../shared/observability.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { runEncodeTask } from './run-encode-task.ts';
@@ -16,10 +16,10 @@ const { logger, metrics } = observability;
 
 export const handler = instrumented(observability, async (event) => {
   await removeLeftoverWorkDirs(tmpdir(), WORK_DIR_PREFIX.encoder);
-  const task = parseEvent(EncodeTask, event, 'an encode task');
+  const { task, retryCount } = parseEvent(TaskAttempt(EncodeTask), event, 'an encode task');
   logger.appendKeys({ jobId: task.jobId, task: task.kind, ...(task.kind === 'chunk' ? { chunk: task.index } : {}) });
   const result = await runEncodeTask(task, { store, workBucket: config.WORK_BUCKET, tmpDir: tmpdir(), ffmpegThreads: config.FFMPEG_THREADS });
   metrics.addMetric(task.kind === 'chunk' ? MetricName.chunkEncodeSeconds : MetricName.audioEncodeSeconds, MetricUnit.Seconds, result.durationMs / 1000);
   logger.info('encoded', { durationMs: result.durationMs });
-  return result;
+  return { ...result, attempts: retryCount + 1 };
 });

@@ -22,7 +22,8 @@ export interface EncoderDependencies {
   ffmpegThreads?: number;
 }
 
-export async function runEncodeTask(task: EncodeTask, deps: EncoderDependencies): Promise<EncodeResult> {
+/** One try's work; the handler adds how many tries it took. */
+export async function runEncodeTask(task: EncodeTask, deps: EncoderDependencies): Promise<Omit<EncodeResult, 'attempts'>> {
   const started = performance.now();
   const plan = MediaPlan.parse(await deps.store.getJson({ bucket: deps.workBucket, key: keys.plan(task.jobId) }));
   const workDir = await mkdtemp(join(deps.tmpDir, `${WORK_DIR_PREFIX.encoder}${task.kind}-`));

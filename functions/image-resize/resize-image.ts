@@ -15,7 +15,8 @@ export interface ResizeDependencies {
   tmpDir: string;
 }
 
-export async function resizeImage(task: ImageTask, deps: ResizeDependencies): Promise<ImageTaskResult> {
+/** One try's work; the handler adds how many tries it took. */
+export async function resizeImage(task: ImageTask, deps: ResizeDependencies): Promise<Omit<ImageTaskResult, 'attempts'>> {
   const role = task.role ?? 'image';
   const started = performance.now();
   const workDir = await mkdtemp(join(deps.tmpDir, WORK_DIR_PREFIX['image-resize']));

@@ -35,6 +35,7 @@ import {
   StateMachine,
   StateMachineType,
   Succeed,
+  TaskInput,
   Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -51,6 +52,12 @@ export const LAMBDA_SERVICE_ERRORS = [
 ];
 /** A sandbox that timed out or died (a killed process): one more try may land on a healthy one. */
 export const SANDBOX_ERRORS = ['Sandbox.Timedout', 'Runtime.ExitError'];
+
+/**
+ * A fan-out task's payload (TaskAttempt in shared/contracts/work-plan.ts): the Map item, and the
+ * retry count Step Functions keeps for the state, so each result says how many tries it took.
+ */
+export const ATTEMPT_PAYLOAD = TaskInput.fromObject({ task: JsonPath.objectAt('$'), retryCount: JsonPath.numberAt('$$.State.RetryCount') });
 
 export const IMAGE_MAP_CONCURRENCY = 16;
 /** An inline Map runs at most 40 iterations at once. */
@@ -75,10 +82,11 @@ export class PipelineStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
-    const invoke = (stateId: string, target: TimedFunction, options: { maxAttempts: number; resultPath?: string }) =>
+    const invoke = (stateId: string, target: TimedFunction, options: { maxAttempts: number; resultPath?: string; countAttempts?: boolean }) =>
       withRetries(
         new LambdaInvoke(this, stateId, {
           lambdaFunction: target.fn,
+          ...(options.countAttempts ? { payload: ATTEMPT_PAYLOAD } : {}),
           payloadResponseOnly: true,
           retryOnServiceExceptions: false,
           taskTimeout: Timeout.duration(target.timeout.plus(Duration.seconds(30))),
@@ -100,7 +108,7 @@ export class PipelineStateMachine extends Construct {
     );
 
     const encodeChunks = new MapState(this, 'EncodeChunks', { itemsPath: '$.plan.chunkTasks', maxConcurrency: INLINE_CHUNK_CONCURRENCY });
-    encodeChunks.itemProcessor(invoke('EncodeChunk', props.encoder, { maxAttempts: 3 }));
+    encodeChunks.itemProcessor(invoke('EncodeChunk', props.encoder, { maxAttempts: 3, countAttempts: true }));
     // Past the inline Map's limits (40 at once; a standard execution's 25,000 history events),
     // each chunk runs as a child execution. The local host runs this Map inline.
     const encodeChunksDistributed = new DistributedMap(this, 'EncodeChunksDistributed', {
@@ -110,16 +118,16 @@ export class PipelineStateMachine extends Construct {
       // Thousands of per-chunk results would outgrow the 256 KB state: keep the branch's output small.
       resultPath: JsonPath.DISCARD,
     });
-    encodeChunksDistributed.itemProcessor(invoke('EncodeChunkInChildExecution', props.encoder, { maxAttempts: 3 }));
+    encodeChunksDistributed.itemProcessor(invoke('EncodeChunkInChildExecution', props.encoder, { maxAttempts: 3, countAttempts: true }));
     const chunks = new Choice(this, 'Distributed?')
       .when(Condition.stringEquals('$.plan.fanOut', 'distributed'), encodeChunksDistributed.next(new Pass(this, 'NoChunkTimings', { result: Result.fromArray([]) })))
       .otherwise(encodeChunks);
 
     const encodeAudio = new MapState(this, 'EncodeAudio', { itemsPath: '$.plan.audioTasks', maxConcurrency: 1 });
-    encodeAudio.itemProcessor(invoke('EncodeAudioTrack', props.encoder, { maxAttempts: 3 }));
+    encodeAudio.itemProcessor(invoke('EncodeAudioTrack', props.encoder, { maxAttempts: 3, countAttempts: true }));
 
     const resizeImages = new MapState(this, 'ResizeImages', { itemsPath: '$.plan.imageTasks', maxConcurrency: IMAGE_MAP_CONCURRENCY });
-    resizeImages.itemProcessor(invoke('ResizeImage', props.imageResize, { maxAttempts: 3 }));
+    resizeImages.itemProcessor(invoke('ResizeImage', props.imageResize, { maxAttempts: 3, countAttempts: true }));
 
     const fanOut = new Parallel(this, 'FanOut', {
       resultSelector: { 'chunkResults.$': '$[0]', 'audioResults.$': '$[1]', 'imageResults.$': '$[2]' },

@@ -81,8 +81,8 @@ export type Rendition = z.input<typeof Rendition>;
 export const JobStatus = z.enum(['succeeded', 'rejected', 'failed']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
-/** One task's work: its wall time. */
-export const StepTiming = z.object({ step: z.string(), label: z.string(), ms: z.number().nonnegative() });
+/** One task's work: the wall time of the try that succeeded, and how many tries it took (retries leave their trace). */
+export const StepTiming = z.object({ step: z.string(), label: z.string(), ms: z.number().nonnegative(), attempts: z.number().int().positive() });
 
 export const JobTimings = z.object({
   /** When the upload was stored (the event's time); the receipt time where the event had none. */

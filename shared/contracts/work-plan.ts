@@ -29,6 +29,8 @@ export const ImageTaskResult = z.object({
   width: z.number().int().positive(),
   renditions: z.array(ImageRendition),
   durationMs: z.number().nonnegative(),
+  /** This task's tries, the one that succeeded included. */
+  attempts: z.number().int().positive(),
 });
 export type ImageTaskResult = z.input<typeof ImageTaskResult>;
 
@@ -92,7 +94,17 @@ export const EncodeResult = z.object({
   kind: z.enum(['chunk', 'audio']),
   index: z.number().int().nonnegative().optional(),
   durationMs: z.number().nonnegative(),
+  /** This task's tries, the one that succeeded included. */
+  attempts: z.number().int().positive(),
 });
+
+/**
+ * A fan-out task's payload: the Map item, and how many times Step Functions has retried this
+ * state for it so far (`$$.State.RetryCount`), so the result can say how many tries it took.
+ */
+export function TaskAttempt<Task extends z.ZodType>(task: Task) {
+  return z.object({ task, retryCount: z.number().int().nonnegative() });
+}
 export type EncodeResult = z.input<typeof EncodeResult>;
 
 /**

@@ -67,6 +67,9 @@ describe('state machine', () => {
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } },
     });
     expect(chunkBranch['EncodeChunks']!.ItemProcessor.States.EncodeChunk.Resource).toMatch(/function:fanout-encoder$/);
+    // The item and its retry count, so the manifest can tell a retried chunk.
+    expect(chunkBranch['EncodeChunks']!.ItemProcessor.States.EncodeChunk.Parameters).toEqual({ 'task.$': '$', 'retryCount.$': '$$.State.RetryCount' });
+    expect(chunkBranch['EncodeChunksDistributed']!.ItemProcessor.States.EncodeChunkInChildExecution.Parameters).toEqual({ 'task.$': '$', 'retryCount.$': '$$.State.RetryCount' });
   });
 
   it('encodes audio once, beside the chunks, and sizes images through a bounded Map', () => {
@@ -74,6 +77,7 @@ describe('state machine', () => {
     const images = branches()[2]!.States['ResizeImages']!;
     expect(images).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.imageTasks', MaxConcurrency: IMAGE_MAP_CONCURRENCY });
     expect(images.ItemProcessor.States.ResizeImage.Resource).toMatch(/function:fanout-image-resize$/);
+    expect(images.ItemProcessor.States.ResizeImage.Parameters).toEqual({ 'task.$': '$', 'retryCount.$': '$$.State.RetryCount' });
   });
 
   it('catches any failure of the fan-out into the assembler, keeping the plan', () => {

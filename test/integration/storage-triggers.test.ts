@@ -5,7 +5,7 @@
  * - a store that cannot notify (an S3 server without MinIO's admin API): polling;
  * - the MinIO the stack started, SIGKILLed: restarted on the same port, its objects still there.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { imageFixture } from '../../fixtures/images.ts';
 import { startEmbeddedS3 } from '../../infra/local/storage/embedded-s3.ts';
 import { startMinio } from '../../infra/local/storage/minio-server.ts';
+import { minioPidsFor } from '../support/minio-pids.ts';
 import { putUpload, startTestStack, waitForManifest } from '../support/pipeline-harness.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -24,18 +25,6 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'fanout-triggers-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** The pids of running `minio server` processes whose command line names `dataDir`. */
-async function minioPidsFor(dataDir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    const args = cmdline.split('\0');
-    if (args[1] === 'server' && args[2] === dataDir) pids.push(Number(entry));
-  }
-  return pids;
 }
 
 describe('upload events while the stack runs', () => {

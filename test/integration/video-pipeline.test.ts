@@ -198,6 +198,10 @@ describe('a chunk whose encoder is killed once', () => {
     const chunks = manifest.timings.steps.filter((step) => step.step === 'encode').length;
     // every chunk once, the audio once, and the one that was killed a second time
     expect(harness.stack.functionStats()['encoder']!.invocations - encodesBefore).toBe(chunks + 2);
+    // and the manifest keeps the trace of that retry
+    const attempts = manifest.timings.steps.filter((step) => step.step === 'encode').map((step) => step.attempts);
+    expect(attempts.filter((count) => count === 2)).toHaveLength(1);
+    expect(attempts.filter((count) => count === 1)).toHaveLength(chunks - 1);
     const [video] = await inspectStreams(await download(videosOf(manifest)[0]!.key));
     expect(video!.frames).toBe(630);
   });

@@ -37,9 +37,9 @@ async function manifestAfter(input: AssembleInput): Promise<Manifest> {
 
 describe('assembleJob', () => {
   it('lists every rendition and the time each step took for a job that succeeded', async () => {
-    const manifest = await manifestAfter({ ...plan, results: results([320, 640].map((width) => ({ width, renditions: [rendition(width)], durationMs: width }))) });
+    const manifest = await manifestAfter({ ...plan, results: results([320, 640].map((width) => ({ width, renditions: [rendition(width)], durationMs: width, attempts: width === 640 ? 2 : 1 }))) });
     expect(manifest).toMatchObject({ status: 'succeeded', renditions: [rendition(320), rendition(640)] });
-    expect(manifest.timings).toMatchObject({ steps: [{ step: 'resize', label: 'image 320w', ms: 320 }, { step: 'resize', label: 'image 640w', ms: 640 }] });
+    expect(manifest.timings).toMatchObject({ steps: [{ step: 'resize', label: 'image 320w', ms: 320, attempts: 1 }, { step: 'resize', label: 'image 640w', ms: 640, attempts: 2 }] });
   });
 
   it('counts the time from the upload, and the queue wait before the split apart from the work', async () => {

@@ -20,6 +20,26 @@ async function rejectionOf(promise: unknown): Promise<Error & { isRetryable?: bo
 }
 
 describe('buildTaskHandlers', () => {
+  it("fills in the retry count that aws-local-stepfunctions keeps no $$.State.RetryCount for: the tries of one task so far", async () => {
+    const seen: unknown[] = [];
+    const handler = handlerFor(ENCODER, async (_, input) => {
+      seen.push(input);
+      return {};
+    });
+
+    await handler({ task: { index: 1 }, retryCount: 0 });
+    await handler({ task: { index: 2 }, retryCount: 0 });
+    await handler({ task: { index: 1 }, retryCount: 0 });
+    await handler({ key: 'not an attempt payload' });
+
+    expect(seen).toEqual([
+      { task: { index: 1 }, retryCount: 0 },
+      { task: { index: 2 }, retryCount: 0 },
+      { task: { index: 1 }, retryCount: 1 },
+      { key: 'not an attempt payload' },
+    ]);
+  });
+
   it('calls the function ARN with the state input and returns a JSON copy of its result', async () => {
     const calls: Array<[string, unknown]> = [];
     const handler = handlerFor(ENCODER, async (resource, input) => {

@@ -52,16 +52,39 @@ export interface BuildTaskHandlersOptions {
 
 export function buildTaskHandlers(options: BuildTaskHandlersOptions): TaskHandlers {
   const handlers: TaskHandlers = {};
+  const retryCount = retryCounter();
   for (const [stateName, resource] of options.taskResources) {
     handlers[stateName] = async (input) => {
       if (options.stopped.aborted) throw executionStopped();
-      const invocation = invoke(resource, input, options.invokeTask);
+      const invocation = invoke(resource, retryCount(stateName, input), options.invokeTask);
       options.track(invocation);
       return untilStopped(invocation, options.stopped);
     };
   }
   return handlers;
 }
+
+/**
+ * The context object's `State.RetryCount`, which aws-local-stepfunctions does not keep: the
+ * execution's context carries `RetryCount: 0` (LOCAL_STATE_CONTEXT), and a payload built with
+ * `"retryCount.$": "$$.State.RetryCount"` (ATTEMPT_PAYLOAD: `{ task, retryCount }`) gets the true
+ * count here, from how many times this Task state has been called with this task before. Within
+ * one execution a Task state meets the same task again only when it retries it.
+ */
+export const LOCAL_STATE_CONTEXT = { State: { RetryCount: 0 } };
+
+function retryCounter(): (stateName: string, input: JsonValue) => JsonValue {
+  const tries = new Map<string, number>();
+  return (stateName, input) => {
+    const attempt = TaskAttemptShape.safeParse(input);
+    if (!attempt.success) return input;
+    const key = `${stateName}\u0000${JSON.stringify(attempt.data.task)}`;
+    const before = tries.get(key) ?? 0;
+    tries.set(key, before + 1);
+    return { ...attempt.data, retryCount: before };
+  };
+}
+const TaskAttemptShape = z.object({ task: z.json(), retryCount: z.literal(0) });
 
 /** The invocation's result, or a rejection as soon as the execution stops (the invocation itself runs on). */
 function untilStopped<T>(invocation: Promise<T>, stopped: AbortSignal): Promise<T> {

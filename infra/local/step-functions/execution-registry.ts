@@ -11,7 +11,7 @@
  * except the execution's terminal event.
  */
 import { ApiError } from './api-error.ts';
-import { buildTaskHandlers, MAX_PAYLOAD_BYTES, type JsonValue, type TaskInvoker } from './build-task-handlers.ts';
+import { buildTaskHandlers, LOCAL_STATE_CONTEXT, MAX_PAYLOAD_BYTES, type JsonValue, type TaskInvoker } from './build-task-handlers.ts';
 import type { ExecutionJournal, JournalEntry } from './execution-journal.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 import type { PreparedStateMachine } from './prepare-state-machine.ts';
@@ -227,6 +227,7 @@ export class ExecutionRegistry {
       runner: machine.runner,
       input,
       context: {
+        ...LOCAL_STATE_CONTEXT,
         Execution: { Id: record.executionArn, Name: record.name, Input: input, StartTime: new Date(record.startDate).toISOString(), RoleArn: machine.roleArn },
         StateMachine: { Id: machine.arn, Name: machine.name },
       },
