@@ -2,13 +2,15 @@
 import type { Manifest } from '../../shared/contracts/job.ts';
 import { keys } from '../../shared/keys.ts';
 import { formatBytes } from './progress.ts';
+import type { JobProgress } from './summarize-progress.ts';
 
 const symbol = { succeeded: '✔', rejected: '✖', failed: '✖' } as const;
 
-export function describeManifest(manifest: Manifest, whereRenditionsAre: string): string {
+/** `uploadedAt` (epoch ms), where known, turns the time into time since the upload, queue wait included. */
+export function describeManifest(manifest: Manifest, whereRenditionsAre: string, uploadedAt?: number): string {
   const { source, timings } = manifest;
   const lines = [
-    `${symbol[manifest.status]} job ${manifest.jobId} ${manifest.status} in ${(timings.totalMs / 1000).toFixed(1)} s`,
+    `${symbol[manifest.status]} job ${manifest.jobId} ${manifest.status} ${describeDuration(timings, uploadedAt)}`,
     `  source      s3://${source.bucket}/${source.key} (${formatBytes(source.size)}${source.format ? `, ${source.format}` : ''}${source.width ? ` ${source.width}×${source.height}` : ''})`,
   ];
   if (manifest.error) lines.push(`  error       ${manifest.error.code}: ${manifest.error.message}`);
@@ -29,6 +31,36 @@ export function describeJobList(rows: Array<{ jobId: string; status: string; sou
   const table = [header, ...rows.map((row) => [row.jobId, row.status, String(row.renditions), row.finishedAt, row.source])];
   const widths = header.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
   return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}
+
+function describeDuration(timings: Manifest['timings'], uploadedAt: number | undefined): string {
+  const work = formatSeconds(timings.totalMs);
+  if (uploadedAt === undefined) return `in ${work} from the split to the manifest`;
+  const sinceUpload = Date.parse(timings.finishedAt) - uploadedAt;
+  const queued = Date.parse(timings.receivedAt) - uploadedAt;
+  return `${formatSeconds(sinceUpload)} after the upload (${formatSeconds(Math.max(0, queued))} queued, ${work} of work)`;
+}
+
+const phaseWords: Record<JobProgress['phase'], string> = {
+  queued: 'queued, waiting for a worker',
+  splitting: 'splitting',
+  encoding: 'encoding',
+  assembling: 'assembling',
+  done: 'ended',
+};
+
+/**
+ * One line of progress: the phase, each step's count on its own, the time since `since`.
+ * `milestone` is the same line without the time, for logs that print a line per change.
+ */
+export function describeProgress(progress: JobProgress, since = 'the upload'): { label: string; milestone: string } {
+  const steps = (['chunks', 'audio', 'stills'] as const).filter((step) => progress[step].total > 0).map((step) => `${step} ${progress[step].done}/${progress[step].total}`);
+  const milestone = [phaseWords[progress.phase], ...steps].join(' · ');
+  return { label: `${milestone} · ${formatSeconds(progress.sinceUploadMs)} since ${since}`, milestone };
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function describeRendition(rendition: Manifest['renditions'][number]): string {

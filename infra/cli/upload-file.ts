@@ -17,7 +17,7 @@ export async function assertReadableFile(filePath: string): Promise<void> {
   });
 }
 
-export async function uploadFile({ s3, bucket, filePath, key = basename(filePath), quiet = false }: { s3: S3Client; bucket: string; filePath: string; key?: string; quiet?: boolean }): Promise<{ upload: UploadRef; jobId: string }> {
+export async function uploadFile({ s3, bucket, filePath, key = basename(filePath), quiet = false }: { s3: S3Client; bucket: string; filePath: string; key?: string; quiet?: boolean }): Promise<{ upload: UploadRef; jobId: string; uploadedAt: number }> {
   await assertReadableFile(filePath);
   const { size } = await stat(filePath);
   const progress = quiet ? undefined : startProgress(`upload ${key}`, 'bytes');
@@ -27,7 +27,7 @@ export async function uploadFile({ s3, bucket, filePath, key = basename(filePath
     const result = await upload.done();
     progress?.update(size, size, `${formatBytes(size)} uploaded`);
     const uploaded: UploadRef = { bucket, key, size, etag: result.ETag?.replace(/"/g, ''), versionId: result.VersionId };
-    return { upload: uploaded, jobId: jobIdFor(uploaded) };
+    return { upload: uploaded, jobId: jobIdFor(uploaded), uploadedAt: Date.now() };
   } finally {
     progress?.stop();
   }
