@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor, readConnection } from '../../infra/cli/stack-connection.ts';
 import { Manifest } from '../../shared/contracts/job.ts';
@@ -70,6 +71,14 @@ describe('fanout process', () => {
   });
 });
 
+async function untilEnded(sfn: SFNClient, executionArn: string): Promise<void> {
+  for (let tries = 0; tries < 300; tries++) {
+    if ((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status !== 'RUNNING') return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${executionArn} still runs`);
+}
+
 describe('fanout dev, upload and status', () => {
   let dev: ChildProcess;
   let stateDir: string;
@@ -130,6 +139,44 @@ describe('fanout dev, upload and status', () => {
     for (let tries = 0; tries < 150 && !devOutput.includes(`job ${jobId} succeeded`); tries++) await new Promise((resolve) => setTimeout(resolve, 200));
     expect(devOutput).toMatch(new RegExp(`job ${jobId} succeeded, \\d+ renditions in [0-9.]+ s`));
   });
+
+  it('shows an execution that failed without a manifest as failed, with its error, exit 1; fanout dev prints its end', async () => {
+    const { sfn, stateMachineArn } = clientsFor(await readConnection(stateDir));
+    const jobId = 'hand-started-failed-0123456789abcdef';
+    // An input the assembler refuses (no source, no plan): the execution fails and no manifest is written.
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: jobId, input: JSON.stringify({ jobId, outcome: 'rejected' }) }));
+    await untilEnded(sfn, executionArn!);
+
+    const shown = await fanout(['status', jobId], { FANOUT_STATE_DIR: stateDir });
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toMatch(new RegExp(`✖ job ${jobId} failed: its execution ended FAILED without a manifest: .*INTERNAL`));
+    const json = await fanout(['status', jobId, '--json'], { FANOUT_STATE_DIR: stateDir });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ jobId, status: 'failed', execution: { status: 'FAILED' } });
+    expect((await fanout(['status'], { FANOUT_STATE_DIR: stateDir })).stdout).toMatch(new RegExp(`${jobId}\\s+failed \\(FAILED\\)`));
+    await untilOutput(`job ${jobId} failed`);
+    expect(devOutput).toMatch(new RegExp(`job ${jobId} failed: its execution ended FAILED without a manifest`));
+  });
+
+  it('shows an execution stopped while it ran (ABORTED) as failed, exit 1', async () => {
+    const { sfn, stateMachineArn } = clientsFor(await readConnection(stateDir));
+    const jobId = 'hand-stopped-0123456789abcdef0123';
+    // One chunk to encode: the encoder's worker takes a while to start, so the execution still runs when stopped.
+    const input = { jobId, outcome: 'accepted', fanOut: 'inline', chunkTasks: [{ kind: 'chunk', jobId, index: 0 }], audioTasks: [], imageTasks: [] };
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: jobId, input: JSON.stringify(input) }));
+    await sfn.send(new StopExecutionCommand({ executionArn, error: 'Stopped', cause: 'stopped by the test' }));
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('ABORTED');
+
+    const shown = await fanout(['status', jobId], { FANOUT_STATE_DIR: stateDir });
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toMatch(new RegExp(`✖ job ${jobId} failed: its execution ended ABORTED without a manifest: Stopped: stopped by the test`));
+    await untilOutput(`job ${jobId} failed`);
+  });
+
+  async function untilOutput(text: string): Promise<void> {
+    for (let tries = 0; tries < 150 && !devOutput.includes(text); tries++) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(devOutput).toContain(text);
+  }
 
   it('reaches a deployed stack with --aws only through the outputs `npm run deploy` saved', async () => {
     const result = await fanout(['status', '--aws'], { FANOUT_STATE_DIR: stateDir });
