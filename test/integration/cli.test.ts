@@ -3,7 +3,7 @@
  * Embedded storage keeps these fast; the MinIO path is covered by the pipeline suites.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +17,9 @@ import { imageFixture } from '../../fixtures/images.ts';
 
 const cli = fileURLToPath(new URL('../../infra/cli/fanout.ts', import.meta.url));
 
-function fanout(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function fanout(args: string[], env: Record<string, string> = {}, user: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -61,6 +61,25 @@ describe('fanout process', () => {
     const result = await fanout(['process', join(workDir, 'no-such-file.mp4')]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/no-such-file\.mp4: no such file/);
+    expect(result.stderr).not.toMatch(/local stack up/);
+  });
+
+  it('refuses a directory with its own message, before starting anything', async () => {
+    const result = await fanout(['process', workDir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${workDir}: is a directory; give one file`);
+    expect(result.stderr).not.toMatch(/local stack up/);
+  });
+
+  it('refuses a file it cannot read with its own message, before starting anything', async () => {
+    const secret = join(workDir, 'secret.mp4');
+    await writeFile(secret, 'bytes', { mode: 0o000 });
+    await chmod(workDir, 0o755);
+    // Root reads any file: the command runs as nobody then, as a user would meet the error.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const result = await fanout(['process', secret], {}, asUser);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${secret}: not readable: permission denied (EACCES)`);
     expect(result.stderr).not.toMatch(/local stack up/);
   });
 

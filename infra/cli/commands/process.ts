@@ -4,10 +4,10 @@
  * into a folder and tears the stack down.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { assertReadableFile } from '../upload-file.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack, type StorageChoice } from '../../local/local-stack.ts';
+import { checkInputFile } from '../check-input-file.ts';
 import { downloadJob } from '../download-job.ts';
 import { followJob } from '../follow-job.ts';
 import { describeManifest } from '../job-report.ts';
@@ -18,7 +18,7 @@ import { sampleFile } from '../sample-file.ts';
 export async function runProcess(file: string | undefined, options: { json: boolean; out?: string; storage: StorageChoice; concurrency?: number }): Promise<number> {
   const filePath = file ?? (await sampleFile(logToStderr));
   if (!file) logToStderr(`no file given: processing the bundled sample ${filePath}`);
-  await assertReadableFile(filePath);
+  await checkInputFile(filePath);
   const stateDir = await mkdtemp(join(tmpdir(), 'fanout-process-'));
   const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, log: logToStderr });
   try {
