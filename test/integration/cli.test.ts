@@ -98,6 +98,54 @@ async function untilEnded(sfn: SFNClient, executionArn: string): Promise<void> {
   throw new Error(`${executionArn} still runs`);
 }
 
+/** Processes whose command line names `text` (a state folder): MinIO serves its data from there. */
+async function processesNaming(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (commandLine.includes(text)) found.push(`${pid}: ${commandLine.replaceAll('\0', ' ')}`);
+  }
+  return found;
+}
+
+describe('fanout process interrupted', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('on %s stops MinIO, removes its temporary state folder and exits %i', async (signal, expectedCode) => {
+    const tmp = await mkdtemp(join(workDir, `tmp-${signal}-`));
+    const child = spawn(process.execPath, [cli, 'process', await imageFixture('graphic.png'), '--storage', 'minio', '--out', join(workDir, signal)], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the stack did not come up:\n${stderr}`)), 90_000);
+      child.stderr!.on('data', () => {
+        if (stderr.includes('local stack up')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    // (the CDK synth keeps its own cdk.out* folder there too)
+    const stateFolders = async () => (await readdir(tmp)).filter((name) => name.startsWith('fanout-process-'));
+    const [stateFolder] = await stateFolders();
+    expect(stateFolder).toBeDefined();
+    expect(stderr).toContain(join(tmp, stateFolder!));
+    // The positive control: MinIO runs from that folder now.
+    expect((await processesNaming(join(tmp, stateFolder!))).length).toBeGreaterThan(0);
+
+    child.kill(signal);
+
+    expect(await closed, stderr).toBe(expectedCode);
+    expect(await stateFolders()).toEqual([]);
+    expect(await processesNaming(join(tmp, stateFolder!))).toEqual([]);
+  }, 150_000);
+});
+
 describe('fanout dev, upload and status', () => {
   let dev: ChildProcess;
   let stateDir: string;
