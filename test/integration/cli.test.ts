@@ -6,7 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,20 +13,10 @@ import { clientsFor, readConnection } from '../../infra/cli/stack-connection.ts'
 import { Manifest } from '../../shared/contracts/job.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { imageFixture } from '../../fixtures/images.ts';
+import { fanoutCli, runFanout } from '../support/run-fanout.ts';
 
-const cli = fileURLToPath(new URL('../../infra/cli/fanout.ts', import.meta.url));
-
-function fanout(args: string[], env: Record<string, string> = {}, user: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = fanoutCli;
+const fanout = runFanout;
 
 let workDir: string;
 beforeAll(async () => {
