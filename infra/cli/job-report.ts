@@ -42,7 +42,7 @@ function describeDuration(timings: Manifest['timings'], uploadedAt: number | und
 }
 
 const phaseWords: Record<JobProgress['phase'], string> = {
-  queued: 'queued, waiting for a worker',
+  queued: 'queued, waiting for the splitter',
   splitting: 'splitting',
   encoding: 'encoding',
   assembling: 'assembling',

@@ -27,7 +27,7 @@ describe('describeManifest', () => {
 describe('describeProgress', () => {
   const none = { done: 0, total: 0 };
   it.each([
-    [{ phase: 'queued', chunks: none, audio: none, stills: none, sinceUploadMs: 3200 }, 'queued, waiting for a worker', 'queued, waiting for a worker · 3.2 s since the upload'],
+    [{ phase: 'queued', chunks: none, audio: none, stills: none, sinceUploadMs: 3200 }, 'queued, waiting for the splitter', 'queued, waiting for the splitter · 3.2 s since the upload'],
     [
       { phase: 'encoding', chunks: { done: 2, total: 8 }, audio: { done: 0, total: 1 }, stills: { done: 6, total: 6 }, sinceUploadMs: 14_000 },
       'encoding · chunks 2/8 · audio 0/1 · stills 6/6',
