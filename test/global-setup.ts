@@ -6,6 +6,6 @@ import { generateAllFixtures } from '../fixtures/all-fixtures.ts';
 import { ffmpegAvailable } from '../shared/media/ffmpeg/ffmpeg-available.ts';
 
 export async function setup(): Promise<void> {
-  if (!ffmpegAvailable()) throw new Error('the tests need ffmpeg and ffprobe on PATH: apt-get install ffmpeg (see README.md, Requirements)');
+  if (!ffmpegAvailable()) throw new Error('the tests need ffmpeg and ffprobe on PATH: `npx fanout setup` installs them (as root with apt-get) or names the command to run');
   await generateAllFixtures();
 }

@@ -7,6 +7,7 @@ import { runDev } from './commands/dev.ts';
 import { runProcess } from './commands/process.ts';
 import { runStatus } from './commands/status.ts';
 import { runUpload } from './commands/upload.ts';
+import { ensureFfmpeg } from './ensure-ffmpeg.ts';
 
 const storageOption = () => new Option('--storage <kind>', 'MinIO when one can be had, else the embedded S3 server').choices(['auto', 'minio', 'embedded']).default('auto');
 const concurrencyOption = () => new Option('--concurrency <n>', 'worker processes at once (default: one per core)').argParser((value) => parsePositiveInt(value));
@@ -70,9 +71,19 @@ program
 
 program
   .command('setup')
-  .description('build the pinned MinIO server with Go into the cache, if it is not there yet')
-  .action(async () => {
-    const path = await installMinio({ onLog: (line) => process.stderr.write(`${line}\n`) });
+  .description('what the local stack and the tests need: ffmpeg and ffprobe (installed where it runs as root with apt-get), and the pinned MinIO built with Go into the cache')
+  .option('--no-minio', 'leave MinIO out (`npm start` needs none: it falls back to the embedded S3 server)')
+  .option('--ffmpeg-optional', 'a missing ffmpeg is a warning, not a failure (`npm start` falls back to the image sample)')
+  .action(async (options: { minio: boolean; ffmpegOptional?: boolean }) => {
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    try {
+      log(await ensureFfmpeg(log));
+    } catch (error) {
+      if (!options.ffmpegOptional) throw error;
+      log(`warning: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (!options.minio) return;
+    const path = await installMinio({ onLog: log });
     process.stdout.write(`MinIO ready: ${path}\n`);
   });
 

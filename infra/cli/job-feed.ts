@@ -1,10 +1,10 @@
 /**
  * What `fanout dev` prints as jobs come and go: a line when a job starts, and one when its
- * manifest says how it ended. It polls the state machine's executions, as a person would.
+ * manifest says how it ended (or, where an execution ended without one, that it failed and why). It polls the state machine's executions, as a person would.
  */
-import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { readManifest } from './watch-job.ts';
+import { describeEnd, readManifest } from './watch-job.ts';
 
 export function followJobs({ sfn, s3, stateMachineArn, renditionsBucket, onLine, intervalMs = 1000 }: {
   sfn: SFNClient;
@@ -25,10 +25,9 @@ export function followJobs({ sfn, s3, stateMachineArn, renditionsBucket, onLine,
         announced.set(jobId, 'started');
         onLine(`job ${jobId} started`);
       } else if (execution.status !== 'RUNNING' && seen !== 'ended') {
+        // Marked only once told: a failed read is tried again at the next poll.
+        onLine(await describeEnding({ sfn, s3, renditionsBucket, jobId, executionArn: execution.executionArn ?? '' }));
         announced.set(jobId, 'ended');
-        const manifest = await readManifest(s3, renditionsBucket, jobId);
-        const outcome = manifest ? `${manifest.status}${manifest.error ? ` (${manifest.error.code}: ${manifest.error.message})` : `, ${manifest.renditions.length} renditions`} in ${(manifest.timings.totalMs / 1000).toFixed(1)} s` : execution.status?.toLowerCase();
-        onLine(`job ${jobId} ${outcome}: npx fanout status ${jobId}`);
       }
     }
   };
@@ -47,4 +46,15 @@ export function followJobs({ sfn, s3, stateMachineArn, renditionsBucket, onLine,
       stopped = true;
     },
   };
+}
+
+async function describeEnding({ sfn, s3, renditionsBucket, jobId, executionArn }: { sfn: SFNClient; s3: S3Client; renditionsBucket: string; jobId: string; executionArn: string }): Promise<string> {
+  const manifest = await readManifest(s3, renditionsBucket, jobId);
+  if (manifest) {
+    const outcome = `${manifest.status}${manifest.error ? ` (${manifest.error.code}: ${manifest.error.message})` : `, ${manifest.renditions.length} renditions`} in ${(manifest.timings.totalMs / 1000).toFixed(1)} s`;
+    return `job ${jobId} ${outcome}: npx fanout status ${jobId}`;
+  }
+  // The assembler writes the manifest before the execution ends: without one, the job failed.
+  const { status = 'UNKNOWN', error, cause } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  return `job ${jobId} failed: ${describeEnd({ status, ...(error && { error }), ...(cause && { cause }) })}`;
 }

@@ -2,13 +2,15 @@
 import type { Manifest } from '../../shared/contracts/manifest.ts';
 import { keys } from '../../shared/keys.ts';
 import { formatBytes } from './progress.ts';
+import type { JobProgress } from './summarize-progress.ts';
 
 const symbol = { succeeded: '✔', rejected: '✖', failed: '✖' } as const;
 
+/** The job's end in words: its time counted from the upload, the queue wait apart from the work (the manifest's own timings). */
 export function describeManifest(manifest: Manifest, whereRenditionsAre: string): string {
   const { source, timings } = manifest;
   const lines = [
-    `${symbol[manifest.status]} job ${manifest.jobId} ${manifest.status} in ${(timings.totalMs / 1000).toFixed(1)} s`,
+    `${symbol[manifest.status]} job ${manifest.jobId} ${manifest.status} ${describeDuration(timings)}`,
     `  source      s3://${source.bucket}/${source.key} (${formatBytes(source.size)}${source.format ? `, ${source.format}` : ''}${source.width ? ` ${source.width}×${source.height}` : ''})`,
   ];
   if (manifest.error) lines.push(`  error       ${manifest.error.code}: ${manifest.error.message}`);
@@ -29,6 +31,33 @@ export function describeJobList(rows: Array<{ jobId: string; status: string; sou
   const table = [header, ...rows.map((row) => [row.jobId, row.status, String(row.renditions), row.finishedAt, row.source])];
   const widths = header.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
   return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}
+
+function describeDuration(timings: Manifest['timings']): string {
+  const since = timings.uploadedAt ? 'the upload' : 'its event was received';
+  return `${formatSeconds(timings.totalMs)} after ${since} (${formatSeconds(timings.queuedMs)} queued, ${formatSeconds(timings.totalMs - timings.queuedMs)} of work)`;
+}
+
+const phaseWords: Record<JobProgress['phase'], string> = {
+  queued: 'queued, waiting for the splitter',
+  splitting: 'splitting',
+  encoding: 'encoding',
+  assembling: 'assembling',
+  done: 'ended',
+};
+
+/**
+ * One line of progress: the phase, each step's count on its own, the time since `since`.
+ * `milestone` is the same line without the time, for logs that print a line per change.
+ */
+export function describeProgress(progress: JobProgress, since = 'the upload'): { label: string; milestone: string } {
+  const steps = (['chunks', 'audio', 'stills'] as const).filter((step) => progress[step].total > 0).map((step) => `${step} ${progress[step].done}/${progress[step].total}`);
+  const milestone = [phaseWords[progress.phase], ...steps].join(' · ');
+  return { label: `${milestone} · ${formatSeconds(progress.sinceUploadMs)} since ${since}`, milestone };
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function describeRendition(rendition: Manifest['renditions'][number]): string {

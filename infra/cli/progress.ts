@@ -5,12 +5,14 @@
 import { SingleBar, Presets } from 'cli-progress';
 
 export interface Progress {
-  update(done: number, total: number, label: string): void;
+  /** `milestone`: what a line-per-milestone log repeats only when it changes (default: the label). */
+  update(done: number, total: number, label: string, milestone?: string): void;
   stop(): void;
 }
 
 export function startProgress(title: string, unit: 'bytes' | 'steps'): Progress {
-  const format = unit === 'bytes' ? `${title} [{bar}] {percentage}% | {label}` : `${title} [{bar}] {value}/{total} | {label}`;
+  // Steps: the label says each step's count (chunks, audio, stills); one sum would hide which.
+  const format = unit === 'bytes' ? `${title} [{bar}] {percentage}% | {label}` : `${title} [{bar}] {label}`;
   if (process.stderr.isTTY) {
     const bar = new SingleBar({ format, stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
     let started = false;
@@ -26,12 +28,12 @@ export function startProgress(title: string, unit: 'bytes' | 'steps'): Progress 
       stop: () => (started ? bar.stop() : undefined),
     };
   }
-  let lastLabel = '';
+  let lastMilestone = '';
   return {
-    update(done, total, label) {
-      if (label === lastLabel) return;
-      lastLabel = label;
-      process.stderr.write(`${title}: ${label}${unit === 'steps' && total > 0 ? ` (${done}/${total})` : ''}\n`);
+    update(_done, _total, label, milestone = label) {
+      if (milestone === lastMilestone) return;
+      lastMilestone = milestone;
+      process.stderr.write(`${title}: ${label}\n`);
     },
     stop() {},
   };

@@ -8,6 +8,6 @@ import { ffmpegAvailable } from '../../shared/media/ffmpeg/ffmpeg-available.ts';
 
 export async function sampleFile(log: (line: string) => void): Promise<string> {
   if (ffmpegAvailable()) return videoFixture('sample.mp4');
-  log('ffmpeg not found (Debian/Ubuntu: apt-get install ffmpeg): processing the image sample instead of the video one');
+  log('ffmpeg not found (`npx fanout setup` installs it, or names the command to run): processing the image sample instead of the video one');
   return imageFixture('photo.jpg');
 }

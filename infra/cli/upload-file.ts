@@ -1,24 +1,16 @@
 /** Uploads a file to the input bucket, showing progress; returns the upload's identity and job id. */
-import { constants, createReadStream } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
+import { checkInputFile } from './check-input-file.ts';
 import { formatBytes, startProgress } from './progress.ts';
 
-/** Fails with a plain message for a path that is not a readable file, before any work starts. */
-export async function assertReadableFile(filePath: string): Promise<void> {
-  const info = await stat(filePath).catch(() => undefined);
-  if (!info?.isFile()) throw new Error(`${filePath}: no such file`);
-  await access(filePath, constants.R_OK).catch(() => {
-    throw new Error(`${filePath}: not readable`);
-  });
-}
-
-export async function uploadFile({ s3, bucket, filePath, key = basename(filePath), quiet = false }: { s3: S3Client; bucket: string; filePath: string; key?: string; quiet?: boolean }): Promise<{ upload: UploadRef; jobId: string }> {
-  await assertReadableFile(filePath);
+export async function uploadFile({ s3, bucket, filePath, key = basename(filePath), quiet = false }: { s3: S3Client; bucket: string; filePath: string; key?: string; quiet?: boolean }): Promise<{ upload: UploadRef; jobId: string; uploadedAt: number }> {
+  await checkInputFile(filePath);
   const { size } = await stat(filePath);
   const progress = quiet ? undefined : startProgress(`upload ${key}`, 'bytes');
   const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: createReadStream(filePath) } });
@@ -27,7 +19,7 @@ export async function uploadFile({ s3, bucket, filePath, key = basename(filePath
     const result = await upload.done();
     progress?.update(size, size, `${formatBytes(size)} uploaded`);
     const uploaded: UploadRef = { bucket, key, size, etag: result.ETag?.replace(/"/g, ''), versionId: result.VersionId };
-    return { upload: uploaded, jobId: jobIdFor(uploaded) };
+    return { upload: uploaded, jobId: jobIdFor(uploaded), uploadedAt: Date.now() };
   } finally {
     progress?.stop();
   }

@@ -3,20 +3,15 @@
  * host. While it runs, the execution's history tells how far the fan-out has got.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DescribeExecutionCommand, ExecutionDoesNotExist, paginateGetExecutionHistory, type SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionDoesNotExist, paginateGetExecutionHistory, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Manifest } from '../../shared/contracts/manifest.ts';
 import { keys } from '../../shared/keys.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { executionArnFor } from '../../shared/workflow.ts';
+import { summarizeProgress, type ExecutionEnd, type JobProgress } from './summarize-progress.ts';
 
-export interface JobProgress {
-  phase: 'waiting for the splitter' | 'running' | 'assembling';
-  done: number;
-  total: number;
-  /** Set once the execution is no longer running: how it ended, and why when it failed. */
-  ended?: { status: string; error?: string; cause?: string };
-}
+export type { JobProgress };
 
 export interface WatchOptions {
   s3: S3Client;
@@ -24,6 +19,8 @@ export interface WatchOptions {
   renditionsBucket: string;
   stateMachineArn: string;
   jobId: string;
+  /** When the upload completed (epoch ms): progress counts time from it. Default: when the watch began. */
+  uploadedAt?: number;
   timeoutMs?: number;
   pollMs?: number;
   onProgress?: (progress: JobProgress) => void;
@@ -42,43 +39,43 @@ export const FINALIZER_GRACE_MS = 20_000;
 
 export async function watchJob(options: WatchOptions): Promise<Manifest> {
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+  const uploadedAt = options.uploadedAt ?? Date.now();
   const deadline = Date.now() + timeoutMs;
   let endedAt: number | undefined;
   while (Date.now() < deadline) {
     const manifest = await readManifest(options.s3, options.renditionsBucket, options.jobId);
     if (manifest) return manifest;
-    const progress = await progressOf(options);
+    // No execution yet: the upload waits for the splitter (or, with a Split state, for its start).
+    const progress = (await progressOf({ ...options, uploadedAt })) ?? summarizeProgress([], { uploadedAt, now: Date.now() });
     options.onProgress?.(progress);
     if (progress.ended) {
       endedAt ??= Date.now();
-      if (Date.now() - endedAt > FINALIZER_GRACE_MS) {
-        const { status, error, cause } = progress.ended;
-        throw new Error(`job ${options.jobId}: its execution ended ${status} and no manifest was written${error ? `: ${error}${cause ? `: ${cause}` : ''}` : ''}`);
-      }
+      if (Date.now() - endedAt > FINALIZER_GRACE_MS) throw new Error(`job ${options.jobId}: ${describeEnd(progress.ended)}`);
     }
     await sleep(options.pollMs ?? 250);
   }
   throw new Error(`job ${options.jobId} did not finish within ${Math.round(timeoutMs / 1000)} s`);
 }
 
-export async function progressOf({ sfn, stateMachineArn, jobId }: Pick<WatchOptions, 'sfn' | 'stateMachineArn' | 'jobId'>): Promise<JobProgress> {
+/** An execution that ended without writing a manifest, in words. */
+export function describeEnd({ status, error, cause }: Omit<ExecutionEnd, 'status'> & { status: string }): string {
+  return `its execution ended ${status} without a manifest${error ? `: ${error}${cause ? `: ${cause}` : ''}` : ''}`;
+}
+
+/**
+ * How far the job has got, from its execution's history; undefined when there is no execution
+ * of that name (not started yet, or unknown). Without an upload time, time counts from the
+ * execution's start.
+ */
+export async function progressOf({ sfn, stateMachineArn, jobId, uploadedAt }: Pick<WatchOptions, 'sfn' | 'stateMachineArn' | 'jobId' | 'uploadedAt'>): Promise<JobProgress | undefined> {
   const executionArn = executionArnFor(stateMachineArn, jobId);
+  const events: HistoryEvent[] = [];
   try {
-    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    const input = JSON.parse(execution.input ?? '{}') as Partial<Record<'chunkTasks' | 'audioTasks' | 'imageTasks', unknown[]>>;
-    const total = (input.chunkTasks?.length ?? 0) + (input.audioTasks?.length ?? 0) + (input.imageTasks?.length ?? 0);
-    let done = 0;
-    let assembling = false;
-    for await (const page of paginateGetExecutionHistory({ client: sfn }, { executionArn, maxResults: 1000 })) {
-      for (const event of page.events ?? []) {
-        if (event.type === 'MapIterationSucceeded') done++;
-        if (event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === 'Assemble') assembling = true;
-      }
-    }
-    const ended = execution.status === 'RUNNING' ? undefined : { status: execution.status ?? 'UNKNOWN', ...(execution.error && { error: execution.error }), ...(execution.cause && { cause: execution.cause }) };
-    return { phase: assembling ? 'assembling' : 'running', done, total, ...(ended && { ended }) };
+    for await (const page of paginateGetExecutionHistory({ client: sfn }, { executionArn, maxResults: 1000 })) events.push(...(page.events ?? []));
   } catch (error) {
-    if (error instanceof ExecutionDoesNotExist) return { phase: 'waiting for the splitter', done: 0, total: 0 };
+    if (error instanceof ExecutionDoesNotExist) return undefined;
     throw error;
   }
+  const now = Date.now();
+  return summarizeProgress(events, { uploadedAt: uploadedAt ?? events[0]?.timestamp?.getTime() ?? now, now });
 }

@@ -3,30 +3,20 @@
  * Embedded storage keeps these fast; the MinIO path is covered by the pipeline suites.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor, readConnection } from '../../infra/cli/stack-connection.ts';
 import { Manifest } from '../../shared/contracts/manifest.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { imageFixture } from '../../fixtures/images.ts';
+import { fanoutCli, runFanout } from '../support/run-fanout.ts';
 
-const cli = fileURLToPath(new URL('../../infra/cli/fanout.ts', import.meta.url));
-
-function fanout(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = fanoutCli;
+const fanout = runFanout;
 
 let workDir: string;
 beforeAll(async () => {
@@ -63,11 +53,86 @@ describe('fanout process', () => {
     expect(result.stderr).not.toMatch(/local stack up/);
   });
 
+  it('refuses a directory with its own message, before starting anything', async () => {
+    const result = await fanout(['process', workDir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${workDir}: is a directory; give one file`);
+    expect(result.stderr).not.toMatch(/local stack up/);
+  });
+
+  it('refuses a file it cannot read with its own message, before starting anything', async () => {
+    const secret = join(workDir, 'secret.mp4');
+    await writeFile(secret, 'bytes', { mode: 0o000 });
+    await chmod(workDir, 0o755);
+    // Root reads any file: the command runs as nobody then, as a user would meet the error.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const result = await fanout(['process', secret], {}, asUser);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${secret}: not readable: permission denied (EACCES)`);
+    expect(result.stderr).not.toMatch(/local stack up/);
+  });
+
   it('fails clearly when MinIO is forced but cannot be had', async () => {
     const result = await fanout(['process', await imageFixture('small.png'), '--storage', 'minio'], { MINIO_BIN: '', PATH: '/usr/bin:/bin', XDG_CACHE_HOME: workDir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/--storage minio: no MinIO binary found/);
   });
+});
+
+async function untilEnded(sfn: SFNClient, executionArn: string): Promise<void> {
+  for (let tries = 0; tries < 300; tries++) {
+    if ((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status !== 'RUNNING') return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${executionArn} still runs`);
+}
+
+/** Processes whose command line names `text` (a state folder): MinIO serves its data from there. */
+async function processesNaming(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (commandLine.includes(text)) found.push(`${pid}: ${commandLine.replaceAll('\0', ' ')}`);
+  }
+  return found;
+}
+
+describe('fanout process interrupted', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('on %s stops MinIO, removes its temporary state folder and exits %i', async (signal, expectedCode) => {
+    const tmp = await mkdtemp(join(workDir, `tmp-${signal}-`));
+    const child = spawn(process.execPath, [cli, 'process', await imageFixture('graphic.png'), '--storage', 'minio', '--out', join(workDir, signal)], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the stack did not come up:\n${stderr}`)), 90_000);
+      child.stderr!.on('data', () => {
+        if (stderr.includes('local stack up')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    // (the CDK synth keeps its own cdk.out* folder there too)
+    const stateFolders = async () => (await readdir(tmp)).filter((name) => name.startsWith('fanout-process-'));
+    const [stateFolder] = await stateFolders();
+    expect(stateFolder).toBeDefined();
+    expect(stderr).toContain(join(tmp, stateFolder!));
+    // The positive control: MinIO runs from that folder now.
+    expect((await processesNaming(join(tmp, stateFolder!))).length).toBeGreaterThan(0);
+
+    child.kill(signal);
+
+    expect(await closed, stderr).toBe(expectedCode);
+    expect(await stateFolders()).toEqual([]);
+    expect(await processesNaming(join(tmp, stateFolder!))).toEqual([]);
+  }, 150_000);
 });
 
 describe('fanout dev, upload and status', () => {
@@ -130,6 +195,44 @@ describe('fanout dev, upload and status', () => {
     for (let tries = 0; tries < 150 && !devOutput.includes(`job ${jobId} succeeded`); tries++) await new Promise((resolve) => setTimeout(resolve, 200));
     expect(devOutput).toMatch(new RegExp(`job ${jobId} succeeded, \\d+ renditions in [0-9.]+ s`));
   });
+
+  it('shows an execution that failed without a manifest as failed, with its error, exit 1; fanout dev prints its end', async () => {
+    const { sfn, stateMachineArn } = clientsFor(await readConnection(stateDir));
+    const jobId = 'hand-started-failed-0123456789abcdef';
+    // An input the assembler refuses (no source, no plan): the execution fails and no manifest is written.
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: jobId, input: JSON.stringify({ jobId, outcome: 'rejected' }) }));
+    await untilEnded(sfn, executionArn!);
+
+    const shown = await fanout(['status', jobId], { FANOUT_STATE_DIR: stateDir });
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toMatch(new RegExp(`✖ job ${jobId} failed: its execution ended FAILED without a manifest: .*INTERNAL`));
+    const json = await fanout(['status', jobId, '--json'], { FANOUT_STATE_DIR: stateDir });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ jobId, status: 'failed', execution: { status: 'FAILED' } });
+    expect((await fanout(['status'], { FANOUT_STATE_DIR: stateDir })).stdout).toMatch(new RegExp(`${jobId}\\s+failed \\(FAILED\\)`));
+    await untilOutput(`job ${jobId} failed`);
+    expect(devOutput).toMatch(new RegExp(`job ${jobId} failed: its execution ended FAILED without a manifest`));
+  });
+
+  it('shows an execution stopped while it ran (ABORTED) as failed, exit 1', async () => {
+    const { sfn, stateMachineArn } = clientsFor(await readConnection(stateDir));
+    const jobId = 'hand-stopped-0123456789abcdef0123';
+    // One chunk to encode: the encoder's worker takes a while to start, so the execution still runs when stopped.
+    const input = { jobId, outcome: 'accepted', fanOut: 'inline', chunkTasks: [{ kind: 'chunk', jobId, index: 0 }], audioTasks: [], imageTasks: [] };
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: jobId, input: JSON.stringify(input) }));
+    await sfn.send(new StopExecutionCommand({ executionArn, error: 'Stopped', cause: 'stopped by the test' }));
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('ABORTED');
+
+    const shown = await fanout(['status', jobId], { FANOUT_STATE_DIR: stateDir });
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toMatch(new RegExp(`✖ job ${jobId} failed: its execution ended ABORTED without a manifest: Stopped: stopped by the test`));
+    await untilOutput(`job ${jobId} failed`);
+  });
+
+  async function untilOutput(text: string): Promise<void> {
+    for (let tries = 0; tries < 150 && !devOutput.includes(text); tries++) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(devOutput).toContain(text);
+  }
 
   it('reaches a deployed stack with --aws only through the outputs `npm run deploy` saved', async () => {
     const result = await fanout(['status', '--aws'], { FANOUT_STATE_DIR: stateDir });

@@ -1,10 +1,11 @@
 /** `fanout status [jobId]`: lists jobs, or shows one. */
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import type { Manifest } from '../../../shared/contracts/manifest.ts';
 import { keys } from '../../../shared/keys.ts';
-import { describeJobList, describeManifest } from '../job-report.ts';
+import { describeJobList, describeManifest, describeProgress } from '../job-report.ts';
 import { connectToStack, type StackClients } from '../stack-connection.ts';
-import { progressOf, readManifest } from '../watch-job.ts';
+import { describeEnd, progressOf, readManifest } from '../watch-job.ts';
 import { exitCodeFor } from './shared-options.ts';
 
 const LIST_LIMIT = 50;
@@ -15,23 +16,31 @@ export async function runStatus(jobId: string | undefined, options: { json: bool
 }
 
 async function showJob({ buckets, stateMachineArn, s3, sfn }: StackClients, jobId: string, json: boolean): Promise<number> {
-  const manifest = await readManifest(s3, buckets.renditions, jobId);
-  if (manifest) {
+  const showManifest = (manifest: Manifest) => {
     process.stdout.write(json ? `${JSON.stringify(manifest, null, 2)}\n` : `${describeManifest(manifest, `s3://${buckets.renditions}/${jobId}/`)}\n`);
     return exitCodeFor[manifest.status];
-  }
-  const progress = await progressOf({ sfn, stateMachineArn: stateMachineArn, jobId });
-  if (progress.phase === 'waiting for the splitter') {
+  };
+  const manifest = await readManifest(s3, buckets.renditions, jobId);
+  if (manifest) return showManifest(manifest);
+  const progress = await progressOf({ sfn, stateMachineArn, jobId });
+  if (!progress) {
     process.stderr.write(`no job ${jobId}: not started, or unknown\n`);
     return 1;
   }
-  const line = `job ${jobId} is ${progress.phase}: ${progress.done}/${progress.total} tasks done`;
-  process.stdout.write(json ? `${JSON.stringify({ jobId, status: 'running', ...progress })}\n` : `${line}\n`);
+  // The manifest is written before the execution ends: an ended one without it has failed.
+  const { ended } = progress;
+  if (ended) {
+    const late = await readManifest(s3, buckets.renditions, jobId);
+    if (late) return showManifest(late);
+    process.stdout.write(json ? `${JSON.stringify({ jobId, status: 'failed', execution: ended, progress })}\n` : `✖ job ${jobId} failed: ${describeEnd(ended)}\n`);
+    return exitCodeFor.failed;
+  }
+  process.stdout.write(json ? `${JSON.stringify({ jobId, status: 'running', progress })}\n` : `job ${jobId} is ${describeProgress(progress, 'its execution started').label}\n`);
   return 0;
 }
 
 async function listJobs({ buckets, stateMachineArn, s3, sfn }: StackClients, json: boolean): Promise<number> {
-  const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn: stateMachineArn, statusFilter: 'RUNNING' }));
+  const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100 }));
   const manifests: Array<{ jobId: string; modified: number }> = [];
   for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: buckets.renditions })) {
     for (const object of page.Contents ?? []) {
@@ -39,10 +48,17 @@ async function listJobs({ buckets, stateMachineArn, s3, sfn }: StackClients, jso
       if (jobId) manifests.push({ jobId, modified: object.LastModified?.getTime() ?? 0 });
     }
   }
+  const withManifest = new Set(manifests.map(({ jobId }) => jobId));
   const newest = manifests.sort((a, b) => b.modified - a.modified).slice(0, LIST_LIMIT);
   const finished = await Promise.all(newest.map(({ jobId }) => readManifest(s3, buckets.renditions, jobId)));
   const rows = [
-    ...(running.executions ?? []).map((execution) => ({ jobId: execution.name ?? '', status: 'running', source: '', renditions: '-', finishedAt: '-' })),
+    ...executions.flatMap((execution) => {
+      const jobId = execution.name ?? '';
+      if (execution.status === 'RUNNING') return [{ jobId, status: 'running', source: '', renditions: '-', finishedAt: '-' }];
+      // Ended without the manifest that the assembler writes first: failed, whatever the execution says.
+      if (!withManifest.has(jobId)) return [{ jobId, status: `failed (${execution.status})`, source: '', renditions: '-', finishedAt: execution.stopDate?.toISOString() ?? '-' }];
+      return [];
+    }),
     ...finished.flatMap((manifest) =>
       manifest
         ? [{ jobId: manifest.jobId, status: manifest.error ? `${manifest.status} (${manifest.error.code})` : manifest.status, source: manifest.source.key, renditions: manifest.renditions.length, finishedAt: manifest.timings.finishedAt }]

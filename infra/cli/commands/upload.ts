@@ -7,12 +7,12 @@ import { exitCodeFor } from './shared-options.ts';
 
 export async function runUpload(filePath: string, options: { key?: string; wait: boolean; json: boolean; aws?: boolean; stack?: string }): Promise<number> {
   const { buckets, stateMachineArn, s3, sfn } = await connectToStack(options);
-  const { jobId } = await uploadFile({ s3, bucket: buckets.input, filePath, key: options.key, quiet: options.json });
+  const { jobId, uploadedAt } = await uploadFile({ s3, bucket: buckets.input, filePath, key: options.key, quiet: options.json });
   if (!options.wait) {
     process.stdout.write(`${options.json ? JSON.stringify({ jobId }) : `job ${jobId} started`}\n`);
     return 0;
   }
-  const manifest = await followJob({ s3, sfn, renditionsBucket: buckets.renditions, stateMachineArn, jobId, quiet: options.json });
+  const manifest = await followJob({ s3, sfn, renditionsBucket: buckets.renditions, stateMachineArn, jobId, uploadedAt, quiet: options.json });
   process.stdout.write(options.json ? `${JSON.stringify(manifest, null, 2)}\n` : `${describeManifest(manifest, `s3://${buckets.renditions}/${jobId}/`)}\n`);
   return exitCodeFor[manifest.status];
 }
