@@ -29,7 +29,8 @@ export const ExecutionStatusChange = z.object({
 });
 export type ExecutionStatusChange = z.input<typeof ExecutionStatusChange>;
 
-export type FinalizeOutcome = 'written' | 'had-manifest' | 'not-ended' | 'not-a-job';
+/** written-*: this call wrote the manifest, with that status. */
+export type FinalizeOutcome = 'written-failed' | 'written-rejected' | 'had-manifest' | 'not-ended' | 'not-a-job';
 
 export async function finalizeExecution(event: z.output<typeof ExecutionStatusChange>, deps: ManifestStore & { now?: () => Date }): Promise<FinalizeOutcome> {
   const { detail } = event;
@@ -48,11 +49,12 @@ export async function finalizeExecution(event: z.output<typeof ExecutionStatusCh
 
   const finishedAt = detail.stopDate ? new Date(detail.stopDate) : (deps.now ?? (() => new Date()))();
   const { rejected, ...error } = errorOf(detail);
+  const status = rejected ? 'rejected' : 'failed';
   await writeJobManifest(
     {
       schemaVersion: 1,
       jobId,
-      status: rejected ? 'rejected' : 'failed',
+      status,
       source: input.data.upload,
       error,
       renditions: [],
@@ -60,7 +62,7 @@ export async function finalizeExecution(event: z.output<typeof ExecutionStatusCh
     },
     deps,
   );
-  return 'written';
+  return `written-${status}`;
 }
 
 function errorOf(detail: z.output<typeof ExecutionStatusChange>['detail']): JobError & { rejected: boolean } {

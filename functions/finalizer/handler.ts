@@ -15,7 +15,8 @@ export const handler = instrumented(observability, async (event) => {
   const change = parseEvent(ExecutionStatusChange, event, 'an execution status change');
   logger.appendKeys({ jobId: change.detail.name, status: change.detail.status });
   const outcome = await finalizeExecution(change, { store, renditionsBucket: config.RENDITIONS_BUCKET, workBucket: config.WORK_BUCKET });
-  if (outcome === 'written') metrics.addMetric(MetricName.jobsFailed, MetricUnit.Count, 1);
+  // Rejected inputs are counted where they are refused, by the splitter.
+  if (outcome === 'written-failed') metrics.addMetric(MetricName.jobsFailed, MetricUnit.Count, 1);
   logger.info('finalized', { outcome });
   return { outcome };
 });

@@ -1,9 +1,9 @@
 /**
- * Whether one execution can carry a video's chunk tasks. The plan is the execution's input, and
- * Step Functions caps an input (as any state's payload) at 256 KiB; every chunk is one Map item
- * there, {kind, jobId, index}, so a long enough video in short chunks would be refused by
- * StartExecution after everything was cut, and end with no manifest. This decides it up front,
- * from the duration, with DURATION_EXCEEDED naming the bound.
+ * Whether one execution can carry a video's chunk tasks. The plan is the Split state's result,
+ * and Step Functions caps a state's payload at 256 KiB; every chunk is one Map item there,
+ * {kind, jobId, index}, so a long enough video in short chunks would fail the state with
+ * States.DataLimitExceeded after everything was cut. This decides it up front, from the
+ * duration, with DURATION_EXCEEDED naming the bound.
  */
 import { InputRejectedError } from '../../shared/errors.ts';
 

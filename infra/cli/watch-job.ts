@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecutionDoesNotExist, paginateGetExecutionHistory, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Manifest } from '../../shared/contracts/manifest.ts';
+import { TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { executionArnFor } from '../../shared/workflow.ts';
@@ -43,7 +44,8 @@ export async function watchJob(options: WatchOptions): Promise<Manifest> {
   const deadline = Date.now() + timeoutMs;
   let endedAt: number | undefined;
   while (Date.now() < deadline) {
-    const manifest = await readManifest(options.s3, options.renditionsBucket, options.jobId);
+    // Storage restarting (a supervised MinIO) is a pause in the watch, not its end.
+    const manifest = await readManifest(options.s3, options.renditionsBucket, options.jobId).catch(unlessTransient);
     if (manifest) return manifest;
     // No execution yet: the upload waits for the splitter (or, with a Split state, for its start).
     const progress = (await progressOf({ ...options, uploadedAt })) ?? summarizeProgress([], { uploadedAt, now: Date.now() });
@@ -55,6 +57,11 @@ export async function watchJob(options: WatchOptions): Promise<Manifest> {
     await sleep(options.pollMs ?? 250);
   }
   throw new Error(`job ${options.jobId} did not finish within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+function unlessTransient(error: unknown): undefined {
+  if (error instanceof TransientError) return undefined;
+  throw error;
 }
 
 /** An execution that ended without writing a manifest, in words. */

@@ -4,6 +4,9 @@
  * is a second copy of the pipeline; intrinsic functions are resolved to local names.
  */
 import { App } from 'aws-cdk-lib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { BUCKET_METADATA_KEY, FanoutStack, type BucketRole } from '../cdk/fanout-stack.ts';
@@ -42,11 +45,17 @@ interface TemplateResource {
 }
 
 export function synthesizeLocalDeployment({ region = 'us-east-1', bucketPrefix = 'fanout' } = {}): LocalDeployment {
-  // Synthesis without bundling: the local host runs the handlers' sources, not the zips.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new FanoutStack(app, 'Fanout');
-  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, TemplateResource> };
-  return localDeploymentFrom(template.Resources, { region, bucketPrefix });
+  // Synthesis without bundling: the local host runs the handlers' sources, not the zips. Its
+  // cloud assembly goes to a folder of its own, removed once the template is read.
+  const outdir = mkdtempSync(join(tmpdir(), 'fanout-synth-'));
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new FanoutStack(app, 'Fanout');
+    const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, TemplateResource> };
+    return localDeploymentFrom(template.Resources, { region, bucketPrefix });
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 export function localDeploymentFrom(resources: Record<string, TemplateResource>, { region, bucketPrefix }: { region: string; bucketPrefix: string }): LocalDeployment {

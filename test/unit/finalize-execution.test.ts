@@ -30,7 +30,7 @@ describe('finalizeExecution', () => {
     ['FAILED', { error: 'TransientError', cause: JSON.stringify(toLambdaErrorPayload(new TransientError('STORAGE_UNAVAILABLE', 'connect ECONNREFUSED'))) }, 'STORAGE_UNAVAILABLE'],
     ['FAILED', { error: 'States.Runtime', cause: 'An error occurred' }, 'INTERNAL'],
   ] as const)('writes a failed manifest for a %s execution that has none (%o), with the code %s', async (status, extra, code) => {
-    expect(await finalizeExecution(ended(status, extra), deps())).toBe('written');
+    expect(await finalizeExecution(ended(status, extra), deps())).toBe('written-failed');
     expect(await manifest()).toMatchObject({ jobId: 'clip-0123', status: 'failed', error: { code }, source: upload, renditions: [], timings: { uploadedAt: input.uploadedAt, totalMs: 600_000 } });
   });
 
