@@ -13,6 +13,8 @@ import { clientsFor, readConnection } from '../../infra/cli/stack-connection.ts'
 import { Manifest } from '../../shared/contracts/manifest.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { imageFixture } from '../../fixtures/images.ts';
+import { videoFixture } from '../../fixtures/videos.ts';
+import { executionArnFor } from '../../shared/workflow.ts';
 import { fanoutCli, runFanout } from '../support/run-fanout.ts';
 
 const cli = fanoutCli;
@@ -214,18 +216,28 @@ describe('fanout dev, upload and status', () => {
     expect(devOutput).toMatch(new RegExp(`job ${jobId} failed: its execution ended FAILED without a manifest`));
   });
 
-  it('shows an execution stopped while it ran (ABORTED) as failed, exit 1', async () => {
-    const { sfn, stateMachineArn } = clientsFor(await readConnection(stateDir));
-    const jobId = 'hand-stopped-0123456789abcdef0123';
-    // One chunk to encode: the encoder's worker takes a while to start, so the execution still runs when stopped.
-    const input = { jobId, outcome: 'accepted', fanOut: 'inline', chunkTasks: [{ kind: 'chunk', jobId, index: 0 }], audioTasks: [], imageTasks: [] };
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: jobId, input: JSON.stringify(input) }));
+  it('shows a job whose execution was stopped while it ran (ABORTED) as failed, exit 1, once the finalizer has written why', async () => {
+    const { buckets, s3, sfn, stateMachineArn } = clientsFor(await readConnection(stateDir));
+    const body = await readFile(await videoFixture('h264.mp4'));
+    const put = await s3.send(new PutObjectCommand({ Bucket: buckets.input, Key: 'stopped.mp4', Body: body }));
+    const jobId = jobIdFor({ bucket: buckets.input, key: 'stopped.mp4', etag: put.ETag!.replace(/"/g, '') });
+    const executionArn = executionArnFor(stateMachineArn, jobId);
+    for (let tries = 0; tries < 300; tries++) {
+      const described = await sfn.send(new DescribeExecutionCommand({ executionArn })).catch(() => undefined);
+      if (described?.status === 'RUNNING') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await sfn.send(new StopExecutionCommand({ executionArn, error: 'Stopped', cause: 'stopped by the test' }));
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('ABORTED');
 
-    const shown = await fanout(['status', jobId], { FANOUT_STATE_DIR: stateDir });
+    let shown = await fanout(['status', jobId], { FANOUT_STATE_DIR: stateDir });
+    for (let tries = 0; tries < 100 && !shown.stdout.includes('stopped before the job finished'); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      shown = await fanout(['status', jobId], { FANOUT_STATE_DIR: stateDir });
+    }
     expect(shown.code).toBe(1);
-    expect(shown.stdout).toMatch(new RegExp(`✖ job ${jobId} failed: its execution ended ABORTED without a manifest: Stopped: stopped by the test`));
+    expect(shown.stdout).toMatch(new RegExp(`✖ job ${jobId} failed`));
+    expect(shown.stdout).toMatch(/INTERNAL: the execution was stopped before the job finished/);
     await untilOutput(`job ${jobId} failed`);
   });
 
