@@ -18,12 +18,24 @@ export interface ManifestStore {
  * The manifest first, then the clean-up: if storage fails half-way through the clean-up, the
  * upload still has its answer, and a retry only clears what is left. A job that did not succeed
  * keeps no partial renditions, so a reader never mistakes half a job for a whole one.
+ *
+ * The first manifest written wins (If-None-Match): a task still running after its execution was
+ * stopped or timed out must not turn the finalizer's `failed` into a `succeeded` whose renditions
+ * were already cleared. The manifest that stands is returned, and its status decides the clean-up.
  */
-export async function writeJobManifest(manifest: Manifest, { store, renditionsBucket, workBucket }: ManifestStore): Promise<string> {
+export async function writeJobManifest(manifest: Manifest, deps: ManifestStore): Promise<{ manifestKey: string; manifest: Manifest; ours: boolean }> {
   const manifestKey = keys.manifest(manifest.jobId);
-  await store.putJson({ bucket: renditionsBucket, key: manifestKey }, Manifest.parse(manifest));
-  await clearJobLeftovers(manifest, { store, renditionsBucket, workBucket });
-  return manifestKey;
+  const ref = { bucket: deps.renditionsBucket, key: manifestKey };
+  let standing = Manifest.parse(manifest);
+  let ours = true;
+  if ((await deps.store.putJson(ref, standing, { ifAbsent: true })) === 'exists') {
+    const existing = Manifest.safeParse(await deps.store.getJson(ref));
+    // Something unreadable under the manifest's key is not a record to keep.
+    if (existing.success) [standing, ours] = [existing.data, false];
+    else await deps.store.putJson(ref, standing);
+  }
+  await clearJobLeftovers(standing, deps);
+  return { manifestKey, manifest: standing, ours };
 }
 
 export async function clearJobLeftovers({ jobId, status }: Pick<Manifest, 'jobId' | 'status'>, { store, renditionsBucket, workBucket }: ManifestStore): Promise<void> {

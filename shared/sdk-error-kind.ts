@@ -30,8 +30,12 @@ const TRANSIENT_NAMES = new Set([
 /** Node's socket errors: the server went away or never answered. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
 
+/** Missing things that are the deployment's, not the request's: a bucket, a state machine. */
+const MISSING_RESOURCE_NAMES = new Set(['NoSuchBucket', 'StateMachineDoesNotExist']);
+
 export function sdkErrorKind(error: unknown): SdkErrorKind {
   if (!(error instanceof Error)) return 'permanent';
+  if (MISSING_RESOURCE_NAMES.has(error.name)) return 'permanent';
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (NOT_FOUND_NAMES.has(error.name) || status === 404) return 'not-found';
   if (TRANSIENT_NAMES.has(error.name)) return 'transient';

@@ -4,14 +4,13 @@
  * taxonomy here: unreachable or throttled is a TransientError (the caller's retry may succeed),
  * anything else an InternalError naming what Step Functions said.
  */
-import { DescribeExecutionCommand, ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { FanoutError, InternalError, TransientError } from './errors.ts';
 import { sdkErrorKind } from './sdk-error-kind.ts';
 
 export interface JobStarter {
   /** 'duplicate' when an execution of that name exists already (running or finished). */
   start(name: string, input: unknown): Promise<'started' | 'duplicate'>;
-  exists(name: string): Promise<boolean>;
 }
 
 export function executionArnFor(stateMachineArn: string, name: string): string {
@@ -27,16 +26,6 @@ export function sfnJobStarter(sfn: SFNClient, stateMachineArn: string): JobStart
       } catch (error) {
         if (error instanceof ExecutionAlreadyExists) return 'duplicate';
         throw workflowError(error, `starting execution ${name}`);
-      }
-    },
-
-    async exists(name) {
-      try {
-        await sfn.send(new DescribeExecutionCommand({ executionArn: executionArnFor(stateMachineArn, name) }));
-        return true;
-      } catch (error) {
-        if (sdkErrorKind(error) === 'not-found') return false;
-        throw workflowError(error, `describing execution ${name}`);
       }
     },
   };

@@ -46,8 +46,8 @@ export async function assembleJob(input: AssembleInput, deps: AssembleDependenci
     renditions: status === 'succeeded' ? (renditions as Manifest['renditions']) : [],
     timings: jobTimings({ input, finishedAt: finished, ...(input.plan ? { split: input.plan } : {}), assembleMs: finished.getTime() - started.getTime(), steps: stepTimings(input) }),
   };
-  const manifestKey = await writeJobManifest(manifest, deps);
-  return { jobId: input.jobId, status, manifestKey };
+  const written = await writeJobManifest(manifest, deps);
+  return { jobId: input.jobId, status: written.manifest.status, manifestKey: written.manifestKey };
 }
 
 async function mediaRenditions(input: AssembleInput, deps: AssembleDependencies): Promise<Rendition[]> {

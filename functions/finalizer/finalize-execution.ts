@@ -50,7 +50,7 @@ export async function finalizeExecution(event: z.output<typeof ExecutionStatusCh
   const finishedAt = detail.stopDate ? new Date(detail.stopDate) : (deps.now ?? (() => new Date()))();
   const { rejected, ...error } = errorOf(detail);
   const status = rejected ? 'rejected' : 'failed';
-  await writeJobManifest(
+  const written = await writeJobManifest(
     {
       schemaVersion: 1,
       jobId,
@@ -62,7 +62,8 @@ export async function finalizeExecution(event: z.output<typeof ExecutionStatusCh
     },
     deps,
   );
-  return `written-${status}`;
+  // The assembler may have written its own in between: the first one stands.
+  return written.ours ? `written-${status}` : 'had-manifest';
 }
 
 function errorOf(detail: z.output<typeof ExecutionStatusChange>['detail']): JobError & { rejected: boolean } {

@@ -9,7 +9,7 @@ import { Manifest } from '../../shared/contracts/manifest.ts';
 import { TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
-import { executionArnFor } from '../../shared/workflow.ts';
+import { executionArnFor, workflowError } from '../../shared/workflow.ts';
 import { summarizeProgress, type ExecutionEnd, type JobProgress } from './summarize-progress.ts';
 
 export type { JobProgress };
@@ -24,6 +24,8 @@ export interface WatchOptions {
   uploadedAt?: number;
   timeoutMs?: number;
   pollMs?: number;
+  /** How long an ended execution is given for the finalizer's manifest (FINALIZER_GRACE_MS, or AWS_FINALIZER_GRACE_MS on AWS). */
+  finalizerGraceMs?: number;
   onProgress?: (progress: JobProgress) => void;
 }
 
@@ -37,6 +39,8 @@ export async function readManifest(s3: S3Client, renditionsBucket: string, jobId
  * (its event, two retries with backoff) before the watch gives up and says why.
  */
 export const FINALIZER_GRACE_MS = 20_000;
+/** On AWS the finalizer's retries are Lambda's asynchronous ones, minutes apart (1 min, then 2). */
+export const AWS_FINALIZER_GRACE_MS = 5 * 60_000;
 
 export async function watchJob(options: WatchOptions): Promise<Manifest> {
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
@@ -47,12 +51,12 @@ export async function watchJob(options: WatchOptions): Promise<Manifest> {
     // Storage restarting (a supervised MinIO) is a pause in the watch, not its end.
     const manifest = await readManifest(options.s3, options.renditionsBucket, options.jobId).catch(unlessTransient);
     if (manifest) return manifest;
-    // No execution yet: the upload waits for the splitter (or, with a Split state, for its start).
-    const progress = (await progressOf({ ...options, uploadedAt })) ?? summarizeProgress([], { uploadedAt, now: Date.now() });
+    // No execution yet: the upload waits for the starter. Throttled or unreachable: ask again.
+    const progress = (await progressOf({ ...options, uploadedAt }).catch(unlessTransient)) ?? summarizeProgress([], { uploadedAt, now: Date.now() });
     options.onProgress?.(progress);
     if (progress.ended) {
       endedAt ??= Date.now();
-      if (Date.now() - endedAt > FINALIZER_GRACE_MS) throw new Error(`job ${options.jobId}: ${describeEnd(progress.ended)}`);
+      if (Date.now() - endedAt > (options.finalizerGraceMs ?? FINALIZER_GRACE_MS)) throw new Error(`job ${options.jobId}: ${describeEnd(progress.ended)}`);
     }
     await sleep(options.pollMs ?? 250);
   }
@@ -81,7 +85,7 @@ export async function progressOf({ sfn, stateMachineArn, jobId, uploadedAt }: Pi
     for await (const page of paginateGetExecutionHistory({ client: sfn }, { executionArn, maxResults: 1000 })) events.push(...(page.events ?? []));
   } catch (error) {
     if (error instanceof ExecutionDoesNotExist) return undefined;
-    throw error;
+    throw workflowError(error, `reading the history of ${jobId}`);
   }
   const now = Date.now();
   return summarizeProgress(events, { uploadedAt: uploadedAt ?? events[0]?.timestamp?.getTime() ?? now, now });

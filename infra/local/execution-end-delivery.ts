@@ -12,7 +12,7 @@ import type { JournalEntry } from './step-functions/server.ts';
 
 export type DeliverExecutionEnd = (execution: JournalEntry) => Promise<void>;
 
-export function executionEndDelivery({ host, rules, region, onError }: { host: () => FunctionHost; rules: ExecutionEndRule[]; region: string; onError?: (error: unknown) => void }): DeliverExecutionEnd {
+export function executionEndDelivery({ host, rules, region, onError }: { host: () => Pick<FunctionHost, 'invoke'>; rules: ExecutionEndRule[]; region: string; onError?: (error: unknown) => void }): DeliverExecutionEnd {
   return async (execution) => {
     const targets = rules.filter((rule) => rule.statuses.includes(execution.status));
     const event = executionStatusChange(execution, region);

@@ -6,14 +6,27 @@
  */
 import { GetBucketVersioningCommand, ListObjectVersionsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
+import { storageError } from '../../shared/storage/s3-object-store.ts';
 
 export interface ListedUpload {
   upload: UploadRef;
   lastModified?: Date;
 }
 
+/**
+ * A store that does not do versioning says so (NotImplemented): list its objects. Any other
+ * failure must not pass for "not versioned": job ids without the version match no manifest,
+ * and every finished upload would run again.
+ */
+function withoutVersioning(bucket: string): (error: unknown) => undefined {
+  return (error) => {
+    if (error instanceof Error && (error.name === 'NotImplemented' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 501)) return undefined;
+    throw storageError(error, { bucket, key: '' });
+  };
+}
+
 export async function* listUploads(s3: S3Client, bucket: string, signal?: AbortSignal): AsyncGenerator<ListedUpload> {
-  const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }), { abortSignal: signal }).catch(() => undefined);
+  const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }), { abortSignal: signal }).catch(withoutVersioning(bucket));
   const etagOf = (etag: string | undefined) => etag?.replace(/"/g, '');
   if (versioning?.Status === 'Enabled') {
     let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};

@@ -1,7 +1,9 @@
 /**
  * Hands an upload event to the starter the way S3 invokes a Lambda asynchronously: a failed
- * invocation is retried twice with backoff before the delivery reports failure (on the MinIO
- * webhook path, a failure leaves the event in MinIO's queue for a later redelivery).
+ * invocation is retried twice with backoff before the delivery reports failure. The receiver
+ * has acknowledged the event by then (MinIO sends its queued events one at a time, and waiting
+ * for a worker would serialise uploads), so what still fails is picked up by the reconcile pass
+ * at the next start: the local stand-in for the starter's dead-letter queue.
  *
  * The same upload may be announced twice at nearly the same time (MinIO's immediate and queued
  * targets): a delivery already in flight for that upload is joined, not repeated. Later

@@ -27,7 +27,8 @@ export interface ObjectStore {
   /** Rejects with the signal's reason, not a storage error, when aborted. */
   download(ref: ObjectRef, filePath: string, signal?: AbortSignal): Promise<void>;
   uploadFile(ref: ObjectRef, filePath: string, contentType: string): Promise<{ bytes: number }>;
-  putJson(ref: ObjectRef, value: unknown): Promise<void>;
+  /** With `ifAbsent`, writes only where no object is (If-None-Match: *): 'exists' when one was. */
+  putJson(ref: ObjectRef, value: unknown, options?: { ifAbsent?: boolean }): Promise<'written' | 'exists'>;
   /** undefined when the object does not exist. */
   getJson(ref: ObjectRef): Promise<unknown>;
   /** Removes every object under the prefix but those in `keep`; returns how many. */

@@ -78,12 +78,16 @@ export function s3ObjectStore(s3: S3Client): ObjectStore {
       return { bytes: size };
     },
 
-    async putJson(ref, value) {
+    async putJson(ref, value, { ifAbsent = false } = {}) {
       try {
         await s3.send(
-          new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: JSON.stringify(value, null, 2), ContentType: 'application/json' }),
+          new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: JSON.stringify(value, null, 2), ContentType: 'application/json', ...(ifAbsent ? { IfNoneMatch: '*' } : {}) }),
         );
+        return 'written';
       } catch (error) {
+        // 412: an object is there; 409: another conditional write to it is under way.
+        const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+        if (ifAbsent && (status === 412 || status === 409)) return 'exists';
         throw storageError(error, ref);
       }
     },

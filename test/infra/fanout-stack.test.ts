@@ -99,6 +99,12 @@ describe('state machine', () => {
     }
   });
 
+  it('gives the assembler, which writes the manifest, more tries than the tasks', () => {
+    const maxAttempts = (name: string) => tasksOf(states).find(([stateName]) => stateName === name)![1].Retry[0].MaxAttempts;
+    expect(maxAttempts('Assemble')).toBe(6);
+    expect(maxAttempts('EncodeChunk')).toBe(3);
+  });
+
   it('ends a failed job as a failed execution, after its manifest is written', () => {
     expect(states['Assemble']).toMatchObject({ ResultPath: '$.job', Next: 'Job failed?' });
     expect(states['Job failed?']!.Choices).toEqual([{ Variable: '$.job.status', StringEquals: 'failed', Next: 'Failed' }]);

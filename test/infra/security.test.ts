@@ -83,6 +83,7 @@ const refused: Array<[FunctionName, Access, BucketRole, string]> = [
   ['assembler', 'write', 'work', keys.plan(job)],
   ['assembler', 'read', 'renditions', keys.manifest(job)],
   ['finalizer', 'read', 'input', upload],
+  ['finalizer', 'read', 'renditions', keys.videoRendition(job, '720p')],
   ['finalizer', 'read', 'work', keys.plan(job)],
   ['finalizer', 'write', 'renditions', keys.videoRendition(job, '720p')],
 ];

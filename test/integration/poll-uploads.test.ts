@@ -65,3 +65,22 @@ describe('pollUploads against a store without notifications', () => {
     await expect.poll(() => announced.filter((entry) => entry.startsWith('before/')), { timeout: 5_000 }).toHaveLength(2);
   });
 });
+
+describe('pollUploads against a store that cannot list the bucket', () => {
+  it('fails its start after a few tries instead of hanging it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fanout-poll-'));
+    const host = await startEmbeddedS3({ dataDir, onObjectCreated: () => {} });
+    const s3 = s3ClientFor(host);
+    try {
+      const errors: unknown[] = [];
+      const poller = pollUploads({ s3, bucket: 'no-such-bucket', intervalMs: 50, onUpload: () => {}, onError: (error) => errors.push(error) });
+      await expect(poller.ready).rejects.toThrow(/s3:\/\/no-such-bucket: the bucket could not be listed 3 times in a row/);
+      await poller.stop();
+      expect(errors).toHaveLength(2);
+    } finally {
+      s3.destroy();
+      await host.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

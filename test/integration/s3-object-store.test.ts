@@ -13,16 +13,19 @@ import { startEmbeddedS3 } from '../../infra/local/storage/embedded-s3.ts';
 import { startMinio } from '../../infra/local/storage/minio-server.ts';
 import type { StorageHost } from '../../infra/local/storage/storage-host.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
+import { expectRejected } from '../support/rejection-of.ts';
 import { s3ClientFor } from '../support/storage-client.ts';
 
 const BUCKET = 'renditions';
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-// MinIO writes S3's multipart ETag ("digest-parts"); s3rver does not, so there only the bytes are checked.
+// MinIO writes S3's multipart ETag ("digest-parts"); s3rver does not, so there only the bytes are
+// checked. s3rver ignores conditional requests (If-Match, If-None-Match): the store checks ETags
+// on the response itself, and a conditional put is a plain put there.
 describe.each([
-  ['MinIO', (dataDir: string) => startMinio({ dataDir }), true],
-  ['the embedded S3 server', (dataDir: string) => startEmbeddedS3({ dataDir, onObjectCreated: () => {} }), false],
-] as const)('s3ObjectStore on %s', (_, start, multipartEtags) => {
+  ['MinIO', (dataDir: string) => startMinio({ dataDir }), true, true],
+  ['the embedded S3 server', (dataDir: string) => startEmbeddedS3({ dataDir, onObjectCreated: () => {} }), false, false],
+] as const)('s3ObjectStore on %s', (_, start, multipartEtags, conditionalWrites) => {
   let workDir: string;
   let host: StorageHost & { stop(): Promise<void> };
   let s3: S3Client;
@@ -66,5 +69,28 @@ describe.each([
     await store.uploadFile({ bucket: BUCKET, key: 'to-abort.bin' }, source, 'application/octet-stream');
     const reason = new Error('out of time');
     await expect(store.download({ bucket: BUCKET, key: 'to-abort.bin' }, join(workDir, 'aborted.bin'), AbortSignal.abort(reason))).rejects.toBe(reason);
+  });
+
+  it('reads an object only while it still has the ETag it is asked for, and refuses the replaced one as SOURCE_NOT_FOUND', async () => {
+    const store = s3ObjectStore(s3);
+    const source = join(workDir, 'versions.bin');
+    await writeFile(source, 'first');
+    await store.uploadFile({ bucket: BUCKET, key: 'replaced.txt' }, source, 'text/plain');
+    const first = (await store.head({ bucket: BUCKET, key: 'replaced.txt' }))!.etag!;
+    expect(Buffer.from(await store.readStart({ bucket: BUCKET, key: 'replaced.txt', ifEtag: first }, 100)).toString()).toBe('first');
+
+    await writeFile(source, 'second, replacing it');
+    await store.uploadFile({ bucket: BUCKET, key: 'replaced.txt' }, source, 'text/plain');
+
+    await expectRejected(store.download({ bucket: BUCKET, key: 'replaced.txt', ifEtag: first }, join(workDir, 'stale.bin')), 'SOURCE_NOT_FOUND');
+    await expectRejected(store.readStart({ bucket: BUCKET, key: 'replaced.txt', ifEtag: first }, 100), 'SOURCE_NOT_FOUND');
+  });
+
+  it.runIf(conditionalWrites)('writes JSON only where nothing is, when asked: the first manifest stands', async () => {
+    const store = s3ObjectStore(s3);
+    const ref = { bucket: BUCKET, key: 'job/manifest.json' };
+    expect(await store.putJson(ref, { status: 'failed' }, { ifAbsent: true })).toBe('written');
+    expect(await store.putJson(ref, { status: 'succeeded' }, { ifAbsent: true })).toBe('exists');
+    expect(await store.getJson(ref)).toEqual({ status: 'failed' });
   });
 });

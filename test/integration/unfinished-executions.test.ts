@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { videoFixture } from '../../fixtures/videos.ts';
@@ -55,6 +55,8 @@ describe('an execution that ends before its assembler', () => {
     expect(manifest.error?.message).toMatch(/stopped/);
     await harness.stack.idle();
     expect(await keysUnder(harness.stack, jobId)).toEqual([keys.manifest(jobId)]);
+    const work = await harness.stack.s3.send(new ListObjectsV2Command({ Bucket: harness.stack.deployment.buckets.work, Prefix: keys.jobPrefix(jobId) }));
+    expect(work.Contents ?? []).toEqual([]);
   }, 120_000);
 
   it('is finalized by the reconcile pass at the next start when its end found nothing to write with', async () => {

@@ -43,8 +43,10 @@ export class MemoryObjectStore implements ObjectStore {
     return { bytes: body.length };
   }
 
-  async putJson(ref: ObjectRef, value: unknown) {
+  async putJson(ref: ObjectRef, value: unknown, { ifAbsent = false } = {}) {
+    if (ifAbsent && this.objects.has(MemoryObjectStore.id(ref))) return 'exists' as const;
     this.objects.set(MemoryObjectStore.id(ref), Buffer.from(JSON.stringify(value)));
+    return 'written' as const;
   }
 
   async getJson(ref: ObjectRef) {

@@ -95,4 +95,16 @@ describe('assembleJob', () => {
     await expect(assembleJob(input, { store: failingCleanup, renditionsBucket: 'out', workBucket: 'work', tmpDir: tmpdir(), now })).rejects.toThrow(TransientError);
     expect(Manifest.parse(await store.getJson({ bucket: 'out', key: keys.manifest('cat-0123') }))).toMatchObject({ status: 'failed' });
   });
+
+  it('leaves a manifest written first (the finalizer\'s, after a stop) standing, and clears what it would have listed', async () => {
+    const failed = { schemaVersion: 1, jobId: 'cat-0123', status: 'failed', source: upload, error: { code: 'INTERNAL', message: 'the execution was stopped before the job finished' }, renditions: [], timings: { receivedAt: started.receivedAt, finishedAt: started.receivedAt, totalMs: 0, splitMs: 0, assembleMs: 0, steps: [] } };
+    await store.putJson({ bucket: 'out', key: keys.manifest('cat-0123') }, failed);
+    store.put('out', rendition(320).key, 'rendered after the stop');
+
+    const result = await assembleJob({ ...plan, results: results([{ width: 320, renditions: [rendition(320)], durationMs: 1, attempts: 1 }]) }, { store, renditionsBucket: 'out', workBucket: 'work', tmpDir: tmpdir(), now });
+
+    expect(result.status).toBe('failed');
+    expect(Manifest.parse(await store.getJson({ bucket: 'out', key: keys.manifest('cat-0123') }))).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' } });
+    expect(store.keys('out')).toEqual([keys.manifest('cat-0123')]);
+  });
 });

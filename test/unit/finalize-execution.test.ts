@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ExecutionStatusChange, finalizeExecution } from '../../functions/finalizer/finalize-execution.ts';
 import { Manifest } from '../../shared/contracts/manifest.ts';
-import { toLambdaErrorPayload, TransientError } from '../../shared/errors.ts';
+import { InputRejectedError, toLambdaErrorPayload, TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { MemoryObjectStore } from '../support/memory-object-store.ts';
 
@@ -32,6 +32,12 @@ describe('finalizeExecution', () => {
   ] as const)('writes a failed manifest for a %s execution that has none (%o), with the code %s', async (status, extra, code) => {
     expect(await finalizeExecution(ended(status, extra), deps())).toBe('written-failed');
     expect(await manifest()).toMatchObject({ jobId: 'clip-0123', status: 'failed', error: { code }, source: upload, renditions: [], timings: { uploadedAt: input.uploadedAt, totalMs: 600_000 } });
+  });
+
+  it('writes a rejected manifest where the execution failed on the input\'s fault past the assembler', async () => {
+    const cause = JSON.stringify(toLambdaErrorPayload(new InputRejectedError('CORRUPT_INPUT', 'image data is truncated')));
+    expect(await finalizeExecution(ended('FAILED', { error: 'InputRejected', cause }), deps())).toBe('written-rejected');
+    expect(await manifest()).toMatchObject({ status: 'rejected', error: { code: 'CORRUPT_INPUT' } });
   });
 
   it('clears partial renditions and work objects, and keeps the manifest', async () => {

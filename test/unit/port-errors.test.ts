@@ -23,7 +23,9 @@ describe('the storage port maps SDK errors into the taxonomy', () => {
     ['a 503 Slow Down', s3Error('SlowDown', 503), TransientError, 'STORAGE_UNAVAILABLE'],
     ['a 500', s3Error('InternalError', 500), TransientError, 'STORAGE_UNAVAILABLE'],
     ['access denied (this deployment\'s grants)', s3Error('AccessDenied', 403), InternalError, 'STORAGE_UNAVAILABLE'],
-    ['a missing bucket', s3Error('NoSuchBucket', 404), InputRejectedError, 'SOURCE_NOT_FOUND'],
+    ['a missing bucket (the deployment\'s fault, not the upload\'s)', s3Error('NoSuchBucket', 404), InternalError, 'STORAGE_UNAVAILABLE'],
+    ['a 429', s3Error('TooManyRequests', 429), TransientError, 'STORAGE_UNAVAILABLE'],
+    ['an error the SDK marks retryable', Object.assign(s3Error('Odd', 400), { $retryable: { throttling: true } }), TransientError, 'STORAGE_UNAVAILABLE'],
   ])('%s', (_, error, type, code) => {
     const mapped = storageError(error, ref);
     expect(mapped).toBeInstanceOf(type);

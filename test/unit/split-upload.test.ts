@@ -103,6 +103,16 @@ describe('splitUpload', () => {
     expect(plan).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'RangeError: a bug' } });
   });
 
+  it('takes a file of exactly the size limit, refuses one byte more, and times its work', async () => {
+    const upload = await uploadFixture('small.png');
+    let clock = Date.parse('2026-12-03T08:00:00.000Z');
+    const now = () => new Date((clock += 250));
+    const atLimit = await split(upload, { ...deps, now, settings: { ...deps.settings, maxInputBytes: upload.size } });
+    expect(atLimit).toMatchObject({ outcome: 'accepted', startedAt: '2026-12-03T08:00:00.250Z', splitMs: 250 });
+    const over = await split(upload, { ...deps, settings: { ...deps.settings, maxInputBytes: upload.size - 1 } });
+    expect(over.error?.code).toBe('INPUT_TOO_LARGE');
+  });
+
   it('throws a transient error (storage unreachable) for the state machine to retry', async () => {
     const upload = await uploadFixture('photo.jpg');
     const unreachable = downloadsFailWith(new TransientError('STORAGE_UNAVAILABLE', 's3://in/photo.jpg: connection reset'));

@@ -14,9 +14,6 @@ class RecordingJobStarter implements JobStarter {
     this.started.set(name, input);
     return 'started' as const;
   }
-  async exists(name: string) {
-    return this.started.has(name);
-  }
 }
 
 const now = () => new Date('2026-12-03T08:00:00.000Z');
@@ -57,7 +54,6 @@ describe('startJobs', () => {
     const jobs = new RecordingJobStarter();
     const flaky: JobStarter = {
       start: async (name, input) => (name.startsWith('b-') ? Promise.reject(new TransientError('WORKFLOW_UNAVAILABLE', 'throttled')) : jobs.start(name, input)),
-      exists: async () => false,
     };
     const event = { Records: [...s3EventFor({ ...upload, key: 'a.mov' }).Records, ...s3EventFor({ ...upload, key: 'b.mov' }).Records] };
     await expect(startJobs(event, { jobs: flaky, inputBucket: 'in', now })).rejects.toThrow(TransientError);

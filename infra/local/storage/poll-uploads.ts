@@ -13,8 +13,11 @@ import { listUploads } from '../list-uploads.ts';
 
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
 
+/** Listings that may fail in a row before the first one: a store that never lists fails the start, it does not hang it. */
+export const BASELINE_ATTEMPTS = 3;
+
 export type UploadPoller = {
-  /** Resolves once the first listing (the baseline) is taken. */
+  /** Resolves once the first listing (the baseline) is taken; rejects when BASELINE_ATTEMPTS in a row failed. */
   ready: Promise<void>;
   /** Stops polling; a listing in flight is abandoned. */
   stop(): Promise<void>;
@@ -49,22 +52,27 @@ export function pollUploads(options: {
 
   const loop = async (): Promise<void> => {
     let first = true;
+    let baselineFailures = 0;
     while (!stopped.signal.aborted) {
       try {
         await scan(!first);
         first = false;
-        markReady();
+        baseline.resolve();
       } catch (error) {
         if (stopped.signal.aborted) break;
+        if (first && ++baselineFailures >= BASELINE_ATTEMPTS) {
+          baseline.reject(new Error(`polling s3://${bucket}: the bucket could not be listed ${BASELINE_ATTEMPTS} times in a row: ${error instanceof Error ? error.message : String(error)}`));
+          return;
+        }
         options.onError?.(error); // the store is down for a moment: the next tick tries again
       }
       await sleep(intervalMs, undefined, { signal: stopped.signal }).catch(() => {});
     }
-    markReady();
+    baseline.resolve();
   };
 
-  let markReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const baseline = Promise.withResolvers<void>();
+  const ready = baseline.promise;
   const running = loop();
   return {
     ready,

@@ -38,11 +38,8 @@ export async function superviseMinio(options: SuperviseMinioOptions): Promise<Su
   const watch = async (): Promise<void> => {
     for (;;) {
       const exit = await current.exited;
+      // Any exit we did not ask for is restarted: the pinned MinIO exits 0 on a plain SIGTERM too.
       if (stopping.signal.aborted) return;
-      if (exit.code === 0) {
-        log('storage: MinIO stopped (code 0: someone asked it to); not restarting it');
-        return;
-      }
       const now = Date.now();
       while (restarts.length > 0 && restarts[0]! < now - windowMs) restarts.shift();
       if (restarts.length >= maxRestarts) {
