@@ -29,9 +29,20 @@ export interface ExecutionEndRule {
   functionArn: string;
 }
 
+/** A bucket's lifecycle rules as the template declares them (CloudFormation's shape). */
+export const TemplateLifecycleRule = z.object({
+  Status: z.string(),
+  ExpirationInDays: z.number().optional(),
+  AbortIncompleteMultipartUpload: z.object({ DaysAfterInitiation: z.number() }).optional(),
+  NoncurrentVersionExpiration: z.object({ NoncurrentDays: z.number() }).optional(),
+});
+export type TemplateLifecycleRule = z.infer<typeof TemplateLifecycleRule>;
+
 export interface LocalDeployment {
   region: string;
   buckets: Record<BucketRole, string>;
+  /** Each bucket's lifecycle rules, so work objects expire locally as they do on AWS. */
+  lifecycleRules: Record<BucketRole, TemplateLifecycleRule[]>;
   functions: LocalFunction[];
   stateMachine: { arn: string; name: string; definition: object };
   /** What the local host does where AWS's EventBridge would deliver an execution's end. */
@@ -61,6 +72,7 @@ export function synthesizeLocalDeployment({ region = 'us-east-1', bucketPrefix =
 export function localDeploymentFrom(resources: Record<string, TemplateResource>, { region, bucketPrefix }: { region: string; bucketPrefix: string }): LocalDeployment {
   const names = new Map<string, { ref: string; arn: string }>();
   const buckets = {} as Record<BucketRole, string>;
+  const lifecycleRules = {} as Record<BucketRole, TemplateLifecycleRule[]>;
   const stateMachineName = `${bucketPrefix}-pipeline`;
 
   for (const [logicalId, resource] of Object.entries(resources)) {
@@ -69,6 +81,7 @@ export function localDeploymentFrom(resources: Record<string, TemplateResource>,
     if (resource.Type === 'AWS::S3::Bucket' && bucketRole) {
       const bucket = `${bucketPrefix}-${bucketRole}`;
       buckets[bucketRole] = bucket;
+      lifecycleRules[bucketRole] = z.array(TemplateLifecycleRule).parse((resource.Properties?.LifecycleConfiguration as { Rules?: unknown } | undefined)?.Rules ?? []);
       names.set(logicalId, { ref: bucket, arn: `arn:aws:s3:::${bucket}` });
     } else if (resource.Type === 'AWS::Lambda::Function' && functionName) {
       const name = `${bucketPrefix}-${functionName}`;
@@ -105,6 +118,7 @@ export function localDeploymentFrom(resources: Record<string, TemplateResource>,
   return {
     region,
     buckets,
+    lifecycleRules,
     functions,
     stateMachine: { arn: stateMachineArn, name: stateMachineName, definition },
     executionEndRules: executionEndRulesFrom(Object.values(resources), { resolve, stateMachineArn }),

@@ -4,14 +4,14 @@
  * definition synthesized from the CDK app. The functions reach it all through the standard
  * SDK endpoint variables, exactly as they reach AWS without them.
  */
-import { CreateBucketCommand, HeadBucketCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketLifecycleConfigurationCommand, PutBucketVersioningCommand, type LifecycleRule, type S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createS3Client, createSfnClient } from '../../shared/aws-clients.ts';
 import { startFunctionHost, type FunctionHost, type InvocationSpan, type InvocationStats } from './function-host.ts';
-import { synthesizeLocalDeployment, type LocalDeployment } from './local-deployment.ts';
+import { synthesizeLocalDeployment, type LocalDeployment, type TemplateLifecycleRule } from './local-deployment.ts';
 import type { FunctionName } from '../cdk/fanout-function.ts';
 import type { BucketRole } from '../cdk/fanout-stack.ts';
 import { executionEndDelivery } from './execution-end-delivery.ts';
@@ -109,7 +109,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(storage.stop);
     const connection = { credentials: storage.credentials, region: deployment.region };
     const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: storage.endpoint, S3_FORCE_PATH_STYLE: true }, connection);
-    await createBuckets(s3, deployment.buckets, log);
+    await createBuckets(s3, deployment, log);
     await storage.afterBuckets?.(s3);
 
     // The endpoint's task invoker and the workers' environment refer to each other: start the
@@ -194,12 +194,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
-async function createBuckets(s3: S3Client, buckets: Record<BucketRole, string>, log: (line: string) => void): Promise<void> {
+async function createBuckets(s3: S3Client, { buckets, lifecycleRules }: Pick<LocalDeployment, 'buckets' | 'lifecycleRules'>, log: (line: string) => void): Promise<void> {
   for (const bucket of Object.values(buckets)) {
     try {
       await s3.send(new HeadBucketCommand({ Bucket: bucket }));
     } catch {
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    }
+  }
+  // The template's lifecycle rules, as on AWS: work objects a task wrote after its job ended
+  // (one still running after a stop) expire as a backstop.
+  // MinIO refuses AbortIncompleteMultipartUpload (it clears stale uploads itself): a store that
+  // refuses the whole set gets it without that rule.
+  for (const [role, rules] of Object.entries(lifecycleRules) as Array<[BucketRole, TemplateLifecycleRule[]]>) {
+    const withoutAbort = rules.map(({ AbortIncompleteMultipartUpload: _, ...rule }) => rule).filter((rule) => rule.ExpirationInDays || rule.NoncurrentVersionExpiration);
+    const attempts = [rules, withoutAbort].filter((set) => set.length > 0);
+    for (const [index, set] of attempts.entries()) {
+      try {
+        await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: buckets[role], LifecycleConfiguration: { Rules: set.map(toS3LifecycleRule) } }));
+        break;
+      } catch (error) {
+        const expiryLost = index === attempts.length - 1 && withoutAbort.length > 0;
+        if (expiryLost) log(`storage: no lifecycle rules on ${buckets[role]} (${error instanceof Error ? error.name : String(error)}): its objects do not expire`);
+      }
     }
   }
   // As on AWS: every upload keeps its own bytes, so a job reads the version its event names
@@ -210,4 +227,16 @@ async function createBuckets(s3: S3Client, buckets: Record<BucketRole, string>, 
   } catch (error) {
     log(`storage: no versioning on ${buckets.input} (${error instanceof Error ? error.name : String(error)}); jobs read an upload only while its ETag is unchanged`);
   }
+}
+
+/** CloudFormation's lifecycle rule in the S3 API's shape. */
+function toS3LifecycleRule(rule: TemplateLifecycleRule, index: number): LifecycleRule {
+  return {
+    ID: `template-rule-${index}`,
+    Status: rule.Status === 'Enabled' ? 'Enabled' : 'Disabled',
+    Filter: { Prefix: '' },
+    ...(rule.ExpirationInDays ? { Expiration: { Days: rule.ExpirationInDays } } : {}),
+    ...(rule.AbortIncompleteMultipartUpload ? { AbortIncompleteMultipartUpload: rule.AbortIncompleteMultipartUpload } : {}),
+    ...(rule.NoncurrentVersionExpiration ? { NoncurrentVersionExpiration: rule.NoncurrentVersionExpiration } : {}),
+  };
 }
