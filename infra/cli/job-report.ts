@@ -70,6 +70,8 @@ function describeRendition(rendition: Manifest['renditions'][number]): string {
       return `${rendition.bitrateKbps} kbps, ${rendition.durationSeconds.toFixed(2)} s, ${formatBytes(rendition.bytes)}`;
     case 'hls':
       return `${rendition.variants} variants, ${rendition.segmentSeconds} s segments`;
+    case 'subtitles':
+      return `${rendition.language}, ${rendition.name}, ${formatBytes(rendition.bytes)}`;
   }
 }
 
