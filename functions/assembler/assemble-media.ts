@@ -76,7 +76,7 @@ export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependen
 }
 
 type AudioTrack = MediaPlan['audioTracks'][number];
-type DownloadedTrack = { track: AudioTrack; index: number; path: string };
+type DownloadedTrack = { track: AudioTrack; path: string };
 type PublishedAudio = { hls: MasterPlaylistAudio; rendition: Rendition };
 type PublishedSubtitles = { hls: MasterPlaylistSubtitles; rendition: Rendition };
 
@@ -91,7 +91,7 @@ async function downloadAudioTracks(plan: MediaPlan, workDir: string, deps: Assem
     tracks.map(async (track, index) => {
       const path = join(workDir, `audio-${index}.m4a`);
       await deps.store.download({ bucket: deps.workBucket, key: keys.encodedAudio(plan.jobId, index) }, path);
-      return { track, index, path };
+      return { track, path };
     }),
   );
 }
