@@ -51,8 +51,8 @@ describe('an MP4 with two audio tracks and a subtitle track', () => {
     expect(manifest.status, JSON.stringify(manifest.error)).toBe('succeeded');
     const audio = manifest.renditions.filter((rendition) => rendition.kind === 'audio');
     expect(audio.map(({ key, language, name, default: isDefault }) => ({ key: key.slice(manifest.jobId.length + 1), language, name, default: isDefault }))).toEqual([
-      { key: 'hls/audio/en/index.m3u8', language: 'en', name: 'English', default: true },
       { key: 'hls/audio/fr/index.m3u8', language: 'fr', name: 'French', default: false },
+      { key: 'hls/audio/en/index.m3u8', language: 'en', name: 'English', default: true },
     ]);
     const subtitles = manifest.renditions.filter((rendition) => rendition.kind === 'subtitles');
     expect(subtitles).toEqual([{ kind: 'subtitles', key: `${manifest.jobId}/subtitles/en.vtt`, format: 'webvtt', language: 'en', name: 'English', bytes: expect.any(Number) }]);
@@ -63,18 +63,23 @@ describe('an MP4 with two audio tracks and a subtitle track', () => {
   it('names both audio renditions and the subtitles group in the master playlist, from every variant', async () => {
     const master = await readFile(join(jobs.mp4.dir, 'hls/master.m3u8'), 'utf8');
     expect(master.match(/^#EXT-X-MEDIA:.*$/gm)).toEqual([
-      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="en",NAME="English",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/en/index.m3u8"',
       '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="fr",NAME="French",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",URI="audio/fr/index.m3u8"',
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="en",NAME="English",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/en/index.m3u8"',
       '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subtitles",LANGUAGE="en",NAME="English",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subtitles/en/index.m3u8"',
     ]);
     const streamInfs = master.match(/^#EXT-X-STREAM-INF:.*$/gm)!;
     expect(streamInfs.length).toBeGreaterThanOrEqual(1);
     for (const line of streamInfs) expect(line).toMatch(/,AUDIO="audio",SUBTITLES="subtitles"$/);
+    // A real HLS reader (ffmpeg's) opens every variant and both audio renditions with their
+    // languages. (Its HLS demuxer skips subtitle renditions: "Can't support the subtitle".)
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-of', 'json', '-show_streams', join(jobs.mp4.dir, 'hls/master.m3u8')]);
+    const streams = (JSON.parse(stdout) as { streams: Array<{ codec_type: string; tags?: { language?: string } }> }).streams;
+    expect(streams.filter((stream) => stream.codec_type === 'audio').map((stream) => stream.tags?.language).sort()).toEqual(['en', 'fr']);
     const subtitlesPlaylist = await readFile(join(jobs.mp4.dir, 'hls/subtitles/en/index.m3u8'), 'utf8');
     expect(subtitlesPlaylist).toMatch(/#EXTINF:4\.0\d\d,\ncues\.vtt\n#EXT-X-ENDLIST/);
   });
 
-  it('keeps the default track alone in the MP4s', async () => {
+  it('keeps the default track alone in the MP4s: the flagged one, not the first', async () => {
     for (const video of jobs.mp4.manifest.renditions.filter((rendition) => rendition.kind === 'video')) {
       const path = join(jobs.mp4.dir, video.key.slice(jobs.mp4.manifest.jobId.length + 1));
       expect((await inspectStreams(path)).map((stream) => stream.codecType)).toEqual(['video', 'audio']);
