@@ -31,16 +31,21 @@ export const keys = {
     `${jobId}/${imageFolder(role, ordinal)}/${width}w.${extensionOf[format]}`,
   videoRendition: (jobId: string, rung: string) => `${jobId}/video/${rung}.mp4`,
   audioRendition: (jobId: string) => `${jobId}/audio/audio.m4a`,
+  /** A text subtitle track as WebVTT; `label` comes from the track planner (`en`, `en-2`), never from the file. */
+  subtitlesRendition: (jobId: string, label: string) => `${jobId}/subtitles/${label}.vtt`,
   hlsPrefix: (jobId: string) => `${jobId}/hls/`,
   hlsMaster: (jobId: string) => `${jobId}/hls/master.m3u8`,
 
   // work bucket
   plan: (jobId: string) => `${jobId}/plan.json`,
   segment: (jobId: string, index: number, extension: string) => `${jobId}/segments/${padded(index)}.${extension}`,
-  sourceAudio: (jobId: string, extension: string) => `${jobId}/audio-source.${extension}`,
+  /** One audio track of the source (`track` indexes the plan's audioTracks), as the splitter copied it. */
+  sourceAudio: (jobId: string, extension: string, track = 0) => `${jobId}/audio-sources/${track}.${extension}`,
+  /** One subtitle track (`track` indexes the plan's subtitles) as WebVTT on the video's timeline. */
+  sourceSubtitles: (jobId: string, track: number) => `${jobId}/subtitles/${track}.vtt`,
   still: (jobId: string, name: string) => `${jobId}/stills/${name}.png`,
   encodedChunk: (jobId: string, rung: string, index: number, extension: string) => `${jobId}/chunks/${rung}/${padded(index)}.${extension}`,
-  encodedAudio: (jobId: string) => `${jobId}/audio.m4a`,
+  encodedAudio: (jobId: string, track = 0) => `${jobId}/audio/${track}.m4a`,
 };
 
 export const contentTypeOf: Record<ImageFormat, string> = { avif: 'image/avif', webp: 'image/webp', jpeg: 'image/jpeg' };

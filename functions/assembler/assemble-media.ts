@@ -1,6 +1,7 @@
 /**
  * The assembler's media half: each rung's chunks joined by stream copy into a progressive MP4
- * with the audio muxed in, the HLS package cut from those MP4s, or, for an audio-only upload,
+ * with the default audio track muxed in, the HLS package cut from those MP4s (every audio
+ * track an audio rendition, every subtitle track a WebVTT one), or, for an audio-only upload,
  * the audio rendition. Rungs are assembled one after another so that /tmp holds one rung at a
  * time (the splitter refuses a source whose largest rung would not fit; see plan-ladder.ts).
  */
@@ -13,7 +14,9 @@ import { keys } from '../../shared/keys.ts';
 import { WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { type AssembledRung, assembleRung } from '../../shared/media/ffmpeg/assemble-rung.ts';
 import { CHUNK_CONTAINER } from '../../shared/media/ffmpeg/encode-chunk.ts';
-import { HLS_AUDIO_NAME, type HlsAudioInput, hlsTimelineOffset, packageHlsAudio, packageHlsVariant, type PackagedAudio, type PackagedVariant, writeHlsMaster } from '../../shared/media/ffmpeg/package-hls.ts';
+import type { MasterPlaylistAudio, MasterPlaylistSubtitles } from '../../shared/media/ffmpeg/format-master-playlist.ts';
+import { HLS_AUDIO_NAME, hlsTimelineOffset, packageHlsAudio, packageHlsVariant, type PackagedVariant, writeHlsMaster } from '../../shared/media/ffmpeg/package-hls.ts';
+import { HLS_SUBTITLES_NAME, packageHlsSubtitles } from '../../shared/media/webvtt/package-hls-subtitles.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 
 export interface AssembleMediaDependencies {
@@ -36,33 +39,61 @@ const contentTypeByExtension: Record<string, string> = {
 export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependencies): Promise<Rendition[]> {
   const workDir = await mkdtemp(join(deps.tmpDir, WORK_DIR_PREFIX.assembler));
   try {
-    const audioPath = plan.audio ? join(workDir, 'audio.m4a') : undefined;
-    if (audioPath) await deps.store.download({ bucket: deps.workBucket, key: keys.encodedAudio(plan.jobId) }, audioPath);
+    const tracks = await downloadAudioTracks(plan, workDir, deps);
+    // The MP4s (and an audio-only upload's one rendition) carry the default track alone.
+    const audioPath = tracks.find(({ track }) => track.default)?.path ?? tracks[0]?.path;
     if (plan.rungs.length === 0) return audioPath ? [await audioRendition(plan, audioPath, deps)] : [];
 
     // One rung at a time, each leaving nothing on disk when done: the assembler's /tmp holds
     // about two copies of the largest rung, not three of the ladder. The first joined MP4 fixes
-    // the HLS timeline, and the audio rendition is packaged then, once.
+    // the HLS timeline, and the audio and subtitle renditions are packaged then, once each.
     const hlsDir = join(workDir, 'hls');
-    let timeline: { offsetSeconds: number; audio?: PackagedAudio } | undefined;
+    let timeline: { offsetSeconds: number; audio: PublishedAudio[]; subtitles: PublishedSubtitles[] } | undefined;
     const assembled: Array<{ rendition: VideoRendition; hls: PackagedVariant }> = [];
     for (const rung of plan.rungs) {
       const joined = await joinRung(plan, rung, audioPath, workDir, deps);
       if (!timeline) {
-        const offsetSeconds = await hlsTimelineOffset([joined.mp4Path], audioPath);
-        timeline = { offsetSeconds, ...(plan.audio && audioPath && { audio: await publishHlsAudio(plan, { path: audioPath, channels: plan.audio.channels }, { hlsDir, offsetSeconds }, deps) }) };
+        // Every track was encoded on the same timeline; the largest lead of any of them sets the shift.
+        const offsetSeconds = await hlsTimelineOffset([joined.mp4Path, ...tracks.map(({ path }) => path)]);
+        const hls = { hlsDir, offsetSeconds };
+        const audio: PublishedAudio[] = [];
+        for (const track of tracks) audio.push(await publishHlsAudio(plan, track, hls, deps));
+        timeline = { offsetSeconds, audio, subtitles: await publishSubtitles(plan, workDir, hls, deps) };
       }
       assembled.push(await publishRung(plan, rung, joined, { hlsDir, offsetSeconds: timeline.offsetSeconds }, deps));
     }
-    const masterPath = await writeHlsMaster(hlsDir, assembled.map(({ hls }) => hls), timeline?.audio);
+    const masterPath = await writeHlsMaster(hlsDir, assembled.map(({ hls }) => hls), timeline?.audio.map(({ hls }) => hls), timeline?.subtitles.map(({ hls }) => hls));
     await uploadFile(masterPath, keys.hlsMaster(plan.jobId), deps);
     return [
       ...assembled.map(({ rendition }) => rendition),
+      ...(timeline?.audio ?? []).map(({ rendition }) => rendition),
+      ...(timeline?.subtitles ?? []).map(({ rendition }) => rendition),
       { kind: 'hls', key: keys.hlsMaster(plan.jobId), variants: assembled.length, segmentSeconds: plan.segmentSeconds },
     ];
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+type AudioTrack = MediaPlan['audioTracks'][number];
+type DownloadedTrack = { track: AudioTrack; path: string };
+type PublishedAudio = { hls: MasterPlaylistAudio; rendition: Rendition };
+type PublishedSubtitles = { hls: MasterPlaylistSubtitles; rendition: Rendition };
+
+/** A plan written before audio tracks were listed carries its one track unnamed. */
+const UNLABELLED_TRACK: AudioTrack = { label: 'und', language: 'und', name: 'Unknown language', default: true };
+
+/** Each encoded audio track of the plan, downloaded. */
+async function downloadAudioTracks(plan: MediaPlan, workDir: string, deps: AssembleMediaDependencies): Promise<DownloadedTrack[]> {
+  if (!plan.audio) return [];
+  const tracks = plan.audioTracks.length > 0 ? plan.audioTracks : [UNLABELLED_TRACK];
+  return settleAll(
+    tracks.map(async (track, index) => {
+      const path = join(workDir, `audio-${index}.m4a`);
+      await deps.store.download({ bucket: deps.workBucket, key: keys.encodedAudio(plan.jobId, index) }, path);
+      return { track, path };
+    }),
+  );
 }
 
 type Rung = MediaPlan['rungs'][number];
@@ -118,17 +149,61 @@ async function publishRung(plan: MediaPlan, rung: Rung, { mp4Path, assembled }: 
   };
 }
 
-async function publishHlsAudio(plan: MediaPlan, audio: HlsAudioInput, hls: { hlsDir: string; offsetSeconds: number }, deps: AssembleMediaDependencies): Promise<PackagedAudio> {
-  const packaged = await packageHlsAudio({ audio, segmentSeconds: plan.segmentSeconds, outputDir: hls.hlsDir, timelineOffsetSeconds: hls.offsetSeconds });
-  await uploadHlsFolder(plan, HLS_AUDIO_NAME, hls.hlsDir, deps);
-  return packaged;
+/** One audio track as an HLS audio rendition, in hls/audio/<label>/, and its line in the manifest. */
+async function publishHlsAudio(plan: MediaPlan, { track, path }: DownloadedTrack, hls: { hlsDir: string; offsetSeconds: number }, deps: AssembleMediaDependencies): Promise<PublishedAudio> {
+  const name = `${HLS_AUDIO_NAME}/${track.label}`;
+  const packaged = await packageHlsAudio({ audio: { path, channels: plan.audio!.channels, name }, segmentSeconds: plan.segmentSeconds, outputDir: hls.hlsDir, timelineOffsetSeconds: hls.offsetSeconds });
+  const bytes = await uploadHlsFolder(plan, name, hls.hlsDir, deps);
+  const labels = { language: track.language, name: track.name, default: track.default };
+  return {
+    hls: { ...packaged, ...labels },
+    rendition: {
+      kind: 'audio',
+      key: `${keys.hlsPrefix(plan.jobId)}${packaged.uri}`,
+      codecs: packaged.codecs,
+      bitrateKbps: Math.round(packaged.averageBandwidth / 1000),
+      durationSeconds: videoSeconds(plan),
+      bytes,
+      ...labels,
+    },
+  };
 }
 
-/** One rendition's playlist and segments, from hlsDir/<name>/ to the job's HLS prefix; then off the disk. */
-async function uploadHlsFolder(plan: MediaPlan, name: string, hlsDir: string, deps: AssembleMediaDependencies): Promise<void> {
+/**
+ * Each subtitle track: the WebVTT the splitter made (already on the MP4s' timeline) published as
+ * subtitles/<label>.vtt, and packaged as an HLS subtitle rendition in hls/subtitles/<label>/.
+ */
+async function publishSubtitles(plan: MediaPlan, workDir: string, hls: { hlsDir: string; offsetSeconds: number }, deps: AssembleMediaDependencies): Promise<PublishedSubtitles[]> {
+  const published: PublishedSubtitles[] = [];
+  for (const [index, track] of plan.subtitles.entries()) {
+    const vttPath = join(workDir, `subtitles-${index}.vtt`);
+    await deps.store.download({ bucket: deps.workBucket, key: keys.sourceSubtitles(plan.jobId, index) }, vttPath);
+    const key = keys.subtitlesRendition(plan.jobId, track.label);
+    const name = `${HLS_SUBTITLES_NAME}/${track.label}`;
+    const [{ bytes }, { uri }] = await settleAll([
+      deps.store.uploadFile({ bucket: deps.renditionsBucket, key }, vttPath, 'text/vtt'),
+      packageHlsSubtitles({ vttPath, outputDir: hls.hlsDir, name, durationSeconds: videoSeconds(plan), timelineOffsetSeconds: hls.offsetSeconds }),
+    ]);
+    await uploadHlsFolder(plan, name, hls.hlsDir, deps);
+    published.push({
+      hls: { uri, language: track.language, name: track.name },
+      rendition: { kind: 'subtitles', key, format: 'webvtt', language: track.language, name: track.name, bytes },
+    });
+  }
+  return published;
+}
+
+/** The renditions' length: the chunks end to end, as the encoder cut the audio to. */
+function videoSeconds(plan: MediaPlan): number {
+  return plan.chunks.reduce((sum, chunk) => sum + chunk.durationSeconds, 0);
+}
+
+/** One rendition's playlist and segments, from hlsDir/<name>/ to the job's HLS prefix; then off the disk. Returns their bytes. */
+async function uploadHlsFolder(plan: MediaPlan, name: string, hlsDir: string, deps: AssembleMediaDependencies): Promise<number> {
   const folder = join(hlsDir, name);
-  await uploadFolder(folder, `${keys.hlsPrefix(plan.jobId)}${name}/`, deps);
+  const bytes = await uploadFolder(folder, `${keys.hlsPrefix(plan.jobId)}${name}/`, deps);
   await rm(folder, { recursive: true, force: true });
+  return bytes;
 }
 
 async function audioRendition(plan: MediaPlan, audioPath: string, deps: AssembleMediaDependencies): Promise<Rendition> {
@@ -144,16 +219,19 @@ async function audioRendition(plan: MediaPlan, audioPath: string, deps: Assemble
   };
 }
 
-async function uploadFolder(folder: string, keyPrefix: string, deps: AssembleMediaDependencies): Promise<void> {
+async function uploadFolder(folder: string, keyPrefix: string, deps: AssembleMediaDependencies): Promise<number> {
   const entries = await readdir(folder, { recursive: true });
   const transfer = pLimit(TRANSFER_CONCURRENCY);
-  await settleAll(
+  const sizes = await settleAll(
     entries.map((entry) => transfer(async () => {
       const path = join(folder, entry);
-      if (!(await stat(path)).isFile()) return;
+      const file = await stat(path);
+      if (!file.isFile()) return 0;
       await uploadFile(path, `${keyPrefix}${relative(folder, path).split('\\').join('/')}`, deps);
+      return file.size;
     })),
   );
+  return sizes.reduce((sum, size) => sum + size, 0);
 }
 
 function uploadFile(path: string, key: string, deps: AssembleMediaDependencies): Promise<unknown> {

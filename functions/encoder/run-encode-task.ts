@@ -1,7 +1,8 @@
 /**
  * The encoder's core. A chunk task decodes its chunk once and writes every rung of the ladder;
- * the audio task encodes the whole file's audio once (per-chunk AAC would click at every seam,
- * its priming samples drifting the sync). The task carries an index; the plan is in the work bucket.
+ * an audio task encodes one audio track of the whole file, once (per-chunk AAC would click at
+ * every seam, its priming samples drifting the sync). The task carries an index (the chunk's, or
+ * the track's); the plan is in the work bucket.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,8 +30,8 @@ export async function runEncodeTask(task: EncodeTask, deps: EncoderDependencies)
   const workDir = await mkdtemp(join(deps.tmpDir, `${WORK_DIR_PREFIX.encoder}${task.kind}-`));
   try {
     if (task.kind === 'chunk') await encodeOneChunk(plan, task.index, workDir, deps);
-    else await encodeTheAudio(plan, workDir, deps);
-    return { kind: task.kind, ...(task.kind === 'chunk' ? { index: task.index } : {}), durationMs: Math.round(performance.now() - started) };
+    else await encodeTheAudio(plan, task.track ?? 0, workDir, deps);
+    return { kind: task.kind, ...(task.kind === 'chunk' ? { index: task.index } : { track: task.track ?? 0 }), durationMs: Math.round(performance.now() - started) };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -66,11 +67,13 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
   );
 }
 
-async function encodeTheAudio(plan: MediaPlan, workDir: string, { store, workBucket }: EncoderDependencies): Promise<void> {
+/** One audio track of the source, whole; every track on the same timeline, so each stays in sync with the video. */
+async function encodeTheAudio(plan: MediaPlan, track: number, workDir: string, { store, workBucket }: EncoderDependencies): Promise<void> {
   if (!plan.audio) throw new InternalError('INTERNAL', `the plan of ${plan.jobId} has no audio`);
+  if (track >= Math.max(1, plan.audioTracks.length)) throw new InternalError('INTERNAL', `audio track ${track} is not in the plan of ${plan.jobId} (${plan.audioTracks.length} tracks)`);
   const inputPath = join(workDir, `audio-source.${INTERMEDIATE_FORMAT.extension}`);
   const outputPath = join(workDir, 'audio.m4a');
-  await store.download({ bucket: workBucket, key: keys.sourceAudio(plan.jobId, INTERMEDIATE_FORMAT.extension) }, inputPath);
+  await store.download({ bucket: workBucket, key: keys.sourceAudio(plan.jobId, INTERMEDIATE_FORMAT.extension, track) }, inputPath);
   // With video, the audio is cut to the video's timeline (so the MP4's tracks end together);
   // alone, it keeps its own length.
   const firstChunk = plan.chunks[0];
@@ -78,5 +81,5 @@ async function encodeTheAudio(plan: MediaPlan, workDir: string, { store, workBuc
     ? { startSeconds: firstChunk.startSeconds, durationSeconds: plan.chunks.reduce((sum, chunk) => sum + chunk.durationSeconds, 0) }
     : { durationSeconds: plan.durationSeconds };
   await encodeAudio({ inputPath, outputPath, bitrateKbps: plan.audio.bitrateKbps, channels: plan.audio.channels, sampleRate: plan.audio.sampleRate, ...timeline });
-  await store.uploadFile({ bucket: workBucket, key: keys.encodedAudio(plan.jobId) }, outputPath, 'audio/mp4');
+  await store.uploadFile({ bucket: workBucket, key: keys.encodedAudio(plan.jobId, track) }, outputPath, 'audio/mp4');
 }

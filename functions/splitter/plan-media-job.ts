@@ -20,6 +20,7 @@ import { checkExecutionInputFits } from './plan-execution-size.ts';
 import { planImageSizes } from './plan-image-sizes.ts';
 import { planLadder } from './plan-ladder.ts';
 import { planStills } from './plan-stills.ts';
+import { planTracks } from './plan-tracks.ts';
 
 /** The parts of the profile a video or audio job is planned with. */
 export type MediaProfile = Pick<RenditionProfile, 'ladder' | 'poster' | 'thumbnails' | 'gopSeconds' | 'segmentSeconds' | 'chunkSeconds' | 'x264Preset' | 'audio'>;
@@ -54,6 +55,17 @@ export interface StillCut {
   seconds: number;
 }
 
+/** One stream of the source copied out whole (`-map 0:<streamIndex>`). */
+export interface TrackCut {
+  key: string;
+  streamIndex: number;
+}
+
+/** A subtitle stream turned into WebVTT, its cue times moved so that `startSeconds` (source time, the video's first frame) is zero. */
+export interface SubtitleCut extends TrackCut {
+  startSeconds: number;
+}
+
 export interface MediaJobPlan {
   source: SourceFacts;
   /** Written to the work bucket at keys.plan(jobId); the encoder and assembler read it there. */
@@ -61,8 +73,10 @@ export interface MediaJobPlan {
   segments: SegmentCut[];
   /** In time order: the poster, then the thumbnails. */
   stills: StillCut[];
-  /** Where the source's audio is copied to, once, for the audio task. */
-  audioKey?: string;
+  /** Each audio track's source stream, copied once for its audio task (in track order). */
+  audioCuts: TrackCut[];
+  /** Each text subtitle track, as WebVTT on the video's timeline (in track order). */
+  subtitleCuts: SubtitleCut[];
   fanOut: SplitResult['fanOut'];
   chunkTasks: NonNullable<SplitResult['chunkTasks']>;
   audioTasks: NonNullable<SplitResult['audioTasks']>;
@@ -84,9 +98,10 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     ...(audio ? { audioCodec: audio.codec } : {}),
   };
 
+  const tracks = planTracks({ audioStreams: facts.audioStreams ?? [], subtitleStreams: facts.subtitleStreams ?? [], withVideo: Boolean(video) });
   const rungs = video ? planLadder({ width: video.width, height: video.height, ladder: profile.ladder }) : [];
   if (video) {
-    checkAssemblyFits({ rungs, audioKbps: audio ? profile.audio.bitrateKbps : 0, chunkSeconds: profile.chunkSeconds, storageBytes: args.assemblerStorageBytes, durationSeconds: facts.durationSeconds });
+    checkAssemblyFits({ rungs, audioKbps: profile.audio.bitrateKbps * tracks.audio.length, chunkSeconds: profile.chunkSeconds, storageBytes: args.assemblerStorageBytes, durationSeconds: facts.durationSeconds });
     checkExecutionInputFits({ jobId, durationSeconds: facts.durationSeconds, chunkSeconds: profile.chunkSeconds });
   }
 
@@ -129,7 +144,9 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     deinterlace: video?.interlaced ?? false,
     rungs,
     chunks,
-    ...(audio ? { audio: { ...profile.audio } } : {}),
+    ...(tracks.audio.length > 0 ? { audio: { ...profile.audio } } : {}),
+    audioTracks: tracks.audio.map(({ streamIndex: _, ...track }) => track),
+    subtitles: tracks.subtitles.map(({ streamIndex: _, ...track }) => track),
   };
 
   return {
@@ -137,10 +154,11 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     plan,
     segments,
     stills: stillCuts,
-    ...(audio ? { audioKey: keys.sourceAudio(jobId, INTERMEDIATE_FORMAT.extension) } : {}),
+    audioCuts: tracks.audio.map(({ streamIndex }, track) => ({ key: keys.sourceAudio(jobId, INTERMEDIATE_FORMAT.extension, track), streamIndex })),
+    subtitleCuts: tracks.subtitles.map(({ streamIndex }, track) => ({ key: keys.sourceSubtitles(jobId, track), streamIndex, startSeconds: chunks[0]?.startSeconds ?? 0 })),
     fanOut: chunks.length > args.distributedMapThreshold ? 'distributed' : 'inline',
     chunkTasks: chunks.map((chunk) => ({ kind: 'chunk' as const, jobId, index: chunk.index })),
-    audioTasks: audio ? [{ kind: 'audio' as const, jobId }] : [],
+    audioTasks: tracks.audio.map((_, track) => ({ kind: 'audio' as const, jobId, track })),
     imageTasks,
   };
 }

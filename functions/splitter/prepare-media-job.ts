@@ -1,8 +1,8 @@
 /**
  * The splitter's video and audio branch, as I/O around a pure planner (plan-media-job.ts):
  * probe under whitelists, list the video's frames, plan, then do what the plan says (cut each
- * chunk's segment by stream copy, take the audio and the stills out, upload them) and leave the
- * full plan in the work bucket. The execution itself carries only indices into it.
+ * chunk's segment by stream copy, take each audio track, each subtitle track and the stills out,
+ * upload them) and leave the full plan in the work bucket. The execution itself carries only indices into it.
  */
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -11,6 +11,7 @@ import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { keys } from '../../shared/keys.ts';
 import { cutSegment, extractAudio } from '../../shared/media/ffmpeg/cut-segment.ts';
 import { extractFrames } from '../../shared/media/ffmpeg/extract-frames.ts';
+import { extractSubtitles } from '../../shared/media/ffmpeg/extract-subtitles.ts';
 import { listVideoFrames } from '../../shared/media/ffmpeg/list-video-frames.ts';
 import { probeMedia } from '../../shared/media/ffmpeg/probe-media.ts';
 import type { SniffedMedia } from '../../shared/media/sniff-media-type.ts';
@@ -92,10 +93,15 @@ export async function prepareMediaJob(args: {
     await Promise.all(paths.map((path, index) => put(planned.stills[index]!.key, path, 'image/png')));
   }
 
-  if (planned.audioKey !== undefined) {
-    const outputPath = localPath(planned.audioKey);
-    await extractAudio({ sourcePath: localSource, format, outputPath, signal: deadline });
-    await put(planned.audioKey, outputPath);
+  for (const track of planned.audioCuts) {
+    const outputPath = localPath(track.key);
+    await extractAudio({ sourcePath: localSource, format, outputPath, streamIndex: track.streamIndex, signal: deadline });
+    await put(track.key, outputPath);
+  }
+  for (const track of planned.subtitleCuts) {
+    const outputPath = localPath(track.key);
+    await extractSubtitles({ sourcePath: localSource, format, outputPath, streamIndex: track.streamIndex, startSeconds: track.startSeconds, signal: deadline });
+    await put(track.key, outputPath, 'text/vtt');
   }
 
   await store.putJson({ bucket: settings.workBucket, key: keys.plan(jobId) }, planned.plan);

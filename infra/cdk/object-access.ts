@@ -25,10 +25,11 @@ export const OBJECT_ACCESS: Record<FunctionName, Partial<Record<BucketRole, Obje
   splitter: {
     // Any upload, under any name; the bytes decide what it is.
     input: { read: ['*'] },
-    work: { write: ['*/plan.json', '*/segments/*', '*/audio-source.*', '*/stills/*'] },
+    work: { write: ['*/plan.json', '*/segments/*', '*/audio-sources/*', '*/subtitles/*', '*/stills/*'] },
   },
   encoder: {
-    work: { read: ['*/plan.json', '*/segments/*', '*/audio-source.*'], write: ['*/chunks/*', '*/audio.m4a'] },
+    // One audio track per task, in and out.
+    work: { read: ['*/plan.json', '*/segments/*', '*/audio-sources/*'], write: ['*/chunks/*', '*/audio/*'] },
   },
   'image-resize': {
     // An uploaded image, or a video's poster and thumbnail stills.
@@ -37,8 +38,8 @@ export const OBJECT_ACCESS: Record<FunctionName, Partial<Record<BucketRole, Obje
     renditions: { write: ['*/image/*', '*/poster/*', '*/thumbnails/*'] },
   },
   assembler: {
-    work: { read: ['*/plan.json', '*/chunks/*', '*/audio.m4a'], delete: ['*'] },
-    renditions: { write: ['*/video/*', '*/audio/*', '*/hls/*', '*/manifest.json'], delete: ['*'] },
+    work: { read: ['*/plan.json', '*/chunks/*', '*/audio/*', '*/subtitles/*'], delete: ['*'] },
+    renditions: { write: ['*/video/*', '*/audio/*', '*/subtitles/*', '*/hls/*', '*/manifest.json'], delete: ['*'] },
   },
   // An execution that ended without a manifest: is there one? Write it; clear what the job left.
   finalizer: {

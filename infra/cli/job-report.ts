@@ -66,10 +66,14 @@ function describeRendition(rendition: Manifest['renditions'][number]): string {
       return `${`${rendition.width}×${rendition.height}`.padEnd(11)} ${formatBytes(rendition.bytes)}`;
     case 'video':
       return `${`${rendition.width}×${rendition.height}`.padEnd(11)} ${(rendition.bitrateKbps / 1000).toFixed(2)} Mbps, ${rendition.durationSeconds.toFixed(2)} s, ${rendition.frames} frames, ${formatBytes(rendition.bytes)}`;
-    case 'audio':
-      return `${rendition.bitrateKbps} kbps, ${rendition.durationSeconds.toFixed(2)} s, ${formatBytes(rendition.bytes)}`;
+    case 'audio': {
+      const track = rendition.language === undefined ? '' : `${rendition.language}${rendition.default ? ' (default)' : ''}, `;
+      return `${track}${rendition.bitrateKbps} kbps, ${rendition.durationSeconds.toFixed(2)} s, ${formatBytes(rendition.bytes)}`;
+    }
     case 'hls':
       return `${rendition.variants} variants, ${rendition.segmentSeconds} s segments`;
+    case 'subtitles':
+      return `${rendition.language}, ${rendition.name}, ${formatBytes(rendition.bytes)}`;
   }
 }
 

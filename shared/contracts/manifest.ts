@@ -66,6 +66,20 @@ export const AudioRendition = z.object({
   bitrateKbps: z.number().nonnegative(),
   durationSeconds: z.number().nonnegative(),
   bytes: z.number().int().nonnegative(),
+  /** A video's audio tracks, each an HLS audio rendition (`key` is its media playlist): BCP 47 language, display name, and the one players pick first and the MP4s carry. */
+  language: z.string().optional(),
+  name: z.string().optional(),
+  default: z.boolean().optional(),
+});
+
+/** A text subtitle track of the source as WebVTT, on the MP4s' timeline; the HLS package carries it too. */
+export const SubtitlesRendition = z.object({
+  kind: z.literal('subtitles'),
+  key: z.string(),
+  format: z.literal('webvtt'),
+  language: z.string(),
+  name: z.string(),
+  bytes: z.number().int().nonnegative(),
 });
 
 export const HlsRendition = z.object({
@@ -75,7 +89,7 @@ export const HlsRendition = z.object({
   segmentSeconds: z.number().positive(),
 });
 
-export const Rendition = z.discriminatedUnion('kind', [ImageRendition, VideoRendition, AudioRendition, HlsRendition]);
+export const Rendition = z.discriminatedUnion('kind', [ImageRendition, VideoRendition, AudioRendition, HlsRendition, SubtitlesRendition]);
 export type Rendition = z.input<typeof Rendition>;
 
 export const JobStatus = z.enum(['succeeded', 'rejected', 'failed']);

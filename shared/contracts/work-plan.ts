@@ -65,6 +65,28 @@ export const AudioPlan = z.object({
   sampleRate: z.number().int().positive(),
 });
 
+/**
+ * A file name part made by the track planner from a language tag (`en`, `en-2`): never the
+ * stream's raw tag, which is untrusted text, so keys and paths built from it stay plain.
+ */
+const TrackLabel = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(40);
+/** A display name for a player's menu: the stream's title, or its language's name, sanitised (no quotes, no control characters). */
+const TrackName = z.string().min(1).max(80).regex(/^[^"\p{Cc}]+$/u);
+
+/** One audio track of the source, encoded once, an HLS audio rendition; the default one goes into the MP4s too. */
+export const AudioTrack = z.object({
+  label: TrackLabel,
+  /** BCP 47 (`en`, `fr`, `und` when the stream states none), as HLS's LANGUAGE wants it. */
+  language: z.string(),
+  name: TrackName,
+  default: z.boolean(),
+});
+export type AudioTrack = z.infer<typeof AudioTrack>;
+
+/** One text subtitle track of the source, as WebVTT on the MP4s' timeline. */
+export const SubtitleTrack = z.object({ label: TrackLabel, language: z.string(), name: TrackName });
+export type SubtitleTrack = z.infer<typeof SubtitleTrack>;
+
 /** The full plan of a video or audio job, in the work bucket at keys.plan(jobId). */
 export const MediaPlan = z.object({
   jobId: z.string(),
@@ -80,19 +102,25 @@ export const MediaPlan = z.object({
   rungs: z.array(Rung),
   chunks: z.array(Chunk),
   audio: AudioPlan.optional(),
+  /** With `audio`: every track it is applied to, in the order of the audio tasks (`track` indexes it). */
+  audioTracks: z.array(AudioTrack).default([]),
+  subtitles: z.array(SubtitleTrack).default([]),
 });
 export type MediaPlan = z.infer<typeof MediaPlan>;
 
 /** One Map item for the encoder: an index into the plan, so the Map's input stays small at any length. */
 export const EncodeTask = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('chunk'), jobId: z.string(), index: z.number().int().nonnegative() }),
-  z.object({ kind: z.literal('audio'), jobId: z.string() }),
+  /** `track` indexes the plan's audioTracks. */
+  z.object({ kind: z.literal('audio'), jobId: z.string(), track: z.number().int().nonnegative().default(0) }),
 ]);
 export type EncodeTask = z.input<typeof EncodeTask>;
 
 export const EncodeResult = z.object({
   kind: z.enum(['chunk', 'audio']),
   index: z.number().int().nonnegative().optional(),
+  /** An audio task's track. */
+  track: z.number().int().nonnegative().optional(),
   durationMs: z.number().nonnegative(),
   /** This task's tries, the one that succeeded included. */
   attempts: z.number().int().positive(),
@@ -123,7 +151,7 @@ export const SplitResult = z.object({
   /** More chunks than an inline Map should carry go through a Distributed Map on AWS. */
   fanOut: z.enum(['inline', 'distributed']).default('inline'),
   chunkTasks: z.array(EncodeTask).default([]),
-  /** Zero or one task: audio is encoded once for the whole file. */
+  /** One task per audio track: each is encoded once for the whole file. */
   audioTasks: z.array(EncodeTask).default([]),
   imageTasks: z.array(ImageTask),
 });

@@ -28,7 +28,8 @@ const picture = (facts: Partial<VideoFacts> = {}): VideoFacts => ({
 const sound: AudioFacts = { codec: 'aac', channels: 2, sampleRate: 48_000, durationSeconds: 12 };
 
 function args({ video, audio, durationSeconds = 12, frames, ...rest }: Partial<Omit<PlanMediaJobArgs, 'facts'>> & { video?: VideoFacts; audio?: AudioFacts; durationSeconds?: number }): PlanMediaJobArgs {
-  const facts: MediaFacts = { format: 'mp4', durationSeconds, startSeconds: 0, ...(video && { video }), ...(audio && { audio }), streamCount: 2 };
+  const audioStreams = audio ? [{ index: video ? 1 : 0, codec: audio.codec, default: true }] : [];
+  const facts: MediaFacts = { format: 'mp4', durationSeconds, startSeconds: 0, ...(video && { video }), ...(audio && { audio }), audioStreams, subtitleStreams: [], streamCount: 2 };
   return {
     jobId: JOB,
     upload: { bucket: 'in', key: 'clip.mp4', etag: 'e', size: 1000 },
@@ -59,8 +60,8 @@ describe('planMediaJob', () => {
       { key: `${JOB}/segments/00002.nut`, fromSeconds: 8 },
     ]);
     expect(planned.chunkTasks).toEqual([0, 1, 2].map((index) => ({ kind: 'chunk', jobId: JOB, index })));
-    expect(planned.audioKey).toBe(`${JOB}/audio-source.nut`);
-    expect(planned.audioTasks).toEqual([{ kind: 'audio', jobId: JOB }]);
+    expect(planned.audioCuts).toEqual([{ key: `${JOB}/audio-sources/0.nut`, streamIndex: 1 }]);
+    expect(planned.audioTasks).toEqual([{ kind: 'audio', jobId: JOB, track: 0 }]);
     expect(planned.fanOut).toBe('inline');
     // The poster at 10% (capped at 2 s), thumbnails in the middle of each fifth.
     expect(planned.stills.map((still) => still.seconds)).toEqual([1.2, 1.2, 3.6, 6, 8.4, 10.8]);
@@ -86,7 +87,7 @@ describe('planMediaJob', () => {
   it('plans a video without sound: no audio plan, task or extract', () => {
     const planned = planMediaJob(args({ video: picture() }));
     expect(planned.plan.audio).toBeUndefined();
-    expect(planned.audioKey).toBeUndefined();
+    expect(planned.audioCuts).toEqual([]);
     expect(planned.audioTasks).toEqual([]);
     expect(planned.chunkTasks).toHaveLength(3);
   });
@@ -141,5 +142,26 @@ describe('planMediaJob', () => {
 
   it('lets audio of any length through the video-only bounds', () => {
     expect(planMediaJob(args({ audio: sound, durationSeconds: 5 * 3600, assemblerStorageBytes: 1 })).audioTasks).toHaveLength(1);
+  });
+
+  it('plans one audio task per track and a WebVTT cut per text subtitle track, timed from the first frame', () => {
+    const planArgs = args({ video: picture(), audio: sound, frames: cfr({ fps: 30, seconds: 12, gop: 60 }).map((frame) => ({ ...frame, pts: frame.pts + 0.5 })) });
+    planArgs.facts.audioStreams = [
+      { index: 1, codec: 'aac', language: 'fra', default: false },
+      { index: 2, codec: 'aac', language: 'eng', default: true },
+    ];
+    planArgs.facts.subtitleStreams = [
+      { index: 3, codec: 'mov_text', language: 'eng', default: false },
+      { index: 4, codec: 'hdmv_pgs_subtitle', language: 'deu', default: false },
+    ];
+    const planned = planMediaJob(planArgs);
+    expect(planned.plan.audioTracks).toEqual([
+      { label: 'fr', language: 'fr', name: 'French', default: false },
+      { label: 'en', language: 'en', name: 'English', default: true },
+    ]);
+    expect(planned.audioTasks).toEqual([0, 1].map((track) => ({ kind: 'audio', jobId: JOB, track })));
+    expect(planned.audioCuts).toEqual([{ key: `${JOB}/audio-sources/0.nut`, streamIndex: 1 }, { key: `${JOB}/audio-sources/1.nut`, streamIndex: 2 }]);
+    expect(planned.plan.subtitles).toEqual([{ label: 'en', language: 'en', name: 'English' }]);
+    expect(planned.subtitleCuts).toEqual([{ key: `${JOB}/subtitles/0.vtt`, streamIndex: 3, startSeconds: 0.5 }]);
   });
 });

@@ -17,3 +17,6 @@ export const AudioCodec = z.enum([
   'pcm_f32le', 'pcm_f32be', 'pcm_f64le', 'pcm_f64be',
 ]);
 export type AudioCodec = z.infer<typeof AudioCodec>;
+
+/** Text subtitles only, turned into WebVTT; bitmap ones (dvd_subtitle, hdmv_pgs_subtitle, dvb_subtitle) are left out. */
+export const SubtitleCodec = z.enum(['mov_text', 'subrip', 'ass', 'ssa', 'webvtt']);

@@ -6,7 +6,7 @@
  * like never reach an output.
  */
 import { INTERMEDIATE_FORMAT } from './intermediate-format.ts';
-import { seconds } from './ffmpeg-args.ts';
+import { integer, seconds } from './ffmpeg-args.ts';
 import { sourceInputOptions } from './source-demuxer.ts';
 import type { MediaInputFormat } from './source-demuxer.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
@@ -66,17 +66,20 @@ export interface ExtractAudioOptions {
   sourcePath: string;
   format: MediaInputFormat;
   outputPath: string;
+  /** ffprobe's index of the audio stream (a track the planner chose); default: the first audio stream. */
+  streamIndex?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
 
-/** The source's first audio stream, whole, by stream copy (priming packets and all). */
+/** One audio stream of the source, whole, by stream copy (priming packets and all). */
 export async function extractAudio(options: ExtractAudioOptions): Promise<void> {
-  const { sourcePath, format, outputPath, timeoutMs, signal } = options;
+  const { sourcePath, format, outputPath, streamIndex, timeoutMs, signal } = options;
+  const stream = streamIndex === undefined ? '0:a:0' : `0:${integer(streamIndex, 0, 1023)}`;
   await runFfmpeg({
     task: 'extract audio',
     inputs: [{ path: sourcePath, options: [...sourceInputOptions(format), '-copyts'] }],
-    outputs: [{ path: outputPath, options: ['-map', '0:a:0', ...COMMON_OUTPUT, ...intermediateOutput()] }],
+    outputs: [{ path: outputPath, options: ['-map', stream, ...COMMON_OUTPUT, ...intermediateOutput()] }],
     timeoutMs,
     signal,
   });

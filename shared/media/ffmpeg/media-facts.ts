@@ -44,6 +44,22 @@ export const AudioFacts = z.object({
 });
 export type AudioFacts = z.infer<typeof AudioFacts>;
 
+/**
+ * An audio or subtitle stream as the file labels it, whatever its codec: the track planner
+ * (functions/splitter/plan-tracks.ts) picks what it can use. Language and title are the
+ * stream's own tags: untrusted text.
+ */
+export const StreamLabel = z.object({
+  /** ffprobe's stream index: `-map 0:<index>` selects exactly this stream. */
+  index: z.number().int().nonnegative(),
+  codec: z.string(),
+  language: z.string().optional(),
+  title: z.string().optional(),
+  /** The container's default disposition (Matroska sets it on most tracks). */
+  default: z.boolean(),
+});
+export type StreamLabel = z.infer<typeof StreamLabel>;
+
 export const MediaFacts = z.object({
   format: MediaInputFormat,
   durationSeconds: z.number().positive(),
@@ -51,6 +67,10 @@ export const MediaFacts = z.object({
   startSeconds: z.number(),
   video: VideoFacts.optional(),
   audio: AudioFacts.optional(),
+  /** Every audio stream, in file order (`audio` is the first). */
+  audioStreams: z.array(StreamLabel).optional(),
+  /** Every subtitle stream, in file order. */
+  subtitleStreams: z.array(StreamLabel).optional(),
   /** Every stream in the file, used or not. */
   streamCount: positiveInt,
 });

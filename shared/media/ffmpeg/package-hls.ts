@@ -24,7 +24,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError } from '../../errors.ts';
 import { decimal, outputPath, seconds } from './ffmpeg-args.ts';
-import { formatMasterPlaylist, type MasterPlaylistAudio, type MasterPlaylistVariant } from './format-master-playlist.ts';
+import { formatMasterPlaylist, type MasterPlaylistAudio, type MasterPlaylistSubtitles, type MasterPlaylistVariant } from './format-master-playlist.ts';
 import { readMp4Info } from './read-mp4-info.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 
@@ -44,6 +44,8 @@ export interface HlsAudioInput {
   /** encodeAudio's .m4a. */
   path: string;
   channels: number;
+  /** Its folder under outputDir when there are several (`audio/en`); default HLS_AUDIO_NAME. */
+  name?: string;
 }
 
 interface SegmentingOptions {
@@ -115,14 +117,16 @@ export async function packageHlsVariant(options: SegmentingOptions & { variant: 
 /** The audio rendition: its media playlist and segments in outputDir/audio/. */
 export async function packageHlsAudio(options: SegmentingOptions & { audio: HlsAudioInput }): Promise<PackagedAudio> {
   const { audio } = options;
+  const name = audio.name ?? HLS_AUDIO_NAME;
+  if (name !== HLS_AUDIO_NAME && !name.startsWith(`${HLS_AUDIO_NAME}/`)) throw new TypeError(`an audio rendition's folder is under "${HLS_AUDIO_NAME}/", not ${JSON.stringify(name)}`);
   const [segments, { audioCodecs, audioLeadSeconds }] = await Promise.all([
-    segment({ ...options, name: HLS_AUDIO_NAME, inputPath: audio.path, map: '0:a:0', independentSegments: false }),
+    segment({ ...options, name, inputPath: audio.path, map: '0:a:0', independentSegments: false }),
     readMp4Info(audio.path),
   ]);
   if (audioCodecs === '') throw new InternalError('ENCODER_FAILED', `package HLS audio: ${audio.path} has no audio track`);
-  checkLead(HLS_AUDIO_NAME, audioLeadSeconds, options.timelineOffsetSeconds);
+  checkLead(name, audioLeadSeconds, options.timelineOffsetSeconds);
   return {
-    uri: `${HLS_AUDIO_NAME}/${MEDIA_PLAYLIST_NAME}`,
+    uri: `${name}/${MEDIA_PLAYLIST_NAME}`,
     bandwidth: segments.peakBitsPerSecond,
     averageBandwidth: segments.averageBitsPerSecond,
     codecs: audioCodecs,
@@ -132,9 +136,9 @@ export async function packageHlsAudio(options: SegmentingOptions & { audio: HlsA
 }
 
 /** The master playlist over renditions packaged into outputDir; returns its path. */
-export async function writeHlsMaster(outputDir: string, variants: readonly PackagedVariant[], audio?: PackagedAudio): Promise<string> {
+export async function writeHlsMaster(outputDir: string, variants: readonly PackagedVariant[], audio?: MasterPlaylistAudio | readonly MasterPlaylistAudio[], subtitles?: readonly MasterPlaylistSubtitles[]): Promise<string> {
   const masterPath = outputPath(join(outputDir, HLS_MASTER_NAME));
-  await writeFile(masterPath, formatMasterPlaylist(variants, audio));
+  await writeFile(masterPath, formatMasterPlaylist(variants, audio, subtitles));
   return masterPath;
 }
 

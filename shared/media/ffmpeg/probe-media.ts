@@ -20,9 +20,10 @@
  * first frames of each stream to learn the pixel format; listVideoFrames decodes nothing. Each
  * ffprobe run is bounded by a timeout and a cap on its output (run-ffprobe.ts).
  *
- * Only the first video stream that is not an attached picture (cover art) and the first audio
- * stream are used; the encoder must select the same ones (`0:V:0` and `0:a:0`). Other streams
- * (subtitles, data, more audio) only count towards the stream limit.
+ * Only the first video stream that is not an attached picture (cover art) is used; the encoder
+ * must select the same one (`0:V:0`). The first audio stream is checked against the allowlist;
+ * every audio and subtitle stream is listed with its labels (language, title, default) for the
+ * track planner. Other streams (data) only count towards the stream limit.
  */
 import { z } from 'zod';
 import { InputRejectedError, InternalError } from '../../errors.ts';
@@ -30,7 +31,7 @@ import { Rotation } from '../rotation.ts';
 import { AudioCodec, VideoCodec } from './codec-allowlist.ts';
 import { fileUrl } from './ffmpeg-args.ts';
 import { listVideoFrames } from './list-video-frames.ts';
-import { type AudioFacts, MediaFacts, type MediaLimits, type VideoFacts } from './media-facts.ts';
+import { type AudioFacts, MediaFacts, type MediaLimits, type StreamLabel, type VideoFacts } from './media-facts.ts';
 import { parseRatio } from './ratio.ts';
 import { runFfprobe, type FfprobeRunOptions } from './run-ffprobe.ts';
 import { DEMUXERS, sourceInputOptions, type Demuxer, type MediaInputFormat } from './source-demuxer.ts';
@@ -85,7 +86,8 @@ const FfprobeStream = z.object({
   sample_rate: optionalDecimal,
   channels: z.number().int().optional(),
   duration: optionalDecimal,
-  disposition: z.object({ attached_pic: z.number().int().optional() }).optional(),
+  disposition: z.object({ attached_pic: z.number().int().optional(), default: z.number().int().optional() }).optional(),
+  tags: z.object({ language: z.string().optional(), title: z.string().optional() }).optional(),
   side_data_list: z.array(z.object({ rotation: z.number().optional() })).optional(),
 });
 type FfprobeStream = z.infer<typeof FfprobeStream>;
@@ -105,7 +107,8 @@ const REPORT_ENTRIES = [
   'format=format_name,nb_streams,duration,start_time',
   'stream=index,codec_type,codec_name,width,height,sample_aspect_ratio,pix_fmt,field_order,avg_frame_rate,r_frame_rate,' +
     'nb_frames,nb_read_packets,sample_rate,channels,duration',
-  'stream_disposition=attached_pic',
+  'stream_disposition=attached_pic,default',
+  'stream_tags=language,title',
   'stream_side_data=rotation',
 ].join(':');
 
@@ -202,7 +205,13 @@ async function readFacts(report: FfprobeReport, context: ReadFactsContext): Prom
   const video = videoStream === undefined ? undefined : await readVideo(videoStream, durationSeconds, context);
   const startSeconds = report.format.start_time ?? 0;
   // Absent rather than undefined, so the facts serialise the same way they parse.
-  return { format, durationSeconds, startSeconds, ...(video && { video }), ...(audio && { audio }), streamCount };
+  const labels = (type: string) => report.streams.filter((stream) => stream.codec_type === type).map(streamLabel);
+  return { format, durationSeconds, startSeconds, ...(video && { video }), ...(audio && { audio }), audioStreams: labels('audio'), subtitleStreams: labels('subtitle'), streamCount };
+}
+
+function streamLabel(stream: FfprobeStream): StreamLabel {
+  const { language, title } = stream.tags ?? {};
+  return { index: stream.index, codec: stream.codec_name ?? 'unknown', ...(language && { language }), ...(title && { title }), default: stream.disposition?.default === 1 };
 }
 
 function readAudio(stream: FfprobeStream, containerDuration: number): AudioFacts {
