@@ -74,7 +74,7 @@ function stepTimings(input: AssembleInput): Manifest['timings']['steps'] {
   if (!results) return [];
   return [
     ...results.chunkResults.map((result) => ({ step: 'encode', label: `chunk ${result.index ?? 0}`, ms: result.durationMs, attempts: result.attempts })),
-    ...results.audioResults.map((result) => ({ step: 'audio', label: 'audio', ms: result.durationMs, attempts: result.attempts })),
+    ...results.audioResults.map((result) => ({ step: 'audio', label: `audio ${result.track ?? 0}`, ms: result.durationMs, attempts: result.attempts })),
     ...results.imageResults.map((result) => ({ step: 'resize', label: `${result.renditions[0]?.role ?? 'image'} ${result.width}w`, ms: result.durationMs, attempts: result.attempts })),
   ];
 }

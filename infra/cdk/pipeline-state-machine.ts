@@ -4,7 +4,7 @@
  *
  *   Split ─► Accepted? ─rejected/failed──────────────────────────────────────────┐
  *     │         └─accepted─► FanOut (Parallel) ─┬─ Distributed? ─► EncodeChunks (Map) | EncodeChunksDistributed
- *     │                                         ├─ EncodeAudio (Map of 0 or 1: audio once, for the whole file)
+ *     │                                         ├─ EncodeAudio (Map: each audio track once, for the whole file)
  *     │                                         └─ ResizeImages (Map: the image's widths, or a video's poster and thumbnails)
  *     │                      └─Catch($.failure)─────────────────────────────────────► Assemble ─► Job failed? ─► Fail | Succeed
  *     └─Catch($.failure): the splitter crashed, ran out of memory or time ───────────┘
@@ -60,6 +60,7 @@ export const SANDBOX_ERRORS = ['Sandbox.Timedout', 'Runtime.ExitError'];
 export const ATTEMPT_PAYLOAD = TaskInput.fromObject({ task: JsonPath.objectAt('$'), retryCount: JsonPath.numberAt('$$.State.RetryCount') });
 
 export const IMAGE_MAP_CONCURRENCY = 16;
+export const AUDIO_MAP_CONCURRENCY = 8;
 /** An inline Map runs at most 40 iterations at once. */
 export const INLINE_CHUNK_CONCURRENCY = 40;
 /** A Distributed Map runs up to 10,000 child executions at once; this keeps Lambda's default account concurrency (1,000) for other work too. */
@@ -123,7 +124,8 @@ export class PipelineStateMachine extends Construct {
       .when(Condition.stringEquals('$.plan.fanOut', 'distributed'), encodeChunksDistributed.next(new Pass(this, 'NoChunkTimings', { result: Result.fromArray([]) })))
       .otherwise(encodeChunks);
 
-    const encodeAudio = new MapState(this, 'EncodeAudio', { itemsPath: '$.plan.audioTasks', maxConcurrency: 1 });
+    // One task per audio track, side by side: a source has at most MAX_STREAMS of them.
+    const encodeAudio = new MapState(this, 'EncodeAudio', { itemsPath: '$.plan.audioTasks', maxConcurrency: AUDIO_MAP_CONCURRENCY });
     encodeAudio.itemProcessor(invoke('EncodeAudioTrack', props.encoder, { maxAttempts: 3, countAttempts: true }));
 
     const resizeImages = new MapState(this, 'ResizeImages', { itemsPath: '$.plan.imageTasks', maxConcurrency: IMAGE_MAP_CONCURRENCY });

@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FanoutStack } from '../../infra/cdk/fanout-stack.ts';
-import { DISTRIBUTED_CHUNK_CONCURRENCY, IMAGE_MAP_CONCURRENCY, INLINE_CHUNK_CONCURRENCY } from '../../infra/cdk/pipeline-state-machine.ts';
+import { AUDIO_MAP_CONCURRENCY, DISTRIBUTED_CHUNK_CONCURRENCY, IMAGE_MAP_CONCURRENCY, INLINE_CHUNK_CONCURRENCY } from '../../infra/cdk/pipeline-state-machine.ts';
 import { synthesizeLocalDeployment } from '../../infra/local/local-deployment.ts';
 
 type State = Record<string, any>;
@@ -73,7 +73,8 @@ describe('state machine', () => {
   });
 
   it('encodes audio once, beside the chunks, and sizes images through a bounded Map', () => {
-    expect(branches()[1]!.States['EncodeAudio']).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.audioTasks', MaxConcurrency: 1 });
+    expect(branches()[1]!.States['EncodeAudio']).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.audioTasks', MaxConcurrency: AUDIO_MAP_CONCURRENCY });
+    expect(AUDIO_MAP_CONCURRENCY).toBeGreaterThan(1);
     const images = branches()[2]!.States['ResizeImages']!;
     expect(images).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.imageTasks', MaxConcurrency: IMAGE_MAP_CONCURRENCY });
     expect(images.ItemProcessor.States.ResizeImage.Resource).toMatch(/function:fanout-image-resize$/);
