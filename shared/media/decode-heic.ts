@@ -23,7 +23,7 @@ export interface RawRgba {
 export async function decodeHeic(path: string, { maxPixels }: { maxPixels: number }): Promise<RawRgba> {
   const bytes = await readFile(path);
   // Loaded on first use: 2 MB of WebAssembly that only HEIC uploads need.
-  const { default: libheif } = await import('libheif-js/wasm-bundle');
+  const { default: libheif } = await import('libheif-js/wasm-bundle.js');
   const decoder = new libheif.HeifDecoder();
   const images = decoder.decode(bytes);
   try {

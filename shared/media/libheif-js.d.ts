@@ -2,7 +2,7 @@
  * The part of libheif-js (libheif compiled to WebAssembly) that decode-heic.ts uses; the package
  * ships no typings for its JavaScript wrapper.
  */
-declare module 'libheif-js/wasm-bundle' {
+declare module 'libheif-js/wasm-bundle.js' {
   interface HeifImage {
     /** After the `irot`/`imir`/`clap` transformations, as the picture is shown. */
     get_width(): number;
