@@ -14,6 +14,7 @@
  * pixels, which then go through the same resize, colour and encode steps as raw input.
  */
 import { stat } from 'node:fs/promises';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageFormat } from '../contracts/manifest.ts';
 import { InputRejectedError } from '../errors.ts';
@@ -205,8 +206,12 @@ async function decodeAtWidth({ inputPath, width, maxPixels }: Omit<RenderImageVa
   const { format } = await probeImage(inputPath, { maxPixels });
   if (format === 'heic') {
     const { data, ...raw } = await decodeHeic(inputPath, { maxPixels });
-    // Raw pixels cannot be corrupt: a failure from here on is ours, thrown as is.
-    return resizeToRaw(sharp(data, { raw, limitInputPixels: maxPixels }), width);
+    // libheif does no colour management: the pixels are in the file's ICC profile (an iPhone's:
+    // Display P3), which only the header read knows.
+    const { icc } = await sharp(inputPath, { limitInputPixels: false }).metadata();
+    const pixels = icc === undefined ? sharp(data, { raw, limitInputPixels: maxPixels }) : sharp(await pngWithProfile(data, raw, icc), { limitInputPixels: maxPixels });
+    // Pixels we made cannot be corrupt: a failure from here on is ours, thrown as is.
+    return resizeToRaw(pixels, width);
   }
   const load = (failOn: typeof FAIL_ON | 'warning'): Sharp => sharp(inputPath, { failOn, limitInputPixels: maxPixels, autoOrient: true, pages: 1 });
   if (format !== 'jpeg') return resizeToRaw(load(FAIL_ON), width, 'image data is truncated or corrupt');
@@ -216,6 +221,24 @@ async function decodeAtWidth({ inputPath, width, maxPixels }: Omit<RenderImageVa
     if (!(error instanceof InputRejectedError) || JPEG_DATA_ENDS_EARLY.test(error.detail)) throw error;
     return resizeToRaw(load(FAIL_ON), width, 'image data is truncated or corrupt');
   }
+}
+
+/**
+ * Raw pixels as a PNG tagged with `icc`: sharp takes no profile with raw input, and reads one
+ * from a PNG's iCCP chunk, which goes right after the IHDR. Stored without compression: it is
+ * decoded again at once.
+ */
+async function pngWithProfile(data: Buffer, raw: { width: number; height: number; channels: 4 }, icc: Buffer): Promise<Buffer> {
+  const png = await sharp(data, { raw }).png({ compressionLevel: 0, adaptiveFiltering: false }).toBuffer();
+  // Signature (8), then the IHDR chunk: length (4), type (4), 13 bytes, CRC (4).
+  const afterHeader = 8 + 4 + 4 + 13 + 4;
+  const body = Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflateSync(icc)]);
+  const typeAndBody = Buffer.concat([Buffer.from('iCCP', 'latin1'), body]);
+  const chunk = Buffer.alloc(4 + typeAndBody.length + 4);
+  chunk.writeUInt32BE(body.length, 0);
+  typeAndBody.copy(chunk, 4);
+  chunk.writeUInt32BE(crc32(typeAndBody), 4 + typeAndBody.length);
+  return Buffer.concat([png.subarray(0, afterHeader), chunk, png.subarray(afterHeader)]);
 }
 
 /** `problem` names a failure that is the input's fault; without it, every failure is ours. */

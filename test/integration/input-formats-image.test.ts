@@ -62,6 +62,17 @@ describe('a HEIC phone photo', () => {
     expect([metadata.exif, metadata.icc, metadata.xmp]).toEqual([undefined, undefined, undefined]);
   });
 
+  it('converts its Display P3 pixels to sRGB through the profile in its colr box, as the phone shows them', async () => {
+    const outputPath = join(workDir, 'phone-colour.webp');
+    const [r = 0, g = 0, b = 0] = HEIC_FIXTURE.backgroundSrgb;
+
+    await renderImageVariant({ inputPath: await inputFormatFixture('phone.heic'), outputPath, width: 300, format: 'webp', maxPixels });
+
+    // Stored as P3 (97, 197, 81); read as if sRGB, it would show that, not the green the phone shows.
+    const [outR = 0, outG = 0, outB = 0] = await pixelAt(outputPath, 150, 300);
+    expect(Math.max(Math.abs(outR - r), Math.abs(outG - g), Math.abs(outB - b))).toBeLessThanOrEqual(8);
+  });
+
   it.each(['jpeg', 'avif'] as const)('renders as %s too', async (format) => {
     const outputPath = join(workDir, `phone.${format}`);
 
