@@ -20,6 +20,11 @@ export const MAIN_FIELDS = ['module', 'main'];
  * `require('path')` into a shim that throws without one (fluent-ffmpeg does this at load).
  */
 export const ESM_REQUIRE_BANNER = "import { createRequire as __fanoutCreateRequire } from 'node:module'; const require = __fanoutCreateRequire(import.meta.url);";
+/**
+ * Nor `__dirname` and `__filename`, which a bundled CommonJS dependency may read at run time
+ * (libheif-js's Emscripten loader does, on a HEIC's first decode): the bundle's own, as Node gives them.
+ */
+export const ESM_DIRNAME_DEFINE = { __dirname: 'import.meta.dirname', __filename: 'import.meta.filename' };
 /** Native modules ship beside the bundle, installed for Lambda's platform. */
 export const NATIVE_MODULES = ['sharp'];
 /** What npm installs native modules for: Lambda's Linux on Graviton. */
@@ -46,6 +51,7 @@ export function stageImageContext(outputDir: string, functionNames: readonly str
     format: 'esm',
     mainFields: MAIN_FIELDS,
     banner: { js: ESM_REQUIRE_BANNER },
+    define: ESM_DIRNAME_DEFINE,
     external: NATIVE_MODULES,
     sourcemap: true,
     logLevel: 'warning',

@@ -13,7 +13,7 @@ import { Architecture, type CfnFunction, DockerImageFunction, type Function as L
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ESBUILD_TARGET, ESM_REQUIRE_BANNER, LAMBDA_PLATFORM_NPM_ENV, MAIN_FIELDS, NATIVE_MODULES, repoRoot } from './bundling.ts';
+import { ESBUILD_TARGET, ESM_DIRNAME_DEFINE, ESM_REQUIRE_BANNER, LAMBDA_PLATFORM_NPM_ENV, MAIN_FIELDS, NATIVE_MODULES, repoRoot } from './bundling.ts';
 import { FFMPEG_FUNCTIONS, type FfmpegFunctionName, type FfmpegImage } from './ffmpeg-image.ts';
 
 export const FUNCTION_METADATA_KEY = 'fanout:function';
@@ -73,6 +73,7 @@ function zipFunction(scope: Construct, id: string, name: FunctionName, options: 
       target: ESBUILD_TARGET,
       mainFields: MAIN_FIELDS,
       banner: ESM_REQUIRE_BANNER,
+      define: ESM_DIRNAME_DEFINE,
       sourceMap: true,
       // The pinned AWS SDK goes into the bundle, not the runtime's copy, whichever version that is.
       externalModules: [],

@@ -8,11 +8,17 @@
  *      the file's fault (truncated, corrupt) unless the environment says otherwise.
  *   2. encode: raw pixels to avif/webp/jpeg. A failure here is ours and is thrown as is.
  * The raw hand-off costs one small buffer (width × height × 4 at the target width).
+ *
+ * HEIC is the one input libvips cannot decode (its libheif has no HEVC decoder): libvips still
+ * reads its header, for the same checks as every other format, and decode-heic.ts decodes the
+ * pixels, which then go through the same resize, colour and encode steps as raw input.
  */
 import { stat } from 'node:fs/promises';
-import sharp, { type Metadata } from 'sharp';
+import { crc32, deflateSync } from 'node:zlib';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageFormat } from '../contracts/manifest.ts';
 import { InputRejectedError } from '../errors.ts';
+import { decodeHeic } from './decode-heic.ts';
 import { ImageInputFormat } from './sniff-media-type.ts';
 
 /** The libvips loader family that decodes each accepted input format. */
@@ -21,9 +27,10 @@ const LOADER_FAMILY: Readonly<Record<ImageInputFormat, string>> = {
   png: 'VipsForeignLoadPng',
   webp: 'VipsForeignLoadWebp',
   gif: 'VipsForeignLoadNsgif',
-  // libheif: the prebuilt libvips decodes AV1 only; HEIC is refused by the format check anyway.
+  // libheif: the prebuilt libvips decodes AV1 only; for HEIC it reads the header, decode-heic.ts the pixels.
   avif: 'VipsForeignLoadHeif',
   tiff: 'VipsForeignLoadTiff',
+  heic: 'VipsForeignLoadHeif',
 };
 
 /**
@@ -32,7 +39,7 @@ const LOADER_FAMILY: Readonly<Record<ImageInputFormat, string>> = {
  * ImageMagick, OpenSlide, FITS, Matrix, CSV, raw-vips or UltraHDR (its JPEG base image still
  * loads through the JPEG loader) input reads as "unsupported image format" and is rejected.
  */
-export const ALLOWED_LOADERS: readonly string[] = Object.values(LOADER_FAMILY).flatMap((family) =>
+export const ALLOWED_LOADERS: readonly string[] = [...new Set(Object.values(LOADER_FAMILY))].flatMap((family) =>
   ['File', 'Buffer', 'Source'].map((variant) => `${family}${variant}`),
 );
 sharp.block({ operation: ['VipsForeignLoad'] });
@@ -64,6 +71,15 @@ sharp.cache(false);
  * with a corrupt data segment, 'error' also rejects a PNG with a bad CRC.
  */
 const FAIL_ON = 'truncated';
+
+/**
+ * A JPEG whose scan data ends (at a marker) before the pixels its header declares: libjpeg warns
+ * "premature end of data segment" and paints the rest grey, which no failOn level short of
+ * 'warning' refuses. JPEGs are therefore decoded under 'warning' first: this warning rejects them,
+ * any other failure gets a second decode under FAIL_ON, which passes the recoverable warnings
+ * (a JPEG with none, nearly every one, is decoded once).
+ */
+const JPEG_DATA_ENDS_EARLY = /premature end of data segment/i;
 
 /** Output settings, for a serverless CPU budget. Figures: 1920×1280, one thread, this host. */
 const ENCODERS = {
@@ -135,7 +151,7 @@ export async function probeImage(filePath: string, options: ProbeImageOptions): 
 
 function acceptedFormat(metadata: Metadata): ImageInputFormat | undefined {
   // libheif reports AVIF and HEIC alike as 'heif'; the codec tells them apart.
-  if (metadata.format === 'heif') return metadata.compression === 'av1' ? 'avif' : undefined;
+  if (metadata.format === 'heif') return metadata.compression === 'av1' ? 'avif' : metadata.compression === 'hevc' ? 'heic' : undefined;
   const parsed = ImageInputFormat.safeParse(metadata.format);
   return parsed.success ? parsed.data : undefined;
 }
@@ -187,9 +203,48 @@ interface DecodedPixels {
 
 async function decodeAtWidth({ inputPath, width, maxPixels }: Omit<RenderImageVariantsInput, 'outputs'>): Promise<DecodedPixels> {
   // The same gate as the splitter's, in case this is reached without it.
-  await probeImage(inputPath, { maxPixels });
+  const { format } = await probeImage(inputPath, { maxPixels });
+  if (format === 'heic') {
+    const { data, ...raw } = await decodeHeic(inputPath, { maxPixels });
+    // libheif does no colour management: the pixels are in the file's ICC profile (an iPhone's:
+    // Display P3), which only the header read knows.
+    const { icc } = await sharp(inputPath, { limitInputPixels: false }).metadata();
+    const pixels = icc === undefined ? sharp(data, { raw, limitInputPixels: maxPixels }) : sharp(await pngWithProfile(data, raw, icc), { limitInputPixels: maxPixels });
+    // Pixels we made cannot be corrupt: a failure from here on is ours, thrown as is.
+    return resizeToRaw(pixels, width);
+  }
+  const load = (failOn: typeof FAIL_ON | 'warning'): Sharp => sharp(inputPath, { failOn, limitInputPixels: maxPixels, autoOrient: true, pages: 1 });
+  if (format !== 'jpeg') return resizeToRaw(load(FAIL_ON), width, 'image data is truncated or corrupt');
   try {
-    const { data, info } = await sharp(inputPath, { failOn: FAIL_ON, limitInputPixels: maxPixels, autoOrient: true, pages: 1 })
+    return await resizeToRaw(load('warning'), width, 'image data is truncated or corrupt');
+  } catch (error) {
+    if (!(error instanceof InputRejectedError) || JPEG_DATA_ENDS_EARLY.test(error.detail)) throw error;
+    return resizeToRaw(load(FAIL_ON), width, 'image data is truncated or corrupt');
+  }
+}
+
+/**
+ * Raw pixels as a PNG tagged with `icc`: sharp takes no profile with raw input, and reads one
+ * from a PNG's iCCP chunk, which goes right after the IHDR. Stored without compression: it is
+ * decoded again at once.
+ */
+async function pngWithProfile(data: Buffer, raw: { width: number; height: number; channels: 4 }, icc: Buffer): Promise<Buffer> {
+  const png = await sharp(data, { raw }).png({ compressionLevel: 0, adaptiveFiltering: false }).toBuffer();
+  // Signature (8), then the IHDR chunk: length (4), type (4), 13 bytes, CRC (4).
+  const afterHeader = 8 + 4 + 4 + 13 + 4;
+  const body = Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflateSync(icc)]);
+  const typeAndBody = Buffer.concat([Buffer.from('iCCP', 'latin1'), body]);
+  const chunk = Buffer.alloc(4 + typeAndBody.length + 4);
+  chunk.writeUInt32BE(body.length, 0);
+  typeAndBody.copy(chunk, 4);
+  chunk.writeUInt32BE(crc32(typeAndBody), 4 + typeAndBody.length);
+  return Buffer.concat([png.subarray(0, afterHeader), chunk, png.subarray(afterHeader)]);
+}
+
+/** `problem` names a failure that is the input's fault; without it, every failure is ours. */
+async function resizeToRaw(image: Sharp, width: number, problem?: string): Promise<DecodedPixels> {
+  try {
+    const { data, info } = await image
       .resize({ width, withoutEnlargement: true })
       // sharp converts to sRGB through the embedded ICC profile (or CMYK) on the way out.
       .toColourspace('srgb')
@@ -197,7 +252,7 @@ async function decodeAtWidth({ inputPath, width, maxPixels }: Omit<RenderImageVa
       .toBuffer({ resolveWithObject: true });
     return { data, raw: { width: info.width, height: info.height, channels: info.channels } };
   } catch (error) {
-    throw toInputRejection(error, 'image data is truncated or corrupt');
+    throw problem === undefined ? error : toInputRejection(error, problem);
   }
 }
 

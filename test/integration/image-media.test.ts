@@ -35,7 +35,7 @@ const isRed = ([r = 0, g = 0, b = 0]: number[]): boolean => r > 200 && g < 60 &&
 const decodedFormatOf = (format: ImageFormat): string => (format === 'avif' ? 'heif' : format);
 
 /** A small solid image written in each accepted input format, to check every allowed loader. */
-async function writeSample(format: ImageInputFormat): Promise<string> {
+async function writeSample(format: Exclude<ImageInputFormat, 'heic'>): Promise<string> {
   const path = join(workDir, `sample.${format}`);
   const image = sharp({ create: { width: 64, height: 48, channels: 3, background: '#3070c0' } });
   await image.toFormat(format === 'avif' ? 'heif' : format, format === 'avif' ? { compression: 'av1' } : {}).toFile(path);
@@ -57,7 +57,7 @@ describe('probeImage', () => {
     expect(await probeImage(await imageFixture(name), { maxPixels })).toEqual(expected);
   });
 
-  it.each<ImageInputFormat>(['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'])('accepts %s (its loader is allowed)', async (format) => {
+  it.each<Exclude<ImageInputFormat, 'heic'>>(['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'])('accepts %s (its loader is allowed)', async (format) => {
     const path = await writeSample(format);
 
     expect(await probeImage(path, { maxPixels })).toMatchObject({ format, width: 64, height: 48 });

@@ -4,40 +4,20 @@
  * ffmpeg module's own suite measures quality and seams in depth; this one checks what a user
  * downloads.
  */
-import { execFile } from 'node:child_process';
-import { readdir, readFile, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, VideoRendition } from '../../shared/contracts/manifest.ts';
 import { videoFixture, type VideoFixtureName } from '../../fixtures/videos.ts';
-import { hlsVariants, inspectStreams, videoPts } from '../support/inspect-media.ts';
-import { keysUnder, processFile, putUpload, readRendition, startTestStack, waitForManifest, type TestStack } from '../support/pipeline-harness.ts';
+import { hlsVariants, inspectStreams } from '../support/inspect-media.ts';
+import { keysUnder, processFile, putUpload, waitForManifest } from '../support/pipeline-harness.ts';
+import { frameIntervals, interlaceCounts, useShortChunkStack } from '../support/video-checks.ts';
 
-// Short chunks so that the small fixtures still fan out into several.
-const CHUNKING = { CHUNK_SECONDS: '2', SEGMENT_SECONDS: '2', GOP_SECONDS: '1', X264_PRESET: 'ultrafast' };
 const AAC_FRAME_SECONDS = 1024 / 48_000;
-const run = promisify(execFile);
 
-let harness: TestStack;
-let downloads: string;
-beforeAll(async () => {
-  harness = await startTestStack({ storage: 'minio', functionEnvironment: { splitter: CHUNKING } });
-  downloads = await mkdtemp(join(tmpdir(), 'fanout-video-'));
-});
-afterAll(async () => {
-  await harness?.stop();
-  await rm(downloads, { recursive: true, force: true });
-});
-
-async function download(key: string): Promise<string> {
-  const path = join(downloads, key);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, await readRendition(harness.stack, key));
-  return path;
-}
+const { harness, download, downloadsDir } = useShortChunkStack('fanout-video-');
+const stack = () => harness().stack;
 
 const videosOf = (manifest: Manifest) => manifest.renditions.filter((rendition): rendition is VideoRendition => rendition.kind === 'video');
 
@@ -55,9 +35,9 @@ describe.each<{ fixture: VideoFixtureName; rungs: string[]; portrait?: boolean }
   let source: Awaited<ReturnType<typeof inspectStreams>>;
   let encoderInvocations: number;
   beforeAll(async () => {
-    const encodesBefore = harness.stack.functionStats()['encoder']!.invocations;
-    manifest = await processFile(harness.stack, await videoFixture(fixture), `video/${fixture}`);
-    encoderInvocations = harness.stack.functionStats()['encoder']!.invocations - encodesBefore;
+    const encodesBefore = stack().functionStats()['encoder']!.invocations;
+    manifest = await processFile(stack(), await videoFixture(fixture), `video/${fixture}`);
+    encoderInvocations = stack().functionStats()['encoder']!.invocations - encodesBefore;
     source = await inspectStreams(await videoFixture(fixture));
   });
 
@@ -87,10 +67,8 @@ describe.each<{ fixture: VideoFixtureName; rungs: string[]; portrait?: boolean }
   });
 
   it('shows no timestamp jump at chunk boundaries', async () => {
-    const sourcePts = await videoPts(await videoFixture(fixture));
-    const sourceDeltas = sourcePts.slice(1).map((pts, index) => pts - sourcePts[index]!);
-    const outPts = await videoPts(await download(videosOf(manifest)[0]!.key));
-    const outDeltas = outPts.slice(1).map((pts, index) => pts - outPts[index]!);
+    const sourceDeltas = await frameIntervals(await videoFixture(fixture));
+    const outDeltas = await frameIntervals(await download(videosOf(manifest)[0]!.key));
     expect(outDeltas).toHaveLength(sourceDeltas.length);
     outDeltas.forEach((delta, index) => expect(Math.abs(delta - sourceDeltas[index]!)).toBeLessThan(0.002));
   });
@@ -98,8 +76,8 @@ describe.each<{ fixture: VideoFixtureName; rungs: string[]; portrait?: boolean }
   it('publishes an HLS master playlist that ffprobe reads with every variant', async () => {
     const hls = manifest.renditions.find((rendition) => rendition.kind === 'hls')!;
     const prefix = hls.key.slice(0, hls.key.lastIndexOf('/') + 1);
-    for (const key of await keysUnder(harness.stack, prefix)) await download(key);
-    const master = join(downloads, hls.key);
+    for (const key of await keysUnder(stack(), prefix)) await download(key);
+    const master = join(downloadsDir(), hls.key);
     const text = await readFile(master, 'utf8');
     expect(text).toMatch(/BANDWIDTH=\d+/);
     expect(text).toMatch(/AVERAGE-BANDWIDTH=\d+/);
@@ -123,7 +101,7 @@ describe.each<{ fixture: VideoFixtureName; rungs: string[]; portrait?: boolean }
     expect(chunkSteps.length).toBeGreaterThanOrEqual(1);
     expect(manifest.timings.steps.filter((step) => step.step === 'audio')).toHaveLength(hasAudio ? 1 : 0);
     expect(manifest.timings.assembleMs).toBeGreaterThan(0);
-    const work = await harness.stack.s3.send(new ListObjectsV2Command({ Bucket: harness.stack.deployment.buckets.work, Prefix: `${manifest.jobId}/` }));
+    const work = await stack().s3.send(new ListObjectsV2Command({ Bucket: stack().deployment.buckets.work, Prefix: `${manifest.jobId}/` }));
     expect(work.KeyCount ?? 0).toBe(0);
   });
 });
@@ -133,7 +111,7 @@ describe('an interlaced source', () => {
     const path = await videoFixture('interlaced.mp4');
     expect(await interlaceCounts(path)).toMatchObject({ progressive: 0 });
 
-    const manifest = await processFile(harness.stack, path, 'video/interlaced.mp4');
+    const manifest = await processFile(stack(), path, 'video/interlaced.mp4');
     expect(manifest.status, JSON.stringify(manifest.error)).toBe('succeeded');
     const [video] = videosOf(manifest);
     expect(video!.frames).toBe(100);
@@ -144,17 +122,9 @@ describe('an interlaced source', () => {
   });
 });
 
-/** ffmpeg's interlace detector over a whole file: its multi-frame verdicts. */
-async function interlaceCounts(path: string): Promise<{ tff: number; bff: number; progressive: number }> {
-  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostdin', '-i', path, '-map', '0:v:0', '-vf', 'idet', '-f', 'null', '-']);
-  const line = /Multi frame detection: TFF:\s*(\d+) BFF:\s*(\d+) Progressive:\s*(\d+)/.exec(stderr);
-  if (!line) throw new Error(`no idet summary for ${path}`);
-  return { tff: Number(line[1]), bff: Number(line[2]), progressive: Number(line[3]) };
-}
-
 describe('audio and video alone', () => {
   it('turns an audio-only upload into one audio rendition and no video', async () => {
-    const manifest = await processFile(harness.stack, await videoFixture('audio-only.m4a'), 'video/audio-only.m4a');
+    const manifest = await processFile(stack(), await videoFixture('audio-only.m4a'), 'video/audio-only.m4a');
     expect(manifest.status, JSON.stringify(manifest.error)).toBe('succeeded');
     expect(manifest.renditions.map((rendition) => rendition.kind)).toEqual(['audio']);
     const [audio] = await inspectStreams(await download(manifest.renditions[0]!.key));
@@ -163,7 +133,7 @@ describe('audio and video alone', () => {
   });
 
   it('gives a video without audio renditions without an audio track', async () => {
-    const manifest = await processFile(harness.stack, await videoFixture('video-only.mp4'), 'video/video-only.mp4');
+    const manifest = await processFile(stack(), await videoFixture('video-only.mp4'), 'video/video-only.mp4');
     expect(manifest.status, JSON.stringify(manifest.error)).toBe('succeeded');
     const streams = await inspectStreams(await download(videosOf(manifest)[0]!.key));
     expect(streams.map((stream) => stream.codecType)).toEqual(['video']);
@@ -177,27 +147,27 @@ describe('bad video inputs are rejected before any decode', () => {
     { fixture: 'no-moov.mp4', code: 'CORRUPT_INPUT' },
     { fixture: 'empty.mp4', code: 'EMPTY_INPUT' },
   ])('$fixture → $code, no renditions, the encoder never runs', async ({ fixture, code }) => {
-    const encodesBefore = harness.stack.functionStats()['encoder']!.invocations;
-    const { jobId } = await putUpload(harness.stack, await videoFixture(fixture), `bad/${fixture}`);
-    const manifest = await waitForManifest(harness.stack, jobId);
+    const encodesBefore = stack().functionStats()['encoder']!.invocations;
+    const { jobId } = await putUpload(stack(), await videoFixture(fixture), `bad/${fixture}`);
+    const manifest = await waitForManifest(stack(), jobId);
     expect(manifest).toMatchObject({ status: 'rejected', error: { code }, renditions: [] });
-    await harness.stack.idle();
-    expect(harness.stack.functionStats()['encoder']!.invocations).toBe(encodesBefore);
+    await stack().idle();
+    expect(stack().functionStats()['encoder']!.invocations).toBe(encodesBefore);
   });
 });
 
 describe('a chunk whose encoder is killed once', () => {
   it('is retried, and the job succeeds with every frame', async () => {
-    const encodesBefore = harness.stack.functionStats()['encoder']!.invocations;
+    const encodesBefore = stack().functionStats()['encoder']!.invocations;
     const killer = killFirstX264();
-    const manifest = await processFile(harness.stack, await videoFixture('long-gop.mp4'), 'video/killed-once.mp4');
+    const manifest = await processFile(stack(), await videoFixture('long-gop.mp4'), 'video/killed-once.mp4');
     const killed = await killer.stop();
 
     expect(killed).toBe(true);
     expect(manifest.status, JSON.stringify(manifest.error)).toBe('succeeded');
     const chunks = manifest.timings.steps.filter((step) => step.step === 'encode').length;
     // every chunk once, the audio once, and the one that was killed a second time
-    expect(harness.stack.functionStats()['encoder']!.invocations - encodesBefore).toBe(chunks + 2);
+    expect(stack().functionStats()['encoder']!.invocations - encodesBefore).toBe(chunks + 2);
     // and the manifest keeps the trace of that retry
     const attempts = manifest.timings.steps.filter((step) => step.step === 'encode').map((step) => step.attempts);
     expect(attempts.filter((count) => count === 2)).toHaveLength(1);

@@ -1,7 +1,7 @@
 import * as fileTypeCore from 'file-type/core';
 import { describe, expect, it } from 'vitest';
 import { imageFixture, type ImageFixtureName } from '../../fixtures/images.ts';
-import { SNIFF_BYTES, sniffMediaType } from '../../shared/media/sniff-media-type.ts';
+import { MIN_TRANSPORT_STREAM_PACKETS, SNIFF_BYTES, sniffMediaType } from '../../shared/media/sniff-media-type.ts';
 import { readHead } from '../support/read-head.ts';
 
 
@@ -19,11 +19,20 @@ const concat = (...parts: Uint8Array[]): Uint8Array => {
 const uint32 = (value: number): Uint8Array => bytes(value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255);
 const padding = new Uint8Array(256);
 
-/** An ISO BMFF `ftyp` box with the given major brand (mp4, mov, m4a, avif, heic all start so). */
-const ftyp = (brand: string): Uint8Array => {
-  const body = concat(ascii(brand.padEnd(4, ' ')), uint32(0), ascii('isom'));
+/** An ISO BMFF `ftyp` box with the given major brand (mp4, mov, m4a, avif, heic all start so), then `compatible` ones. */
+const ftyp = (brand: string, compatible: string[] = ['isom']): Uint8Array => {
+  const body = concat(ascii(brand.padEnd(4, ' ')), uint32(0), ...compatible.map((other) => ascii(other)));
   return concat(uint32(8 + body.length), ascii('ftyp'), body, padding);
 };
+/** `packets` transport stream packets of `packetBytes`, each with its sync byte at `syncAt`, cut to SNIFF_BYTES. */
+const transportStream = (packetBytes: number, syncAt: number, packets = 64): Uint8Array => {
+  const stream = new Uint8Array(packetBytes * packets).fill(0xff);
+  for (let packet = 0; packet < packets; packet++) stream.set([0x47, 0x40, 0x00, 0x10], packet * packetBytes + syncAt);
+  return stream.subarray(0, SNIFF_BYTES);
+};
+/** A TIFF header whose first IFD lies at `ifdOffset`: past the head, where libtiff and sharp put it. */
+const tiffHeader = (bigEndian: boolean, ifdOffset: number): Uint8Array =>
+  concat(bigEndian ? bytes(0x4d, 0x4d, 0x00, 0x2a) : bytes(0x49, 0x49, 0x2a, 0x00), bigEndian ? uint32(ifdOffset) : uint32(ifdOffset).reverse(), new Uint8Array(SNIFF_BYTES - 8).fill(0x80));
 /** An EBML header whose DocType is `docType` (Matroska, WebM). */
 const ebml = (docType: string): Uint8Array => {
   const docTypeElement = concat(bytes(0x42, 0x82, 0x80 | docType.length), ascii(docType));
@@ -64,6 +73,21 @@ describe('sniffMediaType', () => {
     ['WebP', concat(riff('WEBPVP8 '), padding), { mediaType: 'image', format: 'webp', mime: 'image/webp' }],
     ['AVIF', ftyp('avif'), { mediaType: 'image', format: 'avif', mime: 'image/avif' }],
     ['TIFF', concat(bytes(0x49, 0x49, 0x2a, 0x00), uint32(0x08000000), padding), { mediaType: 'image', format: 'tiff', mime: 'image/tiff' }],
+    ['TIFF, little-endian, IFD after the pixels', tiffHeader(false, 3_600_000), { mediaType: 'image', format: 'tiff', mime: 'image/tiff' }],
+    ['TIFF, big-endian, IFD after the pixels', tiffHeader(true, 3_600_000), { mediaType: 'image', format: 'tiff', mime: 'image/tiff' }],
+    ['HEIC', ftyp('heic', ['mif1', 'heic']), { mediaType: 'image', format: 'heic', mime: 'image/heic' }],
+    ['HEIC, 10-bit (heix)', ftyp('heix', ['mif1', 'heix']), { mediaType: 'image', format: 'heic', mime: 'image/heic' }],
+    ['HEIF, generic brand only (mif1)', ftyp('mif1', ['mif1']), { mediaType: 'image', format: 'heic', mime: 'image/heif' }],
+    ['HEIF with an HEVC brand (mif1, heic)', ftyp('mif1', ['mif1', 'heic']), { mediaType: 'image', format: 'heic', mime: 'image/heic' }],
+    ['HEIC burst (hevc)', ftyp('hevc', ['msf1', 'hevc']), { mediaType: 'image', format: 'heic', mime: 'image/heic-sequence' }],
+    ['HEIF sequence (msf1)', ftyp('msf1', ['msf1']), { mediaType: 'image', format: 'heic', mime: 'image/heif-sequence' }],
+    // An AVIF may name the generic brand first; its avif brand decides.
+    ['AVIF branded mif1', ftyp('mif1', ['mif1', 'miaf', 'avif']), { mediaType: 'image', format: 'avif', mime: 'image/avif' }],
+    ['MPEG transport stream (188-byte packets)', transportStream(188, 0), { mediaType: 'video', format: 'mpegts', mime: 'video/mp2t' }],
+    ['M2TS (192-byte packets behind a timestamp)', transportStream(192, 4), { mediaType: 'video', format: 'm2ts', mime: 'video/mp2t' }],
+    // The major brand decides: an MP4 listing a HEIF brand among its compatible ones stays an MP4.
+    ['MP4 listing a HEIF brand', ftyp('isom', ['isom', 'mif1']), { mediaType: 'video', format: 'mp4', mime: 'video/mp4' }],
+    ['a short transport stream', transportStream(188, 0, MIN_TRANSPORT_STREAM_PACKETS), { mediaType: 'video', format: 'mpegts', mime: 'video/mp2t' }],
     ['MP4', ftyp('isom'), { mediaType: 'video', format: 'mp4', mime: 'video/mp4' }],
     ['MP4 (mp42)', ftyp('mp42'), { mediaType: 'video', format: 'mp4', mime: 'video/mp4' }],
     ['M4V', ftyp('M4V'), { mediaType: 'video', format: 'mp4', mime: 'video/x-m4v' }],
@@ -89,10 +113,17 @@ describe('sniffMediaType', () => {
     ['HTML', ascii('<!doctype html><html><body><img src=x onerror=alert(1)></body></html>')],
     ['PDF', concat(ascii('%PDF-1.7\n'), padding)],
     ['ZIP', concat(ascii('PK'), bytes(3, 4), padding)],
-    ['HEIC', ftyp('heic')],
     ['Ogg Theora video', ogg(concat(bytes(0x80), ascii('theora')))],
     ['AVI', riff('AVI LIST')],
-    ['MPEG transport stream', concat(bytes(0x47, 0x40, 0x00, 0x10), new Uint8Array(184), bytes(0x47, 0x40, 0x00, 0x10), new Uint8Array(184))],
+    // Two sync bytes are what file-type asks; they are any bytes' chance, not a stream.
+    ['two 0x47 bytes 188 apart', concat(bytes(0x47, 0x40, 0x00, 0x10), new Uint8Array(184), bytes(0x47, 0x40, 0x00, 0x10), new Uint8Array(184))],
+    ['a transport stream that loses sync', (() => {
+      const head = transportStream(188, 0).slice();
+      head[188 * 7] = 0x00;
+      return head;
+    })()],
+    ['fewer packets than a stream', transportStream(188, 0, MIN_TRANSPORT_STREAM_PACKETS - 1)],
+    ['a TIFF-like header with a wrong magic', concat(bytes(0x49, 0x49, 0x2c, 0x00), uint32(0x08000000), padding)],
     ['nothing', new Uint8Array(0)],
   ])('rejects %s', async (_label, head) => {
     expect(await sniffMediaType(head)).toBeUndefined();

@@ -7,12 +7,13 @@
  */
 import { z } from 'zod';
 
-export const VideoCodec = z.enum(['h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4', 'prores']);
+/** mpeg2video: broadcast transport streams, DVD and HDV camcorders. */
+export const VideoCodec = z.enum(['h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4', 'prores', 'mpeg2video']);
 export type VideoCodec = z.infer<typeof VideoCodec>;
 
-/** PCM is linear PCM only (no A-law, µ-law, ADPCM). */
+/** PCM is linear PCM only (no A-law, µ-law, ADPCM). mp2: MPEG-1 Layer II, broadcast's audio. */
 export const AudioCodec = z.enum([
-  'aac', 'mp3', 'opus', 'vorbis', 'flac', 'alac', 'ac3', 'eac3',
+  'aac', 'mp3', 'mp2', 'opus', 'vorbis', 'flac', 'alac', 'ac3', 'eac3',
   'pcm_u8', 'pcm_s16le', 'pcm_s16be', 'pcm_s24le', 'pcm_s24be', 'pcm_s32le', 'pcm_s32be',
   'pcm_f32le', 'pcm_f32be', 'pcm_f64le', 'pcm_f64be',
 ]);

@@ -29,6 +29,11 @@ const MOV: Demuxer = {
   statesFrameCount: true,
 };
 const MATROSKA: Demuxer = { name: 'matroska', formatName: 'matroska,webm', options: [], statesFrameCount: false };
+/**
+ * One demuxer for both packet sizes: it finds 188-, 192- and 204-byte packets itself. Timestamps
+ * start wherever the broadcaster's or camcorder's clock stood (often hundreds of seconds in).
+ */
+const MPEGTS: Demuxer = { name: 'mpegts', formatName: 'mpegts', options: [], statesFrameCount: false };
 const audioDemuxer = (name: string): Demuxer => ({ name, formatName: name, options: [], statesFrameCount: true });
 
 export const DEMUXERS: Readonly<Record<MediaInputFormat, Demuxer>> = {
@@ -37,6 +42,8 @@ export const DEMUXERS: Readonly<Record<MediaInputFormat, Demuxer>> = {
   m4a: MOV,
   mkv: MATROSKA,
   webm: MATROSKA,
+  mpegts: MPEGTS,
+  m2ts: MPEGTS,
   mp3: audioDemuxer('mp3'),
   wav: audioDemuxer('wav'),
   flac: audioDemuxer('flac'),
