@@ -5,8 +5,16 @@
  * refuses (DURATION_EXCEEDED) a source whose ladder the assembler's storage cannot hold, or
  * whose chunk tasks one execution's input cannot carry. The executor (prepare-media-job.ts)
  * does what it says: cut, extract, upload.
+ *
+ * The packets are believed over the headers: the duration and frame count planned and reported
+ * are those of the frames a player shows (not flagged discard by an edit list, not before the
+ * first keyframe) and the audio's packets, never a container's stated values, which may be
+ * missing (a browser's WebM) or false. So the work a job causes is bounded by its bytes: every
+ * frame planned is a distinct packet in the file (listPackets refuses an index that reads the
+ * same bytes twice or points past the file's end), and the duration is what those packets span.
  */
 import type { SourceFacts } from '../../shared/contracts/manifest.ts';
+import { InputRejectedError } from '../../shared/errors.ts';
 import type { MediaPlan, SplitResult } from '../../shared/contracts/work-plan.ts';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { keys } from '../../shared/keys.ts';
@@ -15,7 +23,7 @@ import type { MediaFacts, VideoFrame } from '../../shared/media/ffmpeg/media-fac
 import type { MediaInputFormat } from '../../shared/media/ffmpeg/source-demuxer.ts';
 import type { RenditionProfile } from '../../shared/rendition-profile.ts';
 import { checkAssemblyFits } from './plan-assembly-storage.ts';
-import { planChunks } from './plan-chunks.ts';
+import { planChunks, shownFrames } from './plan-chunks.ts';
 import { checkExecutionInputFits } from './plan-execution-size.ts';
 import { planImageSizes } from './plan-image-sizes.ts';
 import { planLadder } from './plan-ladder.ts';
@@ -30,8 +38,15 @@ export interface PlanMediaJobArgs {
   upload: UploadRef;
   format: MediaInputFormat;
   facts: MediaFacts;
-  /** Every frame of the video stream (listVideoFrames); empty for an audio-only source. */
+  /**
+   * Every packet of the video stream, discarded ones included (listPackets); empty for an
+   * audio-only source.
+   */
   frames: readonly VideoFrame[];
+  /** Where the audio's packets start and end (listPackets), when the source has audio. */
+  audioSpan?: { startSeconds: number; endSeconds: number };
+  /** The longest source accepted, checked against the measured duration. */
+  maxDurationSeconds: number;
   profile: MediaProfile;
   /** Where intermediates go: the segments, the extracted audio, the stills. */
   workBucket: string;
@@ -86,14 +101,22 @@ export interface MediaJobPlan {
 export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
   const { jobId, upload, format, facts, frames, profile, workBucket } = args;
   const { video, audio } = facts;
-  if (video && frames.length === 0) throw new Error('a video stream with no frames listed');
-  // The container's count where it states one (mov's sample table), else the listing's.
-  const frameCount = video ? (video.frameCount ?? frames.length) : undefined;
+  // mov states its sample count: fewer packets than that is data cut off (the demuxer stops at
+  // the first sample past the end), an interrupted upload, refused before any encode.
+  if (video?.frameCount !== undefined && frames.length < video.frameCount) {
+    throw new InputRejectedError('CORRUPT_INPUT', `the file is cut short: its index lists ${video.frameCount} video frames, its data holds ${frames.length} (an interrupted upload?)`);
+  }
+  const timeline = measureTimeline({ frames: video ? frames : [], audioSpan: audio ? args.audioSpan : undefined, frameRate: video?.frameRate, statedSeconds: facts.durationSeconds });
+  const { durationSeconds, endSeconds, shown } = timeline;
+  if (durationSeconds > args.maxDurationSeconds) {
+    throw new InputRejectedError('DURATION_EXCEEDED', `${Number(durationSeconds.toFixed(3))} s of media, the limit is ${args.maxDurationSeconds} s`);
+  }
+  const frameCount = video ? shown.length : undefined;
   const source: SourceFacts = {
     ...upload,
     mediaType: video ? 'video' : 'audio',
     format,
-    durationSeconds: facts.durationSeconds,
+    durationSeconds,
     ...(video ? { width: video.width, height: video.height, frameRate: video.frameRate, frameCount, videoCodec: video.codec } : {}),
     ...(audio ? { audioCodec: audio.codec } : {}),
   };
@@ -101,14 +124,10 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
   const tracks = planTracks({ audioStreams: facts.audioStreams ?? [], subtitleStreams: facts.subtitleStreams ?? [], withVideo: Boolean(video) });
   const rungs = video ? planLadder({ width: video.width, height: video.height, ladder: profile.ladder }) : [];
   if (video) {
-    checkAssemblyFits({ rungs, audioKbps: profile.audio.bitrateKbps * tracks.audio.length, chunkSeconds: profile.chunkSeconds, storageBytes: args.assemblerStorageBytes, durationSeconds: facts.durationSeconds });
-    checkExecutionInputFits({ jobId, durationSeconds: facts.durationSeconds, chunkSeconds: profile.chunkSeconds });
+    checkAssemblyFits({ rungs, audioKbps: profile.audio.bitrateKbps * tracks.audio.length, chunkSeconds: profile.chunkSeconds, storageBytes: args.assemblerStorageBytes, durationSeconds });
+    checkExecutionInputFits({ jobId, durationSeconds, chunkSeconds: profile.chunkSeconds });
   }
 
-  const first = frames[0];
-  const last = frames.at(-1);
-  const lastFrameDuration = frames.length > 1 ? last!.pts - frames.at(-2)!.pts : 1 / (video?.frameRate || 30);
-  const endSeconds = last ? last.pts + lastFrameDuration : 0;
   const chunks = video ? planChunks({ frames, chunkSeconds: profile.chunkSeconds, endSeconds }) : [];
   const segments = chunks.map((chunk) => ({
     key: keys.segment(jobId, chunk.index, INTERMEDIATE_FORMAT.extension),
@@ -116,7 +135,7 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     ...(chunk.endSeconds === undefined ? {} : { toSeconds: chunk.endSeconds }),
   }));
 
-  const stills = video && first ? planStills({ startSeconds: first.pts, durationSeconds: endSeconds - first.pts, thumbnails: profile.thumbnails.count }) : undefined;
+  const stills = video ? planStills({ framesSeconds: shown.map((frame) => frame.pts), endSeconds, thumbnails: profile.thumbnails.count }) : undefined;
   const still = (name: string, seconds: number): StillCut => ({ key: keys.still(jobId, name), seconds });
   const stillCuts = stills ? [still('poster', stills.posterSeconds), ...stills.thumbnailSeconds.map((seconds, index) => still(`thumbnail-${index + 1}`, seconds))] : [];
   const imageTasks: SplitResult['imageTasks'] = video
@@ -136,7 +155,7 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
   const plan: MediaPlan = {
     jobId,
     rotation: video?.rotation ?? 0,
-    durationSeconds: facts.durationSeconds,
+    durationSeconds,
     ...(video ? { frameRate: video.frameRate, frameCount } : {}),
     gopSeconds: profile.gopSeconds,
     segmentSeconds: profile.segmentSeconds,
@@ -161,4 +180,40 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     audioTasks: tracks.audio.map((_, track) => ({ kind: 'audio' as const, jobId, track })),
     imageTasks,
   };
+}
+
+/** The source as a player shows it, measured from its packets. */
+interface Timeline {
+  /** The video's shown frames, in pts order; empty for audio alone. */
+  shown: VideoFrame[];
+  /** From the first shown frame (or the audio's first packet) to the end of the last frame or audio packet. */
+  durationSeconds: number;
+  /** Where the presentation ends on the source's clock: the last chunk ends there, and the stills fall before it. */
+  endSeconds: number;
+}
+
+/**
+ * A player starts at the first frame it shows and holds the last one until its own duration,
+ * or the audio, runs out. The last frame lasts as long as its packet says (a screen recording's
+ * may last seconds), else as long as the interval before it, else one frame at the stated rate.
+ * The container's stated duration counts only for audio whose packets state no span.
+ */
+export function measureTimeline(args: { frames: readonly VideoFrame[]; audioSpan?: { startSeconds: number; endSeconds: number }; frameRate?: number; statedSeconds: number }): Timeline {
+  const { frames, audioSpan, frameRate } = args;
+  const isShown = shownFrames(frames);
+  const shown = frames.filter((_, index) => isShown[index]);
+  const first = shown[0];
+  const last = shown.at(-1);
+  if (frames.length > 0 && (first === undefined || last === undefined)) {
+    throw new InputRejectedError('CORRUPT_INPUT', 'the video stream has no frame a player would show (every frame is hidden by an edit list or precedes the first keyframe)');
+  }
+  if (first === undefined || last === undefined) {
+    if (audioSpan === undefined) return { shown, durationSeconds: args.statedSeconds, endSeconds: args.statedSeconds };
+    const durationSeconds = audioSpan.endSeconds - audioSpan.startSeconds;
+    if (!(durationSeconds > 0)) throw new InputRejectedError('CORRUPT_INPUT', 'the audio stream holds no sound');
+    return { shown, durationSeconds, endSeconds: audioSpan.endSeconds };
+  }
+  const lastFrameSeconds = last.durationSeconds ?? (shown.length > 1 ? last.pts - shown.at(-2)!.pts : 1 / (frameRate || 30));
+  const endSeconds = Math.max(last.pts + lastFrameSeconds, audioSpan?.endSeconds ?? -Infinity);
+  return { shown, durationSeconds: endSeconds - first.pts, endSeconds };
 }

@@ -1,8 +1,9 @@
 /**
  * The splitter's video and audio branch, as I/O around a pure planner (plan-media-job.ts):
- * probe under whitelists, list the video's frames, plan, then do what the plan says (cut each
- * chunk's segment by stream copy, take each audio track, each subtitle track and the stills out,
- * upload them) and leave the full plan in the work bucket. The execution itself carries only indices into it.
+ * probe under whitelists, list the packets (the video's frames, the audio's span), plan, then do
+ * what the plan says (cut each chunk's segment by stream copy, take each audio track, each
+ * subtitle track and the stills out, upload them) and leave the full plan in the work bucket.
+ * The execution itself carries only indices into it.
  */
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -12,7 +13,7 @@ import { keys } from '../../shared/keys.ts';
 import { cutSegment, extractAudio } from '../../shared/media/ffmpeg/cut-segment.ts';
 import { extractFrames } from '../../shared/media/ffmpeg/extract-frames.ts';
 import { extractSubtitles } from '../../shared/media/ffmpeg/extract-subtitles.ts';
-import { listVideoFrames } from '../../shared/media/ffmpeg/list-video-frames.ts';
+import { listPackets } from '../../shared/media/ffmpeg/list-video-frames.ts';
 import { probeMedia } from '../../shared/media/ffmpeg/probe-media.ts';
 import type { SniffedMedia } from '../../shared/media/sniff-media-type.ts';
 import { JobX264Preset, RENDITION_PROFILE } from '../../shared/rendition-profile.ts';
@@ -58,7 +59,8 @@ export async function prepareMediaJob(args: {
   // No frame count here: the listing below counts them, in the one pass over the whole file.
   const facts = await probeMedia(localSource, { format, limits, countFrames: false });
   deadline?.throwIfAborted();
-  const frames = facts.video ? await listVideoFrames(localSource, { format }) : [];
+  // Every packet, also for audio alone: the duration planned is what the packets span.
+  const packets = await listPackets(localSource, { format });
   deadline?.throwIfAborted();
 
   const planned = planMediaJob({
@@ -66,7 +68,9 @@ export async function prepareMediaJob(args: {
     upload,
     format,
     facts,
-    frames,
+    frames: packets.video,
+    ...(packets.audio && { audioSpan: packets.audio }),
+    maxDurationSeconds: media.maxDurationSeconds,
     profile: mediaProfile(media),
     workBucket: settings.workBucket,
     distributedMapThreshold: media.distributedMapThreshold,

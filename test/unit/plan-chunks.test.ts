@@ -64,7 +64,28 @@ describe('planChunks', () => {
     expect(planChunks({ frames: [], chunkSeconds: 4, endSeconds: 0 })).toEqual([]);
   });
 
-  it('refuses a frame list that does not open on a keyframe', () => {
-    expect(() => planChunks({ frames: [{ pts: 0, keyframe: false }], chunkSeconds: 4, endSeconds: 1 })).toThrow(/keyframe/);
+  // Regression: these threw "the first video frame is not a keyframe" (failed INTERNAL).
+  it('starts at the first shown frame of an edit-listed file, cut from the hidden keyframe before it', () => {
+    const frames = cfr({ fps: 10, seconds: 3, gop: 10, start: -0.3 }).map((frame, index) => ({ ...frame, discard: index < 3 }));
+    const chunks = planChunks({ frames, chunkSeconds: 1, endSeconds: 2.7 });
+    const round = (seconds: number) => Number(seconds.toFixed(9));
+    expect(chunks.map((chunk) => [round(chunk.startSeconds), round(chunk.cutFromSeconds), chunk.frames])).toEqual([
+      [0, -0.3, 10],
+      [1, 0.7, 10],
+      [2, 1.7, 7],
+    ]);
+  });
+
+  it('leaves out the frames before the first keyframe of a file that starts mid-GOP', () => {
+    const frames = cfr({ fps: 10, seconds: 2, gop: 10 }).map((frame, index) => ({ ...frame, keyframe: index === 4 || index === 14 }));
+    const chunks = planChunks({ frames, chunkSeconds: 1, endSeconds: 2 });
+    expect(chunks.map((chunk) => [chunk.startSeconds, chunk.cutFromSeconds, chunk.frames])).toEqual([
+      [0.4, 0.4, 10],
+      [1.4, 1.4, 6],
+    ]);
+  });
+
+  it('plans nothing when no frame decodes', () => {
+    expect(planChunks({ frames: [{ pts: 0, keyframe: false }], chunkSeconds: 4, endSeconds: 1 })).toEqual([]);
   });
 });

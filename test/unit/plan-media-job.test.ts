@@ -40,6 +40,7 @@ function args({ video, audio, durationSeconds = 12, frames, ...rest }: Partial<O
     workBucket: 'work',
     distributedMapThreshold: 1000,
     assemblerStorageBytes: 10 * 1024 ** 3,
+    maxDurationSeconds: 24 * 3600,
     ...rest,
   };
 }
@@ -134,9 +135,9 @@ describe('planMediaJob', () => {
   });
 
   it('refuses a video whose chunk tasks one execution input cannot carry', async () => {
-    // 1 s chunks: 5 hours is 18,000 chunk tasks, past the 256 KiB input; the frames never matter.
+    // 1 s chunks: 5 hours is 18,000 chunk tasks, past the 256 KiB input.
     const profile = { ...RENDITION_PROFILE, chunkSeconds: 1 };
-    const error = await refused(args({ video: picture(), durationSeconds: 5 * 3600, frames: cfr({ fps: 1, seconds: 10, gop: 1 }), profile, assemblerStorageBytes: 1024 ** 5 }));
+    const error = await refused(args({ video: picture(), durationSeconds: 5 * 3600, frames: cfr({ fps: 1, seconds: 5 * 3600, gop: 1 }), profile, assemblerStorageBytes: 1024 ** 5 }));
     expect(error.detail).toMatch(/one execution's 256 KiB input carries at most/);
   });
 
@@ -163,5 +164,113 @@ describe('planMediaJob', () => {
     expect(planned.audioCuts).toEqual([{ key: `${JOB}/audio-sources/0.nut`, streamIndex: 1 }, { key: `${JOB}/audio-sources/1.nut`, streamIndex: 2 }]);
     expect(planned.plan.subtitles).toEqual([{ label: 'en', language: 'en', name: 'English' }]);
     expect(planned.subtitleCuts).toEqual([{ key: `${JOB}/subtitles/0.vtt`, streamIndex: 3, startSeconds: 0.5 }]);
+  });
+});
+
+/** A frame list with a stated packet duration on the last frame. */
+const withLastDuration = (frames: VideoFrame[], durationSeconds: number): VideoFrame[] => [...frames.slice(0, -1), { ...frames.at(-1)!, durationSeconds }];
+
+describe('planMediaJob believes the packets, not the headers', () => {
+  it.each<{ name: string; frames: VideoFrame[]; audioSpan?: { startSeconds: number; endSeconds: number }; stated: number; duration: number; frameCount: number; firstChunk: { startSeconds: number; cutFromSeconds: number; frames: number } }>([
+    {
+      // ffmpeg -ss 1.3 -c copy: the GOP from 1.0 s is kept, its first 9 frames hidden below zero by the edit list.
+      name: 'an MP4 trimmed by an edit list',
+      frames: cfr({ fps: 30, seconds: 2, gop: 30 }).map((frame, index) => ({ ...frame, pts: frame.pts - 0.3, ...(index < 9 ? { discard: true } : {}) })),
+      stated: 1.7,
+      duration: 1.7,
+      frameCount: 51,
+      firstChunk: { startSeconds: 0, cutFromSeconds: -0.3, frames: 51 },
+    },
+    {
+      // A recording joined mid-GOP: nothing before the first keyframe decodes.
+      name: 'a file whose first frames precede its first keyframe',
+      frames: cfr({ fps: 30, seconds: 3, gop: 30 }).map((frame, index) => ({ ...frame, keyframe: index === 10 || index === 40 || index === 70 })),
+      stated: 3,
+      duration: 3 - 10 / 30,
+      frameCount: 80,
+      firstChunk: { startSeconds: 10 / 30, cutFromSeconds: 10 / 30, frames: 80 },
+    },
+    {
+      name: 'a 3 s file whose header says 1 h',
+      frames: cfr({ fps: 30, seconds: 3, gop: 30 }),
+      stated: 3600,
+      duration: 3,
+      frameCount: 90,
+      firstChunk: { startSeconds: 0, cutFromSeconds: 0, frames: 90 },
+    },
+    {
+      name: 'a WebM that states no duration (the probe measured it)',
+      frames: cfr({ fps: 30, seconds: 2, gop: 60 }),
+      audioSpan: { startSeconds: -0.0065, endSeconds: 2.0135 },
+      stated: 2.02,
+      duration: 2.0135,
+      frameCount: 60,
+      firstChunk: { startSeconds: 0, cutFromSeconds: 0, frames: 60 },
+    },
+    {
+      name: 'a cover picture with 4 s of audio',
+      frames: [{ pts: 0, keyframe: true, durationSeconds: 0.04 }],
+      audioSpan: { startSeconds: 0, endSeconds: 4 },
+      stated: 4,
+      duration: 4,
+      frameCount: 1,
+      firstChunk: { startSeconds: 0, cutFromSeconds: 0, frames: 1 },
+    },
+    {
+      name: 'a screen recording whose last frame lasts 2 s',
+      frames: withLastDuration(cfr({ fps: 30, seconds: 1, gop: 30 }), 2),
+      stated: 1 - 1 / 30 + 2,
+      duration: 1 - 1 / 30 + 2,
+      frameCount: 30,
+      firstChunk: { startSeconds: 0, cutFromSeconds: 0, frames: 30 },
+    },
+  ])('$name: duration and frames as the packets show them', ({ frames, audioSpan, stated, duration, frameCount, firstChunk }) => {
+    const planned = planMediaJob(args({ video: picture({ frameCount: frames.length }), ...(audioSpan && { audio: sound, audioSpan }), durationSeconds: stated, frames }));
+    expect(planned.source.durationSeconds).toBeCloseTo(duration, 6);
+    expect(planned.plan.durationSeconds).toBeCloseTo(duration, 6);
+    expect(planned.source.frameCount).toBe(frameCount);
+    expect(planned.plan.frameCount).toBe(frameCount);
+    expect(planned.plan.chunks.reduce((sum, chunk) => sum + chunk.frames, 0)).toBe(frameCount);
+    expect(planned.plan.chunks.reduce((sum, chunk) => sum + chunk.durationSeconds, 0)).toBeCloseTo(duration, 6);
+    const [first] = planned.plan.chunks;
+    expect(first!.startSeconds).toBeCloseTo(firstChunk.startSeconds, 9);
+    expect(first!.cutFromSeconds).toBeCloseTo(firstChunk.cutFromSeconds, 9);
+    expect(planned.plan.chunks.length === 1 ? first!.frames : firstChunk.frames).toBe(firstChunk.frames);
+    expect(planned.segments[0]!.fromSeconds).toBeCloseTo(firstChunk.cutFromSeconds, 9);
+    // Every still on a frame a player shows.
+    const shown = frames.filter((frame) => !frame.discard && frame.pts >= firstChunk.startSeconds - 1e-9).map((frame) => frame.pts);
+    expect(planned.stills).toHaveLength(6);
+    for (const still of planned.stills) expect(shown).toContain(still.seconds);
+  });
+
+  it('gives a single-frame video its ladder, poster and thumbnails', () => {
+    const planned = planMediaJob(args({ video: picture({ frameCount: 1 }), durationSeconds: 0.04, frames: [{ pts: 0, keyframe: true }] }));
+    expect(planned.plan.rungs.length).toBeGreaterThan(0);
+    expect(planned.plan.chunks).toMatchObject([{ startSeconds: 0, frames: 1 }]);
+    expect(planned.stills.map((still) => still.seconds)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(planned.imageTasks.some((task) => task.role === 'poster')).toBe(true);
+  });
+
+  it('ends the last chunk before frames an edit list hides after it', () => {
+    const frames = cfr({ fps: 30, seconds: 2, gop: 30 }).map((frame, index) => (index >= 45 ? { ...frame, discard: true } : frame));
+    const planned = planMediaJob(args({ video: picture({ frameCount: 60 }), durationSeconds: 1.5, frames }));
+    expect(planned.plan.chunks.at(-1)!.endSeconds).toBeCloseTo(1.5, 9);
+    expect(planned.segments.at(-1)!.toSeconds).toBeCloseTo(1.5, 9);
+    expect(planned.plan.frameCount).toBe(45);
+  });
+
+  it('refuses (CORRUPT_INPUT) a video none of whose frames would be shown: an edit list past the media', async () => {
+    const frames = cfr({ fps: 30, seconds: 1, gop: 30 }).map((frame) => ({ ...frame, discard: true }));
+    await expectRejected(Promise.resolve(args({ video: picture(), frames })).then(planMediaJob), 'CORRUPT_INPUT');
+  });
+
+  it('refuses (CORRUPT_INPUT) an MP4 cut off mid-data: fewer packets than its index lists', async () => {
+    const error = await expectRejected(Promise.resolve(args({ video: picture({ frameCount: 90 }), durationSeconds: 3, frames: cfr({ fps: 30, seconds: 1.8, gop: 30 }) })).then(planMediaJob), 'CORRUPT_INPUT');
+    expect(error.detail).toMatch(/cut short: its index lists 90 video frames, its data holds 54/);
+  });
+
+  it('refuses (DURATION_EXCEEDED) packets that span more than the limit, whatever the header says', async () => {
+    const error = await refused(args({ video: picture({ frameCount: 120 }), durationSeconds: 10, frames: cfr({ fps: 1, seconds: 120, gop: 10 }), maxDurationSeconds: 60 }));
+    expect(error.detail).toMatch(/120 s of media, the limit is 60 s/);
   });
 });

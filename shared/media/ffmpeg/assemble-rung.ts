@@ -9,6 +9,13 @@
  * duration, and VFR chunks would drift. The durations are written so that their running sums
  * are the rounded running sums of the input (no error piles up over thousands of chunks).
  *
+ * The last frame lasts until the source's end (Σ durations): a screen recording's last frame
+ * held for 2 s, or a cover picture held while the audio plays. The encoder gives every packet
+ * one frame's duration; the MP4 muxer ends the track (its edit list) at the largest pts +
+ * duration, and times every other sample by the next one's dts. So a setts filter sets each
+ * packet's duration to the end minus its pts (pts and dts kept: setts in ffmpeg 5.1 would
+ * otherwise set the pts to the dts), and the track ends exactly on the source's end.
+ *
  * The concat demuxer decodes every chunk with the first chunk's SPS/PPS, so chunks whose avcC
  * differ (encoded by another ffmpeg build, with other settings) are refused before joining.
  */
@@ -54,6 +61,7 @@ export async function assembleRung(options: AssembleRungOptions): Promise<Assemb
   }
   await checkSameDecoderConfig(chunkPaths);
 
+  const endSeconds = chunkDurationsSeconds.reduce((sum, duration) => sum + duration, 0);
   const listPath = `${checkedOutputPath(outputPath)}.ffconcat`;
   try {
     await writeFile(listPath, concatList(chunkPaths, chunkDurationsSeconds));
@@ -71,6 +79,7 @@ export async function assembleRung(options: AssembleRungOptions): Promise<Assemb
             '-map', '0:v:0',
             ...(audioPath === undefined ? [] : ['-map', '1:a:0']),
             '-c', 'copy',
+            '-bsf:v', `setts=pts=PTS:dts=DTS:duration=${seconds(endSeconds)}/TB-PTS`,
             '-map_metadata', '-1',
             '-map_chapters', '-1',
             '-movflags', '+faststart',

@@ -18,7 +18,10 @@ import { uprightFilter } from './upright-filter.ts';
 export interface ExtractFramesOptions {
   sourcePath: string;
   format: MediaInputFormat;
-  /** Source times; each still is the first frame at or after its time. */
+  /**
+   * Source times, each a frame's pts (planStills picks frames that exist); each still is the
+   * first frame at or after its time, less a tenth of a millisecond for the rounding of the seek.
+   */
   timesSeconds: readonly number[];
   rotation: Rotation;
   /** The source is interlaced: deinterlace before scaling. */
@@ -30,6 +33,11 @@ export interface ExtractFramesOptions {
 
 /** A few dozen inputs in one process is fine; past this, a caller should batch. */
 const MAX_STILLS = 50;
+/**
+ * The seek lands this far before the frame's pts: times are printed to the microsecond, and a
+ * pts rounded up would skip its own frame (the last frame's still would then not exist).
+ */
+const SEEK_TOLERANCE_SECONDS = 1e-4;
 
 export async function extractFrames(options: ExtractFramesOptions): Promise<string[]> {
   const { sourcePath, format, timesSeconds, rotation, deinterlace = false, outputDir, timeoutMs, signal } = options;
@@ -45,7 +53,7 @@ export async function extractFrames(options: ExtractFramesOptions): Promise<stri
     inputs: timesSeconds.map((time) => ({
       path: sourcePath,
       // -seek_timestamp: the time is a pts, not an offset from the file's start time.
-      options: [...sourceInputOptions(format), '-noautorotate', '-seek_timestamp', '1', '-ss', seconds(time)],
+      options: [...sourceInputOptions(format), '-noautorotate', '-seek_timestamp', '1', '-ss', seconds(time - SEEK_TOLERANCE_SECONDS)],
     })),
     outputs: paths.map((path, index) => ({
       path,

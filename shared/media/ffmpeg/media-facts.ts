@@ -92,4 +92,11 @@ export interface VideoFrame {
   /** Presentation time in seconds (see listVideoFrames for the precision). */
   pts: number;
   keyframe: boolean;
+  /**
+   * Flagged discard by the demuxer: decoded (it may be a reference) but never shown, e.g. the
+   * lead-in before an edit list's start. Only listPackets reports these.
+   */
+  discard?: boolean;
+  /** The packet's stated duration in seconds, where it states one. */
+  durationSeconds?: number;
 }

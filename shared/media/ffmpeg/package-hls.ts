@@ -19,12 +19,20 @@
  * 1024 samples (priming) before zero, by edit lists, which fMP4 segments do not carry. Packaged
  * apart, each would be shifted to start at zero on its own and the audio would run 45 ms early;
  * so every rendition is shifted by the same offset, the largest such lead (hlsTimelineOffset).
+ *
+ * The EXTINFs add up to the MP4's duration (its track's, as ffprobe reads it through the edit
+ * list). ffmpeg's hls muxer times each segment but the last from one cut to the next, exactly;
+ * the last it times by frame count at the nominal rate (a VFR source's last segment came out
+ * 0.63 s short), and an audio rendition's count its priming and padding (6.037 s for 6 s). So
+ * the audio's first EXTINF loses the priming (it lies before the timeline's zero) and the last
+ * EXTINF of each becomes what the others leave of the track's duration (fitSegmentDurations).
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError } from '../../errors.ts';
 import { decimal, outputPath, seconds } from './ffmpeg-args.ts';
 import { formatMasterPlaylist, type MasterPlaylistAudio, type MasterPlaylistSubtitles, type MasterPlaylistVariant } from './format-master-playlist.ts';
+import { probeOutput } from './probe-output.ts';
 import { readMp4Info } from './read-mp4-info.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 
@@ -99,8 +107,10 @@ export async function hlsTimelineOffset(mp4Paths: readonly string[], audioPath?:
 export async function packageHlsVariant(options: SegmentingOptions & { variant: HlsVariantInput }): Promise<PackagedVariant> {
   const { variant } = options;
   if (!/^[a-z0-9]+$/.test(variant.name) || variant.name === HLS_AUDIO_NAME) throw new TypeError(`variant name must be [a-z0-9]+ and not "${HLS_AUDIO_NAME}", not ${JSON.stringify(variant.name)}`);
-  checkLead(variant.name, (await readMp4Info(variant.mp4Path)).videoLeadSeconds, options.timelineOffsetSeconds);
-  const segments = await segment({ ...options, name: variant.name, inputPath: variant.mp4Path, map: '0:v:0', independentSegments: true });
+  const [{ videoLeadSeconds }, facts] = await Promise.all([readMp4Info(variant.mp4Path), probeOutput(variant.mp4Path)]);
+  checkLead(variant.name, videoLeadSeconds, options.timelineOffsetSeconds);
+  if (!facts.video) throw new InternalError('ENCODER_FAILED', `package HLS ${variant.name}: ${variant.mp4Path} has no video track`);
+  const segments = await segment({ ...options, name: variant.name, inputPath: variant.mp4Path, map: '0:v:0', independentSegments: true, durationSeconds: facts.video.durationSeconds, leadSeconds: 0 });
   return {
     name: variant.name,
     uri: `${variant.name}/${MEDIA_PLAYLIST_NAME}`,
@@ -119,11 +129,9 @@ export async function packageHlsAudio(options: SegmentingOptions & { audio: HlsA
   const { audio } = options;
   const name = audio.name ?? HLS_AUDIO_NAME;
   if (name !== HLS_AUDIO_NAME && !name.startsWith(`${HLS_AUDIO_NAME}/`)) throw new TypeError(`an audio rendition's folder is under "${HLS_AUDIO_NAME}/", not ${JSON.stringify(name)}`);
-  const [segments, { audioCodecs, audioLeadSeconds }] = await Promise.all([
-    segment({ ...options, name, inputPath: audio.path, map: '0:a:0', independentSegments: false }),
-    readMp4Info(audio.path),
-  ]);
-  if (audioCodecs === '') throw new InternalError('ENCODER_FAILED', `package HLS audio: ${audio.path} has no audio track`);
+  const [{ audioCodecs, audioLeadSeconds }, facts] = await Promise.all([readMp4Info(audio.path), probeOutput(audio.path)]);
+  if (audioCodecs === '' || !facts.audio) throw new InternalError('ENCODER_FAILED', `package HLS audio: ${audio.path} has no audio track`);
+  const segments = await segment({ ...options, name, inputPath: audio.path, map: '0:a:0', independentSegments: false, durationSeconds: facts.audio.durationSeconds, leadSeconds: audioLeadSeconds });
   checkLead(name, audioLeadSeconds, options.timelineOffsetSeconds);
   return {
     uri: `${name}/${MEDIA_PLAYLIST_NAME}`,
@@ -150,7 +158,7 @@ function checkLead(name: string, leadSeconds: number, offsetSeconds: number): vo
 }
 
 /** One stream of an MP4 cut into fMP4 segments of about segmentSeconds, in outputDir/<name>/. */
-async function segment(options: SegmentingOptions & { name: string; inputPath: string; map: '0:v:0' | '0:a:0'; independentSegments: boolean }) {
+async function segment(options: SegmentingOptions & { name: string; inputPath: string; map: '0:v:0' | '0:a:0'; independentSegments: boolean; durationSeconds: number; leadSeconds: number }) {
   const { name, inputPath, map, independentSegments, segmentSeconds, outputDir, timelineOffsetSeconds, timeoutMs, signal } = options;
   const dir = join(outputDir, name);
   await mkdir(dir, { recursive: true });
@@ -180,7 +188,36 @@ async function segment(options: SegmentingOptions & { name: string; inputPath: s
     timeoutMs,
     signal,
   });
+  await writeFile(playlistPath, fitSegmentDurations(await readFile(playlistPath, 'utf8'), options));
   return measureSegments(dir, playlistPath);
+}
+
+/**
+ * A media playlist whose EXTINFs add up to `durationSeconds` (the track's): the first less
+ * `leadSeconds` (audio priming, before the timeline's zero), the last what the others leave; its
+ * target duration still covers every EXTINF rounded (RFC 8216 4.3.3.1).
+ */
+export function fitSegmentDurations(playlist: string, { durationSeconds, leadSeconds }: { durationSeconds: number; leadSeconds: number }): string {
+  const lines = playlist.split('\n');
+  const extinfs = lines.flatMap((line, index) => (/^#EXTINF:[0-9.]+,/.test(line) ? [index] : []));
+  const firstIndex = extinfs[0];
+  const lastIndex = extinfs.at(-1);
+  if (firstIndex === undefined || lastIndex === undefined) return playlist;
+  const durationOf = (index: number) => Number(/^#EXTINF:([0-9.]+),/.exec(lines[index]!)![1]);
+  const setDuration = (index: number, seconds: number) => {
+    lines[index] = lines[index]!.replace(/^#EXTINF:[0-9.]+,/, `#EXTINF:${seconds.toFixed(6)},`);
+  };
+  if (firstIndex !== lastIndex && leadSeconds > 0) setDuration(firstIndex, Math.max(0.001, durationOf(firstIndex) - leadSeconds));
+  const earlier = extinfs.slice(0, -1).reduce((sum, index) => sum + durationOf(index), 0);
+  // At least a millisecond: a track shorter than its earlier segments is not ours to hide.
+  setDuration(lastIndex, Math.max(0.001, durationSeconds - earlier));
+  const longest = Math.max(...extinfs.map(durationOf));
+  return lines
+    .map((line) => {
+      const target = /^#EXT-X-TARGETDURATION:(\d+)$/.exec(line);
+      return target ? `#EXT-X-TARGETDURATION:${Math.max(Number(target[1]), Math.round(longest))}` : line;
+    })
+    .join('\n');
 }
 
 /** Peak and average bit rate over the media segments a playlist lists (EXTINF duration, file size). */

@@ -30,7 +30,7 @@ import { InputRejectedError, InternalError } from '../../errors.ts';
 import { Rotation } from '../rotation.ts';
 import { AudioCodec, VideoCodec } from './codec-allowlist.ts';
 import { fileUrl } from './ffmpeg-args.ts';
-import { listVideoFrames } from './list-video-frames.ts';
+import { listPackets, listVideoFrames } from './list-video-frames.ts';
 import { type AudioFacts, MediaFacts, type MediaLimits, type StreamLabel, type VideoFacts } from './media-facts.ts';
 import { parseRatio } from './ratio.ts';
 import { runFfprobe, type FfprobeRunOptions } from './run-ffprobe.ts';
@@ -114,8 +114,8 @@ const REPORT_ENTRIES = [
 
 /**
  * What the file holds, checked against the limits. Rejects (InputRejectedError) with:
- * CORRUPT_INPUT when ffprobe cannot read it (no moov, truncated, not the sniffed container) or it
- * states no duration or size; DEMUXER_NOT_ALLOWED when ffprobe read it with another demuxer than
+ * CORRUPT_INPUT when ffprobe cannot read it (no moov, truncated, not the sniffed container), its
+ * packets span no time (where it states no duration, they are measured) or it states no size; DEMUXER_NOT_ALLOWED when ffprobe read it with another demuxer than
  * the forced one; TOO_MANY_STREAMS, NO_MEDIA_STREAMS, UNSUPPORTED_MEDIA_TYPE (a codec outside
  * the allowlists), DURATION_EXCEEDED and DIMENSIONS_EXCEEDED. A probe that outruns its timeout
  * is a TransientError (TASK_TIMED_OUT): the host may have been slow.
@@ -192,8 +192,11 @@ async function readFacts(report: FfprobeReport, context: ReadFactsContext): Prom
     throw new InputRejectedError('NO_MEDIA_STREAMS', `no audio or video stream (streams: ${kinds.join(', ') || 'none'})`);
   }
 
-  const durationSeconds = report.format.duration ?? Math.max(0, ...report.streams.map((stream) => stream.duration ?? 0));
-  if (!(durationSeconds > 0)) throw new InputRejectedError('CORRUPT_INPUT', 'the file states no duration');
+  const statedSeconds = report.format.duration ?? Math.max(0, ...report.streams.map((stream) => stream.duration ?? 0));
+  // A browser's WebM (MediaRecorder) states none, and a header may claim more than the file
+  // holds: then measure what the packets span (the splitter plans from the packets anyway).
+  const durationSeconds = statedSeconds > 0 && statedSeconds <= limits.maxDurationSeconds ? statedSeconds : await measureDuration(context);
+  if (!(durationSeconds > 0)) throw new InputRejectedError('CORRUPT_INPUT', 'the file states no duration, and its packets span none');
   if (durationSeconds > limits.maxDurationSeconds) {
     throw new InputRejectedError(
       'DURATION_EXCEEDED',
@@ -212,6 +215,16 @@ async function readFacts(report: FfprobeReport, context: ReadFactsContext): Prom
 function streamLabel(stream: FfprobeStream): StreamLabel {
   const { language, title } = stream.tags ?? {};
   return { index: stream.index, codec: stream.codec_name ?? 'unknown', ...(language && { language }), ...(title && { title }), default: stream.disposition?.default === 1 };
+}
+
+/** From the first packet shown to the end of the last one, video and audio together. */
+async function measureDuration(context: ReadFactsContext): Promise<number> {
+  const { video, audio } = await listPackets(context.filePath, context);
+  const shown = video.filter((frame) => !frame.discard);
+  const last = shown.at(-1);
+  const starts = [...(shown[0] ? [shown[0].pts] : []), ...(audio ? [audio.startSeconds] : [])];
+  const ends = [...(last ? [last.pts + (last.durationSeconds ?? 0)] : []), ...(audio ? [audio.endSeconds] : [])];
+  return starts.length === 0 ? 0 : Math.max(...ends) - Math.min(...starts);
 }
 
 function readAudio(stream: FfprobeStream, containerDuration: number): AudioFacts {
