@@ -68,6 +68,11 @@ export interface SegmentCut {
 export interface StillCut {
   key: string;
   seconds: number;
+  /**
+   * The keyframe at or before it, hidden or not, where decoding starts: a demuxer without an
+   * index (MPEG-TS) seeks to a keyframe's time reliably, to a time between keyframes not always.
+   */
+  fromKeyframeSeconds: number;
 }
 
 /** One stream of the source copied out whole (`-map 0:<streamIndex>`). */
@@ -136,7 +141,8 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
   }));
 
   const stills = video ? planStills({ framesSeconds: shown.map((frame) => frame.pts), endSeconds, thumbnails: profile.thumbnails.count }) : undefined;
-  const still = (name: string, seconds: number): StillCut => ({ key: keys.still(jobId, name), seconds });
+  const keyframes = frames.filter((frame) => frame.keyframe).map((frame) => frame.pts);
+  const still = (name: string, seconds: number): StillCut => ({ key: keys.still(jobId, name), seconds, fromKeyframeSeconds: keyframeAtOrBefore(keyframes, seconds) });
   const stillCuts = stills ? [still('poster', stills.posterSeconds), ...stills.thumbnailSeconds.map((seconds, index) => still(`thumbnail-${index + 1}`, seconds))] : [];
   const imageTasks: SplitResult['imageTasks'] = video
     ? stillCuts.flatMap(({ key }, index) => {
@@ -216,4 +222,9 @@ export function measureTimeline(args: { frames: readonly VideoFrame[]; audioSpan
   const lastFrameSeconds = last.durationSeconds ?? (shown.length > 1 ? last.pts - shown.at(-2)!.pts : 1 / (frameRate || 30));
   const endSeconds = Math.max(last.pts + lastFrameSeconds, audioSpan?.endSeconds ?? -Infinity);
   return { shown, durationSeconds: endSeconds - first.pts, endSeconds };
+}
+
+/** The last keyframe at or before `seconds` (stills are on shown frames, which follow a keyframe). */
+function keyframeAtOrBefore(keyframes: readonly number[], seconds: number): number {
+  return keyframes.filter((pts) => pts <= seconds + 1e-9).at(-1) ?? seconds;
 }

@@ -93,7 +93,8 @@ export async function prepareMediaJob(args: {
   if (planned.stills.length > 0) {
     const { rotation, deinterlace } = planned.plan;
     const timesSeconds = planned.stills.map((still) => still.seconds);
-    const paths = await extractFrames({ sourcePath: localSource, format, timesSeconds, rotation, deinterlace, outputDir: join(workDir, 'stills'), signal: deadline });
+    const fromKeyframeSeconds = planned.stills.map((still) => still.fromKeyframeSeconds);
+    const paths = await extractFrames({ sourcePath: localSource, format, timesSeconds, fromKeyframeSeconds, rotation, deinterlace, outputDir: join(workDir, 'stills'), signal: deadline });
     await Promise.all(paths.map((path, index) => put(planned.stills[index]!.key, path, 'image/png')));
   }
 

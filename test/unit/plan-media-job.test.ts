@@ -66,6 +66,8 @@ describe('planMediaJob', () => {
     expect(planned.fanOut).toBe('inline');
     // The poster at 10% (capped at 2 s), thumbnails in the middle of each fifth.
     expect(planned.stills.map((still) => still.seconds)).toEqual([1.2, 1.2, 3.6, 6, 8.4, 10.8]);
+    // Each decoded from the keyframe at or before it (a 2 s GOP): what a demuxer without an index seeks to.
+    expect(planned.stills.map((still) => still.fromKeyframeSeconds)).toEqual([0, 0, 2, 6, 8, 10]);
     expect(planned.imageTasks.filter((task) => task.role === 'poster').map((task) => [task.width, task.formats])).toEqual([
       [640, ['avif', 'webp', 'jpeg']],
       [1280, ['avif', 'webp', 'jpeg']],

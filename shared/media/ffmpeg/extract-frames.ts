@@ -23,6 +23,12 @@ export interface ExtractFramesOptions {
    * first frame at or after its time, less a tenth of a millisecond for the rounding of the seek.
    */
   timesSeconds: readonly number[];
+  /**
+   * For each time, the keyframe at or before it: the input seeks there, exactly, and the output
+   * skips forward to the time. Without it the input seeks to the time itself, which a demuxer
+   * with no index (MPEG-TS) may overshoot past the last keyframe, leaving no frame.
+   */
+  fromKeyframeSeconds?: readonly number[];
   rotation: Rotation;
   /** The source is interlaced: deinterlace before scaling. */
   deinterlace?: boolean;
@@ -42,6 +48,8 @@ const SEEK_TOLERANCE_SECONDS = 1e-4;
 export async function extractFrames(options: ExtractFramesOptions): Promise<string[]> {
   const { sourcePath, format, timesSeconds, rotation, deinterlace = false, outputDir, timeoutMs, signal } = options;
   if (timesSeconds.length === 0) return [];
+  if (options.fromKeyframeSeconds && options.fromKeyframeSeconds.length !== timesSeconds.length) throw new RangeError('one keyframe time per still');
+  const seekTo = (index: number) => Math.min(options.fromKeyframeSeconds?.[index] ?? timesSeconds[index]!, timesSeconds[index]!);
   if (timesSeconds.length > MAX_STILLS) throw new RangeError(`at most ${MAX_STILLS} stills at once, not ${timesSeconds.length}`);
   await mkdir(outputDir, { recursive: true });
   const paths = timesSeconds.map((_, index) => join(outputDir, `still-${String(index).padStart(3, '0')}.png`));
@@ -50,16 +58,17 @@ export async function extractFrames(options: ExtractFramesOptions): Promise<stri
 
   await runFfmpeg({
     task: 'extract frames',
-    inputs: timesSeconds.map((time) => ({
+    inputs: timesSeconds.map((_, index) => ({
       path: sourcePath,
       // -seek_timestamp: the time is a pts, not an offset from the file's start time.
-      options: [...sourceInputOptions(format), '-noautorotate', '-seek_timestamp', '1', '-ss', seconds(time - SEEK_TOLERANCE_SECONDS)],
+      options: [...sourceInputOptions(format), '-noautorotate', '-seek_timestamp', '1', '-ss', seconds(seekTo(index) - SEEK_TOLERANCE_SECONDS)],
     })),
     outputs: paths.map((path, index) => ({
       path,
+      // The output's clock starts at the seek point: skip the frames between the keyframe and the still.
       // The lightest PNG compression: a still is an intermediate, re-encoded by image-resize,
       // and full compression of a 1080p frame costs far more CPU than the bytes it saves.
-      options: ['-map', `${index}:V:0`, '-frames:v', '1', '-filter:v', filter, '-map_metadata', '-1', '-c:v', 'png', '-compression_level', '1', '-f', 'image2', '-update', '1'],
+      options: ['-map', `${index}:V:0`, '-ss', seconds(timesSeconds[index]! - seekTo(index)), '-frames:v', '1', '-filter:v', filter, '-map_metadata', '-1', '-c:v', 'png', '-compression_level', '1', '-f', 'image2', '-update', '1'],
     })),
     timeoutMs,
     signal,

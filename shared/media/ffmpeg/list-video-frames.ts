@@ -146,7 +146,11 @@ export async function listPackets(filePath: string, options: ListVideoFramesOpti
       }));
   }
   const audio = pick('audio');
-  const audioList = audio ? timed(packets.get(audio[0]) ?? []).filter((packet) => !packet.discard) : [];
+  // A transport stream's audio PES holds several frames, and only the first carries the PES's
+  // time (the parser splits the rest off untimed): the span is read from the timed ones, so it
+  // may end up to one PES (a fraction of a second) short. The video's packets must all be timed.
+  const hasTime = (packet: RawPacket) => integerOrUndefined(packet.pts) !== undefined || integerOrUndefined(packet.dts) !== undefined;
+  const audioList = audio ? timed((packets.get(audio[0]) ?? []).filter(hasTime)).filter((packet) => !packet.discard) : [];
   if (audio && audioList.length > 0) {
     const toSeconds = secondsIn(audio[1], 'audio');
     // Matroska may state no packet duration without probing: then the gap to the next packet,
