@@ -146,11 +146,7 @@ export async function listPackets(filePath: string, options: ListVideoFramesOpti
       }));
   }
   const audio = pick('audio');
-  // A transport stream's audio PES holds several frames, and only the first carries the PES's
-  // time (the parser splits the rest off untimed): the span is read from the timed ones, so it
-  // may end up to one PES (a fraction of a second) short. The video's packets must all be timed.
-  const hasTime = (packet: RawPacket) => integerOrUndefined(packet.pts) !== undefined || integerOrUndefined(packet.dts) !== undefined;
-  const audioList = audio ? timed((packets.get(audio[0]) ?? []).filter(hasTime)).filter((packet) => !packet.discard) : [];
+  const audioList = audio ? withUntimedAudioSpread(packets.get(audio[0]) ?? []).filter((packet) => !packet.discard) : [];
   if (audio && audioList.length > 0) {
     const toSeconds = secondsIn(audio[1], 'audio');
     // Matroska may state no packet duration without probing: then the gap to the next packet,
@@ -167,6 +163,28 @@ export async function listPackets(filePath: string, options: ListVideoFramesOpti
     listing.audio = { startSeconds: toSeconds(startTicks), endSeconds: toSeconds(endTicks) };
   }
   return listing;
+}
+
+/**
+ * A transport stream's audio PES holds several frames, and only the first carries the PES's time
+ * (the parser splits the rest off untimed, with no duration either). The frames between two timed
+ * ones share the gap evenly, and those after the last timed one go on at the pace of the group
+ * before. Every other stream's packets must be timed (parsePacketTime refuses one that is not).
+ */
+function withUntimedAudioSpread(list: RawPacket[]): Array<RawPacket & { ticks: number }> {
+  const timedAt = list.flatMap((packet, index) => (integerOrUndefined(packet.pts) ?? integerOrUndefined(packet.dts)) === undefined ? [] : [index]);
+  if (timedAt.length === list.length || timedAt.length === 0) return list.map((packet) => ({ ...packet, ticks: parsePacketTime(packet.pts, packet.dts) }));
+  const ticksOf = (index: number) => parsePacketTime(list[index]!.pts, list[index]!.dts);
+  const spread: Array<RawPacket & { ticks: number }> = [];
+  let pace = 0;
+  timedAt.forEach((start, group) => {
+    const end = timedAt[group + 1];
+    if (end !== undefined) pace = (ticksOf(end) - ticksOf(start)) / (end - start);
+    for (let index = start; index < (end ?? list.length); index++) {
+      spread.push({ ...list[index]!, ticks: ticksOf(start) + pace * (index - start), ...(list[index]!.durationTicks === undefined && pace > 0 ? { durationTicks: pace } : {}) });
+    }
+  });
+  return spread;
 }
 
 /**
