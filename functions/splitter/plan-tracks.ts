@@ -76,7 +76,8 @@ export function languageTag(tag: string | undefined): string {
 
 /** The title, made safe for a quoted HLS attribute; without one, the language's English name. */
 function displayName(title: string | undefined, language: string): string {
-  const cleaned = (title ?? '').replace(/\s+/g, ' ').replace(/["\p{Cc}\p{Cf}]/gu, '').trim().slice(0, MAX_NAME_LENGTH).trim();
+  // Cut by code points, not UTF-16 units: half an emoji is no character.
+  const cleaned = Array.from((title ?? '').replace(/\s+/g, ' ').replace(/["\p{Cc}\p{Cf}]/gu, '').trim()).slice(0, MAX_NAME_LENGTH).join('').trim();
   if (cleaned !== '') return cleaned;
   if (language === UNDETERMINED) return 'Unknown language';
   try {

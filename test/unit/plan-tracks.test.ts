@@ -80,6 +80,15 @@ describe('planTracks: subtitles', () => {
   });
 });
 
+describe('planTracks: names', () => {
+  it('cuts a long title by characters, never through an emoji', () => {
+    const title = `${'a'.repeat(59)}😀😀`;
+    const [track] = planTracks({ audioStreams: [stream(1, 'aac', { title })], subtitleStreams: [], withVideo: true }).audio;
+    expect(track!.name).toBe(`${'a'.repeat(59)}😀`);
+    expect(track!.name.isWellFormed()).toBe(true);
+  });
+});
+
 describe('languageTag', () => {
   it.each([
     ['eng', 'en'],

@@ -10,7 +10,7 @@ import { fileUrl } from './ffmpeg-args.ts';
 import type { VideoFrame } from './media-facts.ts';
 import { parseRatio } from './ratio.ts';
 import { runFfprobe, type FfprobeRunOptions } from './run-ffprobe.ts';
-import { sourceInputOptions, type MediaInputFormat } from './source-demuxer.ts';
+import { DEMUXERS, sourceInputOptions, type MediaInputFormat } from './source-demuxer.ts';
 
 export interface ListVideoFramesOptions extends FfprobeRunOptions {
   format: MediaInputFormat;
@@ -76,8 +76,9 @@ export async function listPackets(filePath: string, options: ListVideoFramesOpti
   await runFfprobe(
     [
       '-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file', ...sourceInputOptions(options.format),
-      // Stream parameters come from the container; no frame is decoded to guess them.
-      '-nofind_stream_info',
+      // Stream parameters come from the container; no frame is decoded to guess them (but ADTS,
+      // whose packets carry no time until the stream is probed).
+      ...(DEMUXERS[options.format].timesPacketsOnlyWhenProbed ? [] : ['-nofind_stream_info']),
       '-show_entries', 'packet=stream_index,pts,dts,duration,size,pos,flags:stream=index,codec_type,time_base:stream_disposition=attached_pic',
       '-of', 'compact',
       '-i', fileUrl(filePath),
@@ -106,7 +107,7 @@ export async function listPackets(filePath: string, options: ListVideoFramesOpti
         if (pos !== undefined && pos + size > fileBytes) {
           throw new InputRejectedError('CORRUPT_INPUT', `the file is cut short: its index places media data at byte ${pos + size}, past its end at ${fileBytes} (an interrupted upload?)`);
         }
-        if (pos !== undefined) {
+        if (pos !== undefined && DEMUXERS[options.format].indexCanRepeatBytes) {
           const seen = positions.get(streamIndex) ?? new Set<number>();
           if (seen.has(pos)) throw new InputRejectedError('CORRUPT_INPUT', `stream ${streamIndex} plays the bytes at ${pos} twice: an edit list repeats media`);
           seen.add(pos);

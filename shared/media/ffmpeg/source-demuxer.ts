@@ -20,6 +20,13 @@ export interface Demuxer {
   options: readonly string[];
   /** Whether the container states each stream's frame count; if not, packets are counted. */
   statesFrameCount: boolean;
+  /**
+   * Whether an index (an MP4 edit list) can make a packet's bytes play twice. Elsewhere packets
+   * share a position honestly: an Ogg page's or a laced Matroska block's packets all carry its start.
+   */
+  indexCanRepeatBytes?: boolean;
+  /** The ADTS demuxer times its packets only once the stream is probed; the others from the container alone. */
+  timesPacketsOnlyWhenProbed?: boolean;
 }
 
 const MOV: Demuxer = {
@@ -27,6 +34,7 @@ const MOV: Demuxer = {
   formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
   options: ['-enable_drefs', '0', '-use_absolute_path', '0'],
   statesFrameCount: true,
+  indexCanRepeatBytes: true,
 };
 const MATROSKA: Demuxer = { name: 'matroska', formatName: 'matroska,webm', options: [], statesFrameCount: false };
 /**
@@ -48,7 +56,7 @@ export const DEMUXERS: Readonly<Record<MediaInputFormat, Demuxer>> = {
   wav: audioDemuxer('wav'),
   flac: audioDemuxer('flac'),
   ogg: audioDemuxer('ogg'),
-  aac: audioDemuxer('aac'),
+  aac: { ...audioDemuxer('aac'), timesPacketsOnlyWhenProbed: true },
 };
 
 export function sourceInputOptions(format: MediaInputFormat): string[] {
