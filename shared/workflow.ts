@@ -17,7 +17,8 @@ export function executionArnFor(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
-export function sfnJobStarter(sfn: SFNClient, stateMachineArn: string): JobStarter {
+/** Only `send` is used: a test can stand in for Step Functions without a cast. */
+export function sfnJobStarter(sfn: Pick<SFNClient, 'send'>, stateMachineArn: string): JobStarter {
   return {
     async start(name, input) {
       try {

@@ -43,7 +43,7 @@ async function stoppedMidJob(harness: TestStack): Promise<string> {
 }
 
 describe('an execution that ends before its assembler', () => {
-  it('gets a failed manifest from the finalizer, and leaves no partial renditions or work objects', async () => {
+  it('gets a failed manifest from the finalizer, leaves no partial renditions, and its work bucket expires what a task running on wrote', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'fanout-unfinished-'));
     cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
     const harness = await stackIn(stateDir);

@@ -3,7 +3,7 @@
  * a name it matches: an SDK error of each kind becomes the right taxonomy error.
  */
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import { ExecutionAlreadyExists, InvalidArn, SFNServiceException, type SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, InvalidArn, SFNServiceException } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { InputRejectedError, InternalError, TransientError, type FanoutError } from '../../shared/errors.ts';
 import { sdkErrorKind } from '../../shared/sdk-error-kind.ts';
@@ -40,7 +40,7 @@ describe('the storage port maps SDK errors into the taxonomy', () => {
 });
 
 describe('the workflow port maps Step Functions errors into the taxonomy', () => {
-  const starterFailingWith = (error: unknown) => sfnJobStarter({ send: async () => Promise.reject(error) } as unknown as SFNClient, 'arn:aws:states:us-east-1:1:stateMachine:p');
+  const starterFailingWith = (error: unknown) => sfnJobStarter({ send: async () => Promise.reject(error) }, 'arn:aws:states:us-east-1:1:stateMachine:p');
 
   it('answers duplicate for a name already used', async () => {
     await expect(starterFailingWith(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} })).start('job', {})).resolves.toBe('duplicate');
