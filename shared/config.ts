@@ -40,6 +40,10 @@ const ImageLimitsEnv = z.object({
 
 const positiveSeconds = z.coerce.number().positive();
 
+const MiB = 1024 ** 2;
+/** The largest upload a job accepts: the API refuses to presign more, the splitter rejects more. */
+const MaxInputBytes = z.coerce.number().int().positive().default(5 * 1024 ** 3);
+
 /** The starter: upload events in, executions started; it touches no object. */
 export const StarterEnv = FunctionEnv.extend({
   STATE_MACHINE_ARN: z.string().min(1),
@@ -50,7 +54,7 @@ export const StarterEnv = FunctionEnv.extend({
 export const SplitterEnv = FunctionEnv.extend(ImageLimitsEnv.shape).extend({
   WORK_BUCKET: z.string().min(1),
   IMAGE_WIDTHS: commaSeparatedWidths.default([...RENDITION_PROFILE.image.widths]),
-  MAX_INPUT_BYTES: z.coerce.number().int().positive().default(5 * 1024 ** 3),
+  MAX_INPUT_BYTES: MaxInputBytes,
   MAX_DURATION_SECONDS: positiveSeconds.default(4 * 3600),
   MAX_VIDEO_WIDTH: z.coerce.number().int().positive().default(7680),
   MAX_VIDEO_HEIGHT: z.coerce.number().int().positive().default(4320),
@@ -91,6 +95,48 @@ export const FinalizerEnv = FunctionEnv.extend({
   RENDITIONS_BUCKET: z.string().min(1),
   WORK_BUCKET: z.string().min(1),
 });
+
+/** The job API (functions/api): presigns uploads under `uploads/`, reports jobs, deletes them. */
+export const ApiEnv = FunctionEnv.extend({
+  INPUT_BUCKET: z.string().min(1),
+  RENDITIONS_BUCKET: z.string().min(1),
+  STATE_MACHINE_ARN: z.string().min(1),
+  MAX_INPUT_BYTES: MaxInputBytes,
+  /** Uploads larger than this get a multipart upload; S3 needs parts of at least 5 MiB. */
+  MULTIPART_THRESHOLD_BYTES: z.coerce.number().int().positive().default(100 * MiB),
+  MULTIPART_PART_BYTES: z.coerce.number().int().min(5 * MiB).default(64 * MiB),
+  /** How long a presigned upload URL works. */
+  UPLOAD_URL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+  /** Where playback URLs point: the CloudFront distribution on AWS, the local host's playback route locally. */
+  PLAYBACK_BASE_URL: z.url().optional(),
+  /** Set both to sign playback URLs (a CloudFront key group's public key id, and the SSM parameter holding its private key). */
+  PLAYBACK_KEY_PAIR_ID: z.string().min(1).optional(),
+  PLAYBACK_PRIVATE_KEY_PARAMETER: z.string().min(1).optional(),
+  PLAYBACK_URL_SECONDS: z.coerce.number().int().positive().default(6 * 3600),
+});
+
+/** Where job events go: the stack's EventBridge bus (the local host serves the same API). */
+export const JobEventsEnv = z.object({
+  AWS_ENDPOINT_URL_EVENTBRIDGE: z.url().optional(),
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+});
+
+/** The webhook delivery function: SQS messages of job events in, signed POSTs out. */
+export const WebhookDeliveryEnv = FunctionEnv.extend({
+  /** Comma-separated receiver URLs; empty delivers nowhere. */
+  WEBHOOK_URLS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((url) => url.trim()).filter(Boolean))
+    .pipe(z.array(z.url())),
+  /** The SSM SecureString parameter holding the `whsec_…` signing secret (free at rest, unlike Secrets Manager). */
+  WEBHOOK_SECRET_PARAMETER: z.string().min(1),
+  WEBHOOK_QUEUE_URL: z.url(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+/** How a job's cost is reported: `local` hosts say it is modelled. */
+export const CostEnv = z.object({ FANOUT_HOST: z.enum(['aws', 'local']).default('aws') });
 
 export type ClientConfig = z.infer<typeof ClientEnv>;
 export type ObservabilityConfig = z.infer<typeof ObservabilityEnv>;

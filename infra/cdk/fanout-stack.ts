@@ -65,6 +65,8 @@ export const ASYNC_RETRIES = { maxEventAge: Duration.hours(6), retryAttempts: 2 
 
 /** The execution ends after which no manifest may exist yet: the finalizer writes it. */
 export const UNFINISHED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+/** Every status change the finalizer hears: a start and each end become a job event. */
+export const JOB_LIFECYCLE_STATUSES = ['RUNNING', 'SUCCEEDED', ...UNFINISHED_EXECUTION_STATUSES];
 
 export class FanoutStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -134,12 +136,12 @@ export class FanoutStack extends Stack {
     // An execution that ended without reaching its assembler (its own timeout, a StopExecution,
     // the assembler failing past its retries) still gets a manifest. Standard workflows send
     // these events to the default bus by themselves: no cost while idle.
-    new Rule(this, 'UnfinishedExecutions', {
-      description: 'A pipeline execution ended failed, timed out or aborted: the finalizer writes its manifest if it has none',
+    new Rule(this, 'ExecutionStatusChanges', {
+      description: 'A pipeline execution started or ended: the finalizer writes the manifest of one that ended without it, and announces the job event',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: { stateMachineArn: [pipeline.stateMachine.stateMachineArn], status: UNFINISHED_EXECUTION_STATUSES },
+        detail: { stateMachineArn: [pipeline.stateMachine.stateMachineArn], status: JOB_LIFECYCLE_STATUSES },
       },
       targets: [new LambdaTarget(finalizer, { deadLetterQueue: deadLetters, ...ASYNC_RETRIES })],
     });

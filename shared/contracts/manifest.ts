@@ -113,6 +113,22 @@ export const JobTimings = z.object({
   steps: z.array(StepTiming),
 });
 
+/**
+ * What the job cost, or would cost, on AWS at list prices: Lambda GB-seconds and requests from
+ * the measured durations and the functions' memory sizes, plus Step Functions state
+ * transitions. `measured` on AWS; `modelled` on the local host (its durations, AWS's prices).
+ */
+export const JobCost = z.object({
+  currency: z.literal('USD'),
+  totalUsd: z.number().nonnegative(),
+  basis: z.enum(['measured', 'modelled']),
+  lambda: z.object({ invocations: z.number().int().nonnegative(), gbSeconds: z.number().nonnegative(), usd: z.number().nonnegative() }),
+  stepFunctions: z.object({ transitions: z.number().int().nonnegative(), usd: z.number().nonnegative() }),
+  /** The list prices used, and where and when they were read. */
+  prices: z.object({ region: z.string(), asOf: z.string(), lambdaGbSecondUsd: z.number(), lambdaRequestUsd: z.number(), stateTransitionUsd: z.number() }),
+});
+export type JobCost = z.infer<typeof JobCost>;
+
 export const Manifest = z.object({
   schemaVersion: z.literal(1),
   jobId: z.string(),
@@ -121,5 +137,6 @@ export const Manifest = z.object({
   error: JobErrorShape.optional(),
   renditions: z.array(Rendition),
   timings: JobTimings,
+  cost: JobCost.optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;

@@ -1,7 +1,7 @@
 /** What happens when things fail: lost events, executions that end without a manifest, the alarms, and the state machine's logs. */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ASYNC_RETRIES, UNFINISHED_EXECUTION_STATUSES } from '../../infra/cdk/fanout-stack.ts';
+import { ASYNC_RETRIES, JOB_LIFECYCLE_STATUSES, UNFINISHED_EXECUTION_STATUSES } from '../../infra/cdk/fanout-stack.ts';
 import { functionIds, resourcesOf, synthesizeTemplate, type Resource } from './template-support.ts';
 
 let template: Template;
@@ -44,16 +44,17 @@ describe('asynchronous invocations (the upload event, the execution end)', () =>
 });
 
 describe('executions that end without reaching the assembler', () => {
-  it('go to the finalizer: a rule on this state machine\'s FAILED, TIMED_OUT and ABORTED executions, with the dead-letter queue behind it', () => {
+  it('go to the finalizer: a rule on this state machine\'s starts and ends (FAILED, TIMED_OUT and ABORTED among them), with the dead-letter queue behind it', () => {
     const [stateMachineId] = only('AWS::StepFunctions::StateMachine');
     const [queueId] = only('AWS::SQS::Queue');
     const [, rule] = only('AWS::Events::Rule');
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
-      detail: { stateMachineArn: [{ Ref: stateMachineId }], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+      detail: { stateMachineArn: [{ Ref: stateMachineId }], status: ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
     });
     expect(UNFINISHED_EXECUTION_STATUSES).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect(JOB_LIFECYCLE_STATUSES).toEqual(expect.arrayContaining(UNFINISHED_EXECUTION_STATUSES));
     expect(rule.Properties.Targets).toEqual([
       expect.objectContaining({
         Arn: { 'Fn::GetAtt': [functionIds(template).finalizer, 'Arn'] },

@@ -1,0 +1,127 @@
+/**
+ * The job API's wire contract: what a team's backend sends and gets back. The API function
+ * parses requests with these schemas, and the OpenAPI document is generated from them, so the
+ * document and the behaviour cannot drift. Requests are strict (an unknown field is a 400);
+ * responses may gain fields.
+ */
+import { z } from 'zod';
+import { JobErrorShape, Manifest, MediaType } from './manifest.ts';
+
+/** Stable codes of the API's own 4xx/5xx answers (a job's own errors use shared/errors.ts). */
+export const ApiErrorCode = z.enum([
+  'UNAUTHORIZED',
+  'MALFORMED_JSON',
+  'INVALID_REQUEST',
+  'INVALID_FILENAME',
+  'TOO_LARGE',
+  'UPLOAD_NOT_FOUND',
+  'UPLOAD_INCOMPLETE',
+  'JOB_NOT_FOUND',
+  'JOB_NOT_FINISHED',
+  'NOT_FOUND',
+  'UNAVAILABLE',
+  'INTERNAL',
+]);
+export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
+
+export const ApiError = z.object({ code: ApiErrorCode, message: z.string() });
+export type ApiError = z.infer<typeof ApiError>;
+
+export const CreateUploadRequest = z.strictObject({
+  /** The user's own file name: kept (sanitised) as the key's last part, never trusted as a path. */
+  filename: z.string().min(1).max(1024),
+  bytes: z.number().int().positive(),
+  /** Bound into the presigned request: the browser must send this Content-Type. */
+  contentType: z.string().regex(/^[a-z0-9][\w.+-]*\/[\w.+-]+$/i).max(255).optional(),
+});
+export type CreateUploadRequest = z.infer<typeof CreateUploadRequest>;
+
+const UploadBase = z.object({
+  uploadId: z.string(),
+  /** Always `uploads/<uploadId>/<sanitised name>` in the input bucket. */
+  key: z.string(),
+  expiresAt: z.iso.datetime(),
+});
+
+/** One PUT of the whole file, with exactly these headers. */
+export const SingleUpload = UploadBase.extend({
+  method: z.literal('PUT'),
+  url: z.url(),
+  headers: z.record(z.string(), z.string()),
+});
+
+/** Past the threshold: PUT each part (its `bytes` of the file, in order), then POST the parts' ETags to `complete.url`. */
+export const MultipartUpload = UploadBase.extend({
+  method: z.literal('MULTIPART'),
+  partBytes: z.number().int().positive(),
+  parts: z.array(z.object({ partNumber: z.number().int().positive(), bytes: z.number().int().positive(), url: z.url() })),
+  headers: z.record(z.string(), z.string()),
+  complete: z.object({ method: z.literal('POST'), url: z.string() }),
+  abort: z.object({ method: z.literal('DELETE'), url: z.string() }),
+});
+
+export const CreateUploadResponse = z.discriminatedUnion('method', [SingleUpload, MultipartUpload]);
+export type CreateUploadResponse = z.infer<typeof CreateUploadResponse>;
+
+export const CompleteUploadRequest = z.strictObject({
+  parts: z
+    .array(z.strictObject({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(256) }))
+    .min(1)
+    .max(10_000),
+});
+export type CompleteUploadRequest = z.infer<typeof CompleteUploadRequest>;
+
+/** A job as the API reports it: before its execution starts it is `queued`. */
+export const ApiJobStatus = z.enum(['queued', 'running', 'succeeded', 'rejected', 'failed']);
+export type ApiJobStatus = z.infer<typeof ApiJobStatus>;
+
+export const UploadStatus = z.object({
+  uploadId: z.string(),
+  key: z.string(),
+  /** Null until the bytes have landed. */
+  jobId: z.string().nullable(),
+  status: z.union([z.literal('awaiting-upload'), ApiJobStatus]),
+});
+export type UploadStatus = z.infer<typeof UploadStatus>;
+
+/** Ready-to-use URLs of a finished job's renditions (CloudFront on AWS, the local host's own locally). */
+export const Playback = z.object({
+  manifest: z.url(),
+  hls: z.url().optional(),
+  mp4: z.array(z.object({ rung: z.string(), width: z.number().int(), height: z.number().int(), url: z.url() })),
+  audio: z.array(z.object({ language: z.string().optional(), url: z.url() })),
+  subtitles: z.array(z.object({ language: z.string(), url: z.url() })),
+  poster: z.url().optional(),
+  thumbnails: z.array(z.url()),
+  images: z.array(z.object({ width: z.number().int(), height: z.number().int(), format: z.string(), bytes: z.number().int(), url: z.url() })),
+  /** Set when the URLs are signed: after this they stop working. */
+  expiresAt: z.iso.datetime().optional(),
+});
+export type Playback = z.infer<typeof Playback>;
+
+export const JobSummary = z.object({
+  jobId: z.string(),
+  status: ApiJobStatus,
+  /** The upload's key in the input bucket. */
+  sourceKey: z.string().optional(),
+  mediaType: MediaType.optional(),
+  createdAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().optional(),
+  error: JobErrorShape.optional(),
+});
+export type JobSummary = z.infer<typeof JobSummary>;
+
+export const Job = JobSummary.extend({
+  progress: z.object({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+  manifest: Manifest.optional(),
+  playback: Playback.optional(),
+});
+export type Job = z.infer<typeof Job>;
+
+export const ListJobsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(4096).optional(),
+});
+
+export const JobList = z.object({ jobs: z.array(JobSummary), nextCursor: z.string().nullable() });
+export type JobList = z.infer<typeof JobList>;
