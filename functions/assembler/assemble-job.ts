@@ -11,12 +11,15 @@ import { jobTimings, writeJobManifest } from '../../shared/job-manifest.ts';
 import { keys } from '../../shared/keys.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { assembleMedia } from './assemble-media.ts';
+import { assemblyCost, type AssemblerRun } from './assembly-cost.ts';
 
 export interface AssembleDependencies {
   store: ObjectStore;
   renditionsBucket: string;
   workBucket: string;
   tmpDir: string;
+  /** Where the job ran, and the assembler's own memory, for the manifest's cost. */
+  cost: Omit<AssemblerRun, 'durationMs'>;
   now?: () => Date;
 }
 
@@ -37,6 +40,7 @@ export async function assembleJob(input: AssembleInput, deps: AssembleDependenci
   }
 
   const finished = now();
+  const assembleMs = finished.getTime() - started.getTime();
   const manifest: Manifest = {
     schemaVersion: 1,
     jobId: input.jobId,
@@ -44,7 +48,8 @@ export async function assembleJob(input: AssembleInput, deps: AssembleDependenci
     source: input.plan?.source ?? input.upload,
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
     renditions: status === 'succeeded' ? (renditions as Manifest['renditions']) : [],
-    timings: jobTimings({ input, finishedAt: finished, ...(input.plan ? { split: input.plan } : {}), assembleMs: finished.getTime() - started.getTime(), steps: stepTimings(input) }),
+    timings: jobTimings({ input, finishedAt: finished, ...(input.plan ? { split: input.plan } : {}), assembleMs, steps: stepTimings(input) }),
+    cost: assemblyCost(input, { ...deps.cost, durationMs: assembleMs }),
   };
   const written = await writeJobManifest(manifest, deps);
   return { jobId: input.jobId, status: written.manifest.status, manifestKey: written.manifestKey };

@@ -5,6 +5,7 @@ import { createS3Client } from '../../shared/aws-clients.ts';
 import { SplitterEnv, loadConfig } from '../../shared/config.ts';
 import { ExecutionInput } from '../../shared/contracts/execution-input.ts';
 import { parseEvent } from '../../shared/contracts/parse-event.ts';
+import { memoryOf } from '../../shared/job-cost.ts';
 import { createObservability, instrumented, MetricName, MetricUnit } from '../../shared/observability.ts';
 import { RENDITION_PROFILE } from '../../shared/rendition-profile.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
@@ -56,5 +57,5 @@ export const handler = instrumented(observability, async (event, context) => {
   // A failed plan is ours to look at (its job ends `failed`); a rejected one is the input's doing.
   if (plan.outcome === 'failed') logger.error('split failed', { ...fields, detail: plan.error?.message });
   else logger.info('split', fields);
-  return plan;
+  return { ...plan, ...memoryOf(context) };
 });

@@ -1,5 +1,5 @@
 /** Human-readable views of a job's manifest, for the terminal. */
-import type { Manifest } from '../../shared/contracts/manifest.ts';
+import type { JobCost, Manifest } from '../../shared/contracts/manifest.ts';
 import { keys } from '../../shared/keys.ts';
 import { formatBytes } from './progress.ts';
 import type { JobProgress } from './summarize-progress.ts';
@@ -22,7 +22,16 @@ export function describeManifest(manifest: Manifest, whereRenditionsAre: string)
   }
   const steps = summarizeSteps(timings.steps);
   lines.push(`  timings     split ${timings.splitMs} ms${steps ? `, ${steps}` : ''}, assemble ${timings.assembleMs} ms`);
+  if (manifest.cost) lines.push(`  cost        ${describeCost(manifest.cost)}`);
   return lines.join('\n');
+}
+
+/** `$0.000412 (modelled at us-east-1 list prices: 41.2 GB-s of Lambda in 12 invocations, 58 state transitions)`. */
+export function describeCost(cost: JobCost): string {
+  const { lambda, stepFunctions } = cost;
+  const gbSeconds = lambda.gbSeconds.toFixed(lambda.gbSeconds < 1 ? 3 : 1);
+  const invocations = `${lambda.invocations} invocation${lambda.invocations === 1 ? '' : 's'}`;
+  return `$${cost.totalUsd.toFixed(6)} (${cost.basis} at ${cost.prices.region} list prices: ${gbSeconds} GB-s of Lambda in ${invocations}, ${stepFunctions.transitions} state transitions)`;
 }
 
 export function describeJobList(rows: Array<{ jobId: string; status: string; source: string; renditions: number | string; finishedAt: string }>): string {

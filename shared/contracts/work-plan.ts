@@ -11,6 +11,12 @@ import { ExecutionInput } from './execution-input.ts';
 import { ImageFormat, ImageRendition, ImageRole, JobErrorShape, JobStatus, SourceFacts } from './manifest.ts';
 import { Rotation } from '../media/rotation.ts';
 
+/**
+ * The memory a task's function ran with, from its Lambda context (memoryLimitInMB): what its
+ * duration is billed at (shared/job-cost.ts). Absent where a handler ran without a context.
+ */
+const MemoryMiB = z.number().int().positive().optional();
+
 const ObjectPointer = z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional(), ifEtag: z.string().optional() });
 
 /** One Map item for image-resize: one width of one picture, every output format (one decode per width). */
@@ -31,6 +37,7 @@ export const ImageTaskResult = z.object({
   durationMs: z.number().nonnegative(),
   /** This task's tries, the one that succeeded included. */
   attempts: z.number().int().positive(),
+  memoryMiB: MemoryMiB,
 });
 export type ImageTaskResult = z.input<typeof ImageTaskResult>;
 
@@ -124,6 +131,7 @@ export const EncodeResult = z.object({
   durationMs: z.number().nonnegative(),
   /** This task's tries, the one that succeeded included. */
   attempts: z.number().int().positive(),
+  memoryMiB: MemoryMiB,
 });
 
 /**
@@ -146,6 +154,7 @@ export const SplitResult = z.object({
   /** When the split began: the end of the upload's wait in the queue. */
   startedAt: z.iso.datetime(),
   splitMs: z.number().nonnegative(),
+  memoryMiB: MemoryMiB,
   outcome: z.enum(['accepted', 'rejected', 'failed']),
   error: JobErrorShape.optional(),
   /** More chunks than an inline Map should carry go through a Distributed Map on AWS. */

@@ -30,7 +30,7 @@ beforeEach(() => {
 });
 
 async function manifestAfter(input: AssembleInput): Promise<Manifest> {
-  const result = await assembleJob(input, { store, renditionsBucket: 'out', workBucket: 'work', tmpDir: tmpdir(), now });
+  const result = await assembleJob(input, { store, renditionsBucket: 'out', workBucket: 'work', tmpDir: tmpdir(), cost: { host: 'local' }, now });
   expect(result.manifestKey).toBe(keys.manifest(input.jobId));
   return Manifest.parse(await store.getJson({ bucket: 'out', key: result.manifestKey }));
 }
@@ -92,7 +92,7 @@ describe('assembleJob', () => {
       },
     });
     const input = { ...plan, failure: caught(new TransientError('STORAGE_UNAVAILABLE', 'S3 answered 503')) };
-    await expect(assembleJob(input, { store: failingCleanup, renditionsBucket: 'out', workBucket: 'work', tmpDir: tmpdir(), now })).rejects.toThrow(TransientError);
+    await expect(assembleJob(input, { store: failingCleanup, renditionsBucket: 'out', workBucket: 'work', tmpDir: tmpdir(), cost: { host: 'local' }, now })).rejects.toThrow(TransientError);
     expect(Manifest.parse(await store.getJson({ bucket: 'out', key: keys.manifest('cat-0123') }))).toMatchObject({ status: 'failed' });
   });
 
@@ -101,7 +101,7 @@ describe('assembleJob', () => {
     await store.putJson({ bucket: 'out', key: keys.manifest('cat-0123') }, failed);
     store.put('out', rendition(320).key, 'rendered after the stop');
 
-    const result = await assembleJob({ ...plan, results: results([{ width: 320, renditions: [rendition(320)], durationMs: 1, attempts: 1 }]) }, { store, renditionsBucket: 'out', workBucket: 'work', tmpDir: tmpdir(), now });
+    const result = await assembleJob({ ...plan, results: results([{ width: 320, renditions: [rendition(320)], durationMs: 1, attempts: 1 }]) }, { store, renditionsBucket: 'out', workBucket: 'work', tmpDir: tmpdir(), cost: { host: 'local' }, now });
 
     expect(result.status).toBe('failed');
     expect(Manifest.parse(await store.getJson({ bucket: 'out', key: keys.manifest('cat-0123') }))).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' } });
