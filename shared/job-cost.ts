@@ -7,7 +7,9 @@
  * CloudFront, CloudWatch, the starter's and the finalizer's own invocations, Lambda ephemeral
  * storage past the free 512 MB (about 1% of the duration charge at these sizes), the free tiers.
  */
+import { z } from 'zod';
 import type { JobCost } from './contracts/manifest.ts';
+import { EncodeResult, ImageTaskResult, SplitResult } from './contracts/work-plan.ts';
 
 /**
  * The list prices, in one place: US East (N. Virginia), read on the date below from
@@ -128,4 +130,50 @@ function roundUsd(usd: number): number {
 export function memoryOf(context: { memoryLimitInMB: string | number } | undefined): { memoryMiB?: number } {
   const memoryMiB = Number(context?.memoryLimitInMB);
   return Number.isInteger(memoryMiB) && memoryMiB > 0 ? { memoryMiB } : {};
+}
+
+/** The fields of a GetExecutionHistory event that the cost reads (the SDK's HistoryEvent fits). */
+export interface CostHistoryEvent {
+  type?: string;
+  stateExitedEventDetails?: { name?: string; output?: string };
+}
+
+/** What a task state's exit carries: a fan-out task's result, or the execution's state with the splitter's plan in it. */
+const FanOutTaskResult = z.union([EncodeResult.extend({ fn: z.literal('encoder').default('encoder') }), ImageTaskResult.extend({ fn: z.literal('image-resize').default('image-resize') })]);
+const StateWithPlan = z.object({ plan: SplitResult });
+
+/**
+ * The cost of an execution read from its history, for a manifest written without the assembler
+ * (the finalizer's: the execution timed out, was stopped, or the assembler failed past its
+ * retries). The transitions are the states entered plus the retries the task results report;
+ * the invocations are the split and every fan-out task that returned (each with its tries,
+ * duration and memory). Tasks still running or failed at the end left no result, and the
+ * assembler none: they are not counted, so this is a floor.
+ */
+export function costFromHistory(events: readonly CostHistoryEvent[], host: CostHost): JobCost {
+  const invocations: BilledInvocation[] = [];
+  let entered = 0;
+  for (const event of events) {
+    if (event.type?.endsWith('StateEntered')) entered++;
+    if (event.type !== 'TaskStateExited') continue;
+    const output = parseJson(event.stateExitedEventDetails?.output);
+    const task = FanOutTaskResult.safeParse(output);
+    if (task.success) {
+      invocations.push({ fn: task.data.fn, memoryMiB: task.data.memoryMiB ?? 0, durationMs: task.data.durationMs, attempts: task.data.attempts });
+      continue;
+    }
+    // Every task after Split passes the whole state on, the plan in it: the first one is the split's.
+    const split = invocations.some(({ fn }) => fn === 'splitter') ? undefined : StateWithPlan.safeParse(output);
+    if (split?.success) invocations.push({ fn: 'splitter', memoryMiB: split.data.plan.memoryMiB ?? 0, durationMs: split.data.plan.splitMs, attempts: 1 });
+  }
+  const retries = invocations.reduce((sum, invocation) => sum + invocation.attempts - 1, 0);
+  return priceJob({ invocations, transitions: entered + retries, host });
+}
+
+function parseJson(text: string | undefined): unknown {
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

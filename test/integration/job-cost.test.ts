@@ -9,6 +9,7 @@ import { imageFixture } from '../../fixtures/images.ts';
 import { videoFixture } from '../../fixtures/videos.ts';
 import { describeCost } from '../../infra/cli/job-report.ts';
 import { connectionOf, writeConnection } from '../../infra/cli/stack-connection.ts';
+import { costFromHistory } from '../../shared/job-cost.ts';
 import { historyOf, putUpload, startTestStack, waitForManifest, type TestStack } from '../support/pipeline-harness.ts';
 import { runFanout } from '../support/run-fanout.ts';
 
@@ -53,6 +54,10 @@ describe('the cost of a job on the local stack', () => {
     const retries = manifest.timings.steps.reduce((sum, step) => sum + step.attempts - 1, 0);
     expect(cost.stepFunctions.transitions).toBe(entered + retries);
     expect(entered).toBeGreaterThanOrEqual(status === 'succeeded' ? 10 : 5);
+    // What the finalizer can read of the same execution: everything but the assembler's own invocation.
+    const fromHistory = costFromHistory(history, 'local');
+    expect(fromHistory.stepFunctions).toEqual(cost.stepFunctions);
+    expect(fromHistory.lambda.invocations).toBe(cost.lambda.invocations - 1);
 
     const shown = await runFanout(['status', jobId], { FANOUT_STATE_DIR: harness.stateDir });
     expect(shown.stdout).toContain(`  cost        ${describeCost(cost)}\n`);

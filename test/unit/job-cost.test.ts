@@ -3,7 +3,7 @@ import { assemblyCost } from '../../functions/assembler/assembly-cost.ts';
 import { describeCost } from '../../infra/cli/job-report.ts';
 import { JobCost } from '../../shared/contracts/manifest.ts';
 import type { AssembleInput, SplitResult } from '../../shared/contracts/work-plan.ts';
-import { countStateTransitions, LIST_PRICES, memoryOf, priceJob, type BilledInvocation } from '../../shared/job-cost.ts';
+import { costFromHistory, countStateTransitions, LIST_PRICES, memoryOf, priceJob, type BilledInvocation } from '../../shared/job-cost.ts';
 
 const GB_SECOND = LIST_PRICES.lambdaGbSecondUsd;
 const REQUEST = LIST_PRICES.lambdaRequestUsd;
@@ -143,5 +143,45 @@ describe('describeCost', () => {
   it('keeps a small job’s GB-seconds readable', () => {
     const cost = priceJob({ invocations: [call(2048, 150, 2)], transitions: 14, host: 'aws' });
     expect(describeCost(cost)).toBe('$0.000358 (measured at us-east-1 list prices: 0.600 GB-s of Lambda in 2 invocations, 14 state transitions)');
+  });
+});
+
+describe('costFromHistory', () => {
+  const entered = (type: string) => ({ type: `${type}StateEntered` });
+  const exited = (name: string, output: unknown) => ({ type: 'TaskStateExited', stateExitedEventDetails: { name, output: JSON.stringify(output) } });
+  const plan = { jobId: 'cat', source: { bucket: 'in', key: 'cat.jpg', size: 1 }, startedAt: '2026-01-01T00:00:00.000Z', splitMs: 1000, memoryMiB: 2048, outcome: 'accepted', imageTasks: [] };
+  // An image job whose assembler died past its retries: Split, Accepted?, FanOut, Distributed?, EncodeChunks, EncodeAudio, ResizeImages, 2 × ResizeImage, Assemble.
+  const history = [
+    { type: 'ExecutionStarted' },
+    entered('Task'),
+    exited('Split', { jobId: 'cat', plan }),
+    entered('Choice'),
+    entered('Parallel'),
+    entered('Choice'),
+    entered('Map'),
+    entered('Map'),
+    entered('Map'),
+    entered('Task'),
+    exited('ResizeImage', { width: 320, renditions: [], durationMs: 500, attempts: 1, memoryMiB: 2048 }),
+    entered('Task'),
+    { type: 'TaskFailed' },
+    exited('ResizeImage', { width: 640, renditions: [], durationMs: 250, attempts: 2, memoryMiB: 2048 }),
+    // Assemble: it passes the whole state on, the plan in it, but it is not a second split.
+    entered('Task'),
+    { type: 'TaskFailed' },
+    { type: 'ExecutionFailed' },
+  ];
+
+  it('counts the states entered and the retries, and the split and every task that returned', () => {
+    const cost = costFromHistory(history, 'aws');
+    expect(cost.stepFunctions.transitions).toBe(10 + 1);
+    // split 2 GB × 1 s, 2 GB × 0.5 s, 2 tries × 2 GB × 0.25 s
+    expect(cost.lambda).toMatchObject({ invocations: 4, gbSeconds: 4 });
+    expect(cost.basis).toBe('measured');
+  });
+
+  it('counts the split once, though every later task passes its plan on', () => {
+    const cost = costFromHistory([...history, exited('Assemble', { jobId: 'cat', plan, job: { status: 'failed' } })], 'aws');
+    expect(cost.lambda.invocations).toBe(4);
   });
 });
