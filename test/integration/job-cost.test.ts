@@ -45,7 +45,11 @@ describe('the cost of a job on the local stack', () => {
     const cost = manifest.cost!;
     expect(cost).toMatchObject({ currency: 'USD', basis: 'modelled', prices: { region: 'us-east-1' } });
     expect(cost.lambda.invocations).toBe(jobInvocations() - before);
-    expect(cost.lambda.gbSeconds).toBeGreaterThan(0);
+    // Each duration at the memory its function runs with: the template's sizes, as the workers' contexts report them.
+    const memory = (name: string) => harness.stack.deployment.functions.find((fn) => fn.name === name)!.memoryMiB / 1024;
+    const { splitMs, assembleMs, steps } = manifest.timings;
+    const taskGbSeconds = steps.reduce((sum, step) => sum + step.attempts * Math.ceil(step.ms) * memory(step.step === 'resize' ? 'image-resize' : 'encoder'), 0);
+    expect(cost.lambda.gbSeconds).toBeCloseTo((splitMs * memory('splitter') + taskGbSeconds + assembleMs * memory('assembler')) / 1000, 5);
     expect(cost.totalUsd).toBeCloseTo(cost.lambda.usd + cost.stepFunctions.usd, 12);
 
     // AWS bills a transition per state entered, and one per retry (which enters no state again).
