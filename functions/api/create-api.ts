@@ -44,6 +44,7 @@ const errors = (...statuses: number[]) =>
 const jsonBody = <Schema extends z.ZodType>(schema: Schema) => ({ required: true, content: { 'application/json': { schema } } });
 
 const UploadIdParam = z.object({ uploadId: z.uuid().openapi({ param: { name: 'uploadId', in: 'path' } }) });
+const NameQuery = z.strictObject({ name: z.string().min(1).max(1024).optional() });
 const JobIdParam = z.object({ jobId: z.string().max(200).openapi({ param: { name: 'jobId', in: 'path' } }) });
 const COMMON_ERRORS = [401, 503] as const;
 
@@ -66,14 +67,14 @@ const routes = {
     method: 'post',
     path: '/v1/uploads/{uploadId}/complete',
     summary: 'Complete a multipart upload with its parts’ ETags',
-    request: { params: UploadIdParam, body: jsonBody(CompleteUploadRequest) },
+    request: { params: UploadIdParam, query: NameQuery, body: jsonBody(CompleteUploadRequest) },
     responses: { 200: json(UploadStatus, 'The completed upload and its job'), ...errors(400, 404, ...COMMON_ERRORS) },
   }),
   abortUpload: createRoute({
     method: 'delete',
     path: '/v1/uploads/{uploadId}',
     summary: 'Abort a multipart upload in progress',
-    request: { params: UploadIdParam },
+    request: { params: UploadIdParam, query: NameQuery },
     responses: { 204: { description: 'Aborted' }, ...errors(400, 404, ...COMMON_ERRORS) },
   }),
   listJobs: createRoute({
@@ -123,11 +124,11 @@ export function createApi(deps: ApiDeps): OpenAPIHono {
   app.openapi(routes.getUpload, async (c) => c.json(await uploadStatus(c.req.valid('param').uploadId), 200));
   app.openapi(routes.completeUpload, async (c) => {
     const { uploadId } = c.req.valid('param');
-    await completeUpload(uploadId, c.req.valid('json'), uploadDeps);
+    await completeUpload(uploadId, c.req.valid('query').name, c.req.valid('json'), uploadDeps);
     return c.json(await uploadStatus(uploadId), 200);
   });
   app.openapi(routes.abortUpload, async (c) => {
-    await abortUpload(c.req.valid('param').uploadId, uploadDeps);
+    await abortUpload(c.req.valid('param').uploadId, c.req.valid('query').name, uploadDeps);
     return c.body(null, 204);
   });
   app.openapi(routes.listJobs, async (c) => c.json(await listJobs(c.req.valid('query'), jobDeps), 200));

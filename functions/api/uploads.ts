@@ -27,6 +27,8 @@ export const uploadPrefix = (uploadId: string) => `uploads/${uploadId}/`;
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 /** Content-Type and Content-Length stay headers the signature covers (the presigner leaves Content-Type unsigned by default). */
 const SIGNED_HEADERS = new Set(['content-type', 'content-length']);
+/** A part's type is the upload's (set when it was created): only its size is bound. */
+const SIGNED_PART_HEADERS = new Set(['content-length']);
 
 export interface UploadDeps {
   config: ApiConfig;
@@ -64,11 +66,13 @@ export async function createUpload(request: CreateUploadRequest, { config, s3, n
       ...part,
       url: await getSignedUrl(s3, new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber: part.partNumber, ContentLength: part.bytes }), {
         expiresIn,
-        signableHeaders: SIGNED_HEADERS,
+        signableHeaders: SIGNED_PART_HEADERS,
       }),
     })),
   );
+  // The name rides along: MinIO lists multipart uploads by exact key only, not by prefix.
   const self = `/v1/uploads/${uploadId}`;
+  const name = `?name=${encodeURIComponent(filename.name)}`;
   return {
     uploadId,
     key,
@@ -77,19 +81,27 @@ export async function createUpload(request: CreateUploadRequest, { config, s3, n
     partBytes: config.MULTIPART_PART_BYTES,
     parts,
     headers: {},
-    complete: { method: 'POST', url: `${self}/complete` },
-    abort: { method: 'DELETE', url: self },
+    complete: { method: 'POST', url: `${self}/complete${name}` },
+    abort: { method: 'DELETE', url: `${self}${name}` },
   };
 }
 
-/** The multipart uploads in progress under the upload's prefix (normally one). */
-async function pendingMultipart(uploadId: string, { config, s3 }: UploadDeps): Promise<Array<{ key: string; s3UploadId: string }>> {
-  const page = await s3.send(new ListMultipartUploadsCommand({ Bucket: config.INPUT_BUCKET, Prefix: uploadPrefix(uploadId) }));
+/** The upload's key when the client names its file (as the complete and abort URLs do), else its prefix. */
+function keyOrPrefix(uploadId: string, name: string | undefined): string {
+  if (name === undefined) return uploadPrefix(uploadId);
+  const sanitized = sanitizeFilename(name);
+  if (!sanitized.ok || sanitized.name !== name) throw new ApiProblem(400, 'INVALID_FILENAME', 'name: not the name this upload was given');
+  return `${uploadPrefix(uploadId)}${name}`;
+}
+
+/** The multipart uploads in progress under the upload's key (or prefix, where the store lists by prefix: S3). */
+async function pendingMultipart(uploadId: string, name: string | undefined, { config, s3 }: UploadDeps): Promise<Array<{ key: string; s3UploadId: string }>> {
+  const page = await s3.send(new ListMultipartUploadsCommand({ Bucket: config.INPUT_BUCKET, Prefix: keyOrPrefix(uploadId, name) }));
   return (page.Uploads ?? []).flatMap((upload) => (upload.Key && upload.UploadId ? [{ key: upload.Key, s3UploadId: upload.UploadId }] : []));
 }
 
-export async function completeUpload(uploadId: string, request: CompleteUploadRequest, deps: UploadDeps): Promise<string> {
-  const [pending] = await pendingMultipart(uploadId, deps);
+export async function completeUpload(uploadId: string, name: string | undefined, request: CompleteUploadRequest, deps: UploadDeps): Promise<string> {
+  const [pending] = await pendingMultipart(uploadId, name, deps);
   if (!pending) throw new ApiProblem(404, 'UPLOAD_NOT_FOUND', `no multipart upload ${uploadId} is in progress`);
   const parts = [...request.parts].sort((a, b) => a.partNumber - b.partNumber).map((part) => ({ PartNumber: part.partNumber, ETag: part.etag }));
   try {
@@ -104,8 +116,8 @@ export async function completeUpload(uploadId: string, request: CompleteUploadRe
   return pending.key;
 }
 
-export async function abortUpload(uploadId: string, deps: UploadDeps): Promise<void> {
-  const pending = await pendingMultipart(uploadId, deps);
+export async function abortUpload(uploadId: string, name: string | undefined, deps: UploadDeps): Promise<void> {
+  const pending = await pendingMultipart(uploadId, name, deps);
   if (pending.length === 0) throw new ApiProblem(404, 'UPLOAD_NOT_FOUND', `no multipart upload ${uploadId} is in progress`);
   for (const upload of pending) {
     await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: deps.config.INPUT_BUCKET, Key: upload.key, UploadId: upload.s3UploadId }));

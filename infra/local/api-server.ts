@@ -138,6 +138,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     await next();
   });
   app.route('/', api);
+  app.notFound((c) => c.json({ code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` }, 404));
 
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port: options.port, hostname: '127.0.0.1' }, () => resolve(started));
