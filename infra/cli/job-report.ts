@@ -2,7 +2,7 @@
 import type { JobCost, Manifest } from '../../shared/contracts/manifest.ts';
 import { keys } from '../../shared/keys.ts';
 import { formatBytes } from './progress.ts';
-import type { JobProgress } from './summarize-progress.ts';
+import type { JobProgress } from '../../shared/summarize-progress.ts';
 
 const symbol = { succeeded: '✔', rejected: '✖', failed: '✖' } as const;
 

@@ -19,6 +19,9 @@ export const StackConnection = z.object({
   region: z.string(),
   buckets: z.object({ input: z.string(), renditions: z.string(), work: z.string() }),
   stateMachineArn: z.string(),
+  /** The job API and its bearer key (absent in files written before the API existed). */
+  apiEndpoint: z.string().optional(),
+  apiKey: z.string().optional(),
   pid: z.number().int(),
 });
 export type StackConnection = z.infer<typeof StackConnection>;
@@ -46,6 +49,8 @@ export function connectionOf(stack: LocalStack): StackConnection {
     region: stack.deployment.region,
     buckets: stack.deployment.buckets,
     stateMachineArn: stack.deployment.stateMachine.arn,
+    apiEndpoint: stack.api.endpoint,
+    apiKey: stack.api.apiKey,
     pid: process.pid,
   };
 }

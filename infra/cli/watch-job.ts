@@ -10,7 +10,7 @@ import { TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { executionArnFor, workflowError } from '../../shared/workflow.ts';
-import { summarizeProgress, type ExecutionEnd, type JobProgress } from './summarize-progress.ts';
+import { summarizeProgress, type ExecutionEnd, type JobProgress } from '../../shared/summarize-progress.ts';
 
 export type { JobProgress };
 

@@ -23,6 +23,8 @@ import { MINIO_MISSING, startLocalStorage, type StorageChoice, type StorageKind,
 import { pickPort, type StablePorts } from './storage/pick-port.ts';
 import { findMinio } from './storage/minio-binary.ts';
 import { uploadDelivery, type DeliverUploadEvent } from './upload-trigger.ts';
+import { startApiServer } from './api-server.ts';
+import { findFreePort } from './storage/find-free-port.ts';
 
 export type { StorageChoice, StorageKind, TriggerChoice, StablePorts };
 
@@ -36,16 +38,20 @@ export interface LocalStackOptions {
   trigger?: TriggerChoice;
   pollIntervalMs?: number;
   /** Preferred ports (`fanout dev`: the same endpoints at every start); free ports when left out. */
-  ports?: StablePorts;
+  ports?: StablePorts & { api?: number };
   concurrency?: number;
   /** Extra environment per function, over what the template sets (e.g. a shorter CHUNK_SECONDS). */
   functionEnvironment?: Partial<Record<FunctionName, Record<string, string>>>;
+  /** Extra environment for the job API (e.g. a lower MULTIPART_THRESHOLD_BYTES), over the template's. */
+  apiEnvironment?: Record<string, string>;
   log?: (line: string) => void;
 }
 
 export interface LocalStack {
   storage: { kind: StorageKind; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   stepFunctionsEndpoint: string;
+  /** The job API: its endpoint, its bearer key and the file that keeps it. */
+  api: { endpoint: string; apiKey: string; keyFile: string };
   deployment: LocalDeployment;
   /** Uploads found without a job at start and handed to the starter (their keys). */
   reconciled: string[];
@@ -168,12 +174,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deliver: async (event) => handOver(event),
       finalize: async (execution) => track(finalize(execution)),
     });
+    const api = await startApiServer({
+      stateDir: options.stateDir,
+      environment: apiEnvironment(deployment, options.apiEnvironment),
+      s3,
+      sfn,
+      port: options.ports?.api === undefined ? await findFreePort() : await pickPort({ preferred: options.ports.api, name: 'api', log }),
+      log,
+    });
+    stoppers.push(() => api.close());
+
     if (reconciled.started.length > 0) log(`reconcile: ${reconciled.started.length} upload(s) had no job yet: ${reconciled.started.join(', ')}`);
     if (reconciled.finalized.length > 0) log(`reconcile: ${reconciled.finalized.length} job(s) had ended without a manifest; finalizing: ${reconciled.finalized.join(', ')}`);
 
     return {
       storage: { kind: storage.kind, endpoint: storage.endpoint, credentials: storage.credentials },
       stepFunctionsEndpoint: stepFunctions.endpoint,
+      api: { endpoint: api.endpoint, apiKey: api.apiKey, keyFile: api.keyFile },
       deployment,
       reconciled: reconciled.started,
       finalized: reconciled.finalized,
@@ -194,6 +211,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+const API_FUNCTION: string = 'api';
+
+/**
+ * The api function's environment from the template when the CDK app defines it, else the
+ * deployment's names; the local host reaches storage and Step Functions through its own clients
+ * and serves playback itself, so the template's CloudFront settings do not apply here.
+ */
+function apiEnvironment(deployment: LocalDeployment, overrides: Record<string, string> = {}): Record<string, string> {
+  const fromTemplate = deployment.functions.find((fn) => fn.name === API_FUNCTION)?.environment;
+  const environment = fromTemplate ?? {
+    INPUT_BUCKET: deployment.buckets.input,
+    RENDITIONS_BUCKET: deployment.buckets.renditions,
+    STATE_MACHINE_ARN: deployment.stateMachine.arn,
+  };
+  const local = Object.fromEntries(Object.entries(environment).filter(([name]) => !name.startsWith('PLAYBACK_')));
+  return { ...local, ...overrides };
 }
 
 async function createBuckets(s3: S3Client, { buckets, lifecycleRules }: Pick<LocalDeployment, 'buckets' | 'lifecycleRules'>, log: (line: string) => void): Promise<void> {

@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { summarizeProgress, type JobProgress } from '../../infra/cli/summarize-progress.ts';
+import { summarizeProgress, type JobProgress } from '../../shared/summarize-progress.ts';
 
 const UPLOADED_AT = Date.parse('2026-01-01T00:00:00Z');
 /** Seconds after the upload, as a history timestamp. */

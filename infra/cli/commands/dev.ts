@@ -9,7 +9,7 @@ export async function runDev(options: { storage: StorageChoice; concurrency?: nu
   const stateDir = defaultStateDir();
   await mkdir(stateDir, { recursive: true });
   // Fixed ports, so the endpoints printed below stay valid across restarts.
-  const ports = { storage: options.storagePort, console: options.storagePort + 1, stepFunctions: options.sfnPort, events: options.sfnPort + 1 };
+  const ports = { storage: options.storagePort, console: options.storagePort + 1, stepFunctions: options.sfnPort, events: options.sfnPort + 1, api: options.sfnPort + 2 };
   const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, trigger: options.trigger, ports, log: logToStderr });
   const connection = connectionOf(stack);
   await writeConnection(stateDir, connection);
@@ -23,12 +23,14 @@ export async function runDev(options: { storage: StorageChoice; concurrency?: nu
       `  input bucket    s3://${connection.buckets.input}   (uploads here start jobs)`,
       `  renditions      s3://${connection.buckets.renditions}/<job>/manifest.json and files`,
       `  step functions  ${stack.stepFunctionsEndpoint}   ${connection.stateMachineArn}`,
+      `  api             ${stack.api.endpoint}/v1   (Authorization: Bearer <key in ${stack.api.keyFile}>; docs/api.md)`,
       `  workers         up to ${options.concurrency ?? 'one per core'} at once; idle workers exit after 30 s`,
       `  state           ${stateDir}`,
       '',
       'Upload:  npx fanout upload <file>',
       `   or:   AWS_ACCESS_KEY_ID=${stack.storage.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${stack.storage.credentials.secretAccessKey} aws --endpoint-url ${stack.storage.endpoint} s3 cp <file> s3://${connection.buckets.input}/`,
       'Status:  npx fanout status [jobId]',
+      `API:     curl -H "Authorization: Bearer $(cat ${stack.api.keyFile})" ${stack.api.endpoint}/v1/jobs`,
       '',
     ].join('\n'),
   );

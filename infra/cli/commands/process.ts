@@ -37,7 +37,7 @@ export async function runProcess(file: string | undefined, options: { json: bool
   });
   try {
     const stack = await starting;
-    logToStderr(`local stack up: ${stack.storage.kind} storage at ${stack.storage.endpoint}, step functions at ${stack.stepFunctionsEndpoint}`);
+    logToStderr(`local stack up: ${stack.storage.kind} storage at ${stack.storage.endpoint}, step functions at ${stack.stepFunctionsEndpoint}, api at ${stack.api.endpoint} (key in ${stack.api.keyFile})`);
     const { buckets, stateMachine } = stack.deployment;
     const { jobId, uploadedAt } = await uploadFile({ s3: stack.s3, bucket: buckets.input, filePath, quiet: options.json });
     const manifest = await followJob({ s3: stack.s3, sfn: stack.sfn, renditionsBucket: buckets.renditions, stateMachineArn: stateMachine.arn, jobId, uploadedAt, quiet: options.json });

@@ -1,0 +1,239 @@
+/**
+ * The job API against one local stack with a real MinIO: auth, direct uploads (single and
+ * multipart) through to succeeded jobs with playback URLs that work, the listing, every bad
+ * request's code, and a DELETE that removes the job's objects and nothing else.
+ */
+import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { videoFixture } from '../../fixtures/videos.ts';
+import { CreateUploadResponse, Job, JobList, UploadStatus } from '../../shared/contracts/api.ts';
+import { keysUnder, startTestStack, type TestStack } from '../support/pipeline-harness.ts';
+
+const MiB = 1024 ** 2;
+let harness: TestStack;
+let workDir: string;
+let noisePng: string;
+
+const api = (path: string, init: RequestInit & { key?: string | null } = {}) => {
+  const { key = harness.stack.api.apiKey, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (key !== null) headers.set('authorization', `Bearer ${key}`);
+  return fetch(`${harness.stack.api.endpoint}${path}`, { ...rest, headers });
+};
+const postJson = (path: string, body: unknown) => api(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+const uploadStatus = async (uploadId: string) => UploadStatus.parse(await (await api(`/v1/uploads/${uploadId}`)).json());
+const job = async (jobId: string) => Job.parse(await (await api(`/v1/jobs/${jobId}`)).json());
+/** fetch sets Content-Length from the body itself. */
+const withoutLength = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+const versionsOf = async (bucket: string, prefix: string) => {
+  const page = await harness.stack.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix }));
+  return [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((entry) => entry.Key);
+};
+
+describe('job API (local stack, MinIO)', () => {
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'fanout-api-'));
+    // Noise does not compress: a PNG over the lowered multipart threshold, quick to resize.
+    noisePng = join(workDir, 'noise.png');
+    const side = 1500;
+    const pixels = Buffer.alloc(side * side * 3);
+    for (let index = 0; index < pixels.length; index++) pixels[index] = (index * 2654435761) >>> 24;
+    await sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 0 }).toFile(noisePng);
+    harness = await startTestStack({
+      storage: 'minio',
+      apiEnvironment: { MULTIPART_THRESHOLD_BYTES: String(6 * MiB), MULTIPART_PART_BYTES: String(5 * MiB) },
+      functionEnvironment: { splitter: { IMAGE_WIDTHS: '320' } },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await harness?.stop();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('answers 401 without a key and with a wrong one, on every route', async () => {
+    for (const [method, path] of [['GET', '/v1/jobs'], ['POST', '/v1/uploads'], ['GET', '/v1/jobs/some-job'], ['DELETE', '/v1/jobs/some-job'], ['GET', '/v1/openapi.json'], ['GET', '/nowhere']] as const) {
+      for (const key of [null, 'wrong-key', `${harness.stack.api.apiKey}x`]) {
+        const response = await api(path, { method, key });
+        expect(response.status, `${method} ${path} with ${key}`).toBe(401);
+        expect(await response.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+      }
+    }
+    expect((await api('/v1/jobs')).status).toBe(200);
+  });
+
+  it('keeps the key in the state folder, mode 0600', async () => {
+    const { stat } = await import('node:fs/promises');
+    expect((await readFile(harness.stack.api.keyFile, 'utf8')).trim()).toBe(harness.stack.api.apiKey);
+    expect((await stat(harness.stack.api.keyFile)).mode & 0o777).toBe(0o600);
+    expect(Buffer.from(harness.stack.api.apiKey, 'base64url')).toHaveLength(32);
+  });
+
+  it('answers each bad request with its status and code', async () => {
+    const cases: Array<[Promise<Response>, number, string]> = [
+      [postJson('/v1/uploads', '{"filename": "a.mp4",'), 400, 'MALFORMED_JSON'],
+      [postJson('/v1/uploads', { filename: 'a.mp4', bytes: 10, extra: true }), 400, 'INVALID_REQUEST'],
+      [postJson('/v1/uploads', { filename: 'a.mp4', bytes: '10' }), 400, 'INVALID_REQUEST'],
+      [postJson('/v1/uploads', { filename: '../x.mp4', bytes: 10 }), 400, 'INVALID_FILENAME'],
+      [postJson('/v1/uploads', { filename: '/etc/passwd', bytes: 10 }), 400, 'INVALID_FILENAME'],
+      [postJson('/v1/uploads', { filename: 'a\u0000b.mp4', bytes: 10 }), 400, 'INVALID_FILENAME'],
+      [postJson('/v1/uploads', { filename: '..\\x.mp4', bytes: 10 }), 400, 'INVALID_FILENAME'],
+      [postJson('/v1/uploads', { filename: 'a.mp4', bytes: 6 * 1024 ** 3 }), 413, 'TOO_LARGE'],
+      [api('/v1/jobs/no-such-job'), 404, 'JOB_NOT_FOUND'],
+      [api('/v1/jobs/no-such-job', { method: 'DELETE' }), 404, 'JOB_NOT_FOUND'],
+      [api('/v1/jobs?limit=0'), 400, 'INVALID_REQUEST'],
+      [api('/v1/jobs?cursor=not-a-cursor'), 400, 'INVALID_REQUEST'],
+      [api('/v1/jobs?color=red'), 400, 'INVALID_REQUEST'],
+      [api('/v1/uploads/not-an-id'), 400, 'INVALID_REQUEST'],
+      [postJson('/v1/uploads/5b0c1f8e-2a65-4d3e-9d1f-3c0b6f7e8a90/complete', { parts: [{ partNumber: 1, etag: 'x' }] }), 404, 'UPLOAD_NOT_FOUND'],
+      [api('/v1/elsewhere'), 404, 'NOT_FOUND'],
+    ];
+    for (const [pending, status, code] of cases) {
+      const response = await pending;
+      const body = (await response.json()) as { code: string; message: unknown };
+      expect({ status: response.status, code: body.code }, JSON.stringify(body)).toEqual({ status, code });
+      expect(typeof body.message).toBe('string');
+    }
+  });
+
+  let videoJobId: string;
+  let imageJobId: string;
+
+  it('turns a presigned single PUT into a job reported through to succeeded, with playback that works', async () => {
+    const bytes = await readFile(await videoFixture('h264.mp4'));
+    const created = CreateUploadResponse.parse(await (await postJson('/v1/uploads', { filename: 'clips/My Clip.mp4', bytes: bytes.length, contentType: 'video/mp4' })).json());
+    if (created.method !== 'PUT') throw new Error(`expected a single PUT, got ${created.method}`);
+    expect(created.key).toBe(`uploads/${created.uploadId}/My Clip.mp4`);
+    expect(await uploadStatus(created.uploadId)).toMatchObject({ status: 'awaiting-upload', jobId: null });
+
+    // Size and type are part of the signature: the store refuses anything else.
+    const wrongSize = await fetch(created.url, { method: 'PUT', headers: withoutLength(created.headers), body: bytes.subarray(1) });
+    expect(wrongSize.status).toBe(403);
+    const wrongType = await fetch(created.url, { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: bytes });
+    expect(wrongType.status).toBe(403);
+    const put = await fetch(created.url, { method: 'PUT', headers: withoutLength(created.headers), body: bytes });
+    expect(put.status).toBe(200);
+
+    const landed = await until(() => uploadStatus(created.uploadId), (status) => status.status === 'succeeded', 180_000);
+    expect(landed).toMatchObject({ key: created.key, status: 'succeeded' });
+    videoJobId = landed.jobId!;
+    const finished = await job(videoJobId);
+    expect(finished).toMatchObject({ jobId: videoJobId, status: 'succeeded', sourceKey: created.key, mediaType: 'video' });
+    expect(finished.progress.done).toBe(finished.progress.total);
+    expect(finished.manifest?.jobId).toBe(videoJobId);
+    const playback = finished.playback!;
+
+    const master = await fetch(playback.hls!);
+    expect(master.status).toBe(200);
+    expect(master.headers.get('content-type')).toContain('mpegurl');
+    expect(master.headers.get('access-control-allow-origin')).toBe('*');
+    const mediaPlaylist = (await master.text()).split('\n').find((line) => line.trim() !== '' && !line.startsWith('#'))!;
+    const media = await fetch(new URL(mediaPlaylist, playback.hls!));
+    expect(media.status).toBe(200);
+    const segment = (await media.text()).split('\n').find((line) => line.trim() !== '' && !line.startsWith('#'))!;
+    expect((await fetch(new URL(segment, new URL(mediaPlaylist, playback.hls!)))).status).toBe(200);
+
+    const mp4 = await fetch(playback.mp4[0]!.url, { headers: { Range: 'bytes=0-99' } });
+    expect(mp4.status).toBe(206);
+    expect(mp4.headers.get('content-range')).toMatch(/^bytes 0-99\//);
+    expect((await mp4.arrayBuffer()).byteLength).toBe(100);
+    const poster = await fetch(playback.poster!);
+    expect(poster.status).toBe(200);
+    expect(poster.headers.get('content-type')).toMatch(/^image\//);
+    expect((await fetch(playback.manifest)).status).toBe(200);
+
+    // The token is the job's: another job's id, or a key outside the prefix, is refused.
+    const forged = playback.hls!.replace(`/${videoJobId}/`, '/another-job/');
+    expect([401, 404]).toContain((await fetch(forged)).status);
+    const escaping = playback.hls!.replace('/hls/master.m3u8', '/..%2F..%2Fsomething');
+    expect([401, 404]).toContain((await fetch(escaping)).status);
+  }, 240_000);
+
+  it('turns a multipart upload of a file over the threshold into a succeeded job', async () => {
+    const bytes = await readFile(noisePng);
+    expect(bytes.length).toBeGreaterThan(6 * MiB);
+    const created = CreateUploadResponse.parse(await (await postJson('/v1/uploads', { filename: 'noise.png', bytes: bytes.length, contentType: 'image/png' })).json());
+    if (created.method !== 'MULTIPART') throw new Error(`expected a multipart upload, got ${created.method}`);
+    expect(created.parts.map((part) => part.bytes)).toEqual([5 * MiB, bytes.length - 5 * MiB]);
+
+    // A part of another size than signed is refused (MinIO answers 400 or 403, by where it notices).
+    const shortPart = await fetch(created.parts[0]!.url, { method: 'PUT', body: bytes.subarray(0, 1000) });
+    expect([400, 403], await shortPart.text()).toContain(shortPart.status);
+    const parts = [];
+    let offset = 0;
+    for (const part of created.parts) {
+      const response = await fetch(part.url, { method: 'PUT', body: bytes.subarray(offset, offset + part.bytes) });
+      expect(response.status, await response.text()).toBe(200);
+      parts.push({ partNumber: part.partNumber, etag: response.headers.get('etag')! });
+      offset += part.bytes;
+    }
+    expect(await uploadStatus(created.uploadId)).toMatchObject({ status: 'awaiting-upload' });
+    const completed = await postJson(created.complete.url, { parts });
+    expect(completed.status, await completed.clone().text()).toBe(200);
+    expect(UploadStatus.parse(await completed.json()).key).toBe(created.key);
+
+    const landed = await until(() => uploadStatus(created.uploadId), (status) => status.status === 'succeeded', 180_000);
+    expect(landed.status).toBe('succeeded');
+    imageJobId = landed.jobId!;
+    const finished = await job(imageJobId);
+    expect(finished).toMatchObject({ status: 'succeeded', mediaType: 'image' });
+    const image = finished.playback!.images[0]!;
+    expect((await fetch(image.url)).status).toBe(200);
+  }, 240_000);
+
+  it('aborts a multipart upload in progress', async () => {
+    const created = CreateUploadResponse.parse(await (await postJson('/v1/uploads', { filename: 'big.mov', bytes: 7 * MiB })).json());
+    expect(created.method).toBe('MULTIPART');
+    if (created.method !== 'MULTIPART') return;
+    expect((await api(created.abort.url, { method: 'DELETE' })).status).toBe(204);
+    expect((await api(created.abort.url, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('lists jobs newest first, page by page', async () => {
+    const first = JobList.parse(await (await api('/v1/jobs?limit=1')).json());
+    expect(first.jobs.map((listed) => listed.jobId)).toEqual([imageJobId]);
+    expect(first.nextCursor).not.toBeNull();
+    const second = JobList.parse(await (await api(`/v1/jobs?limit=1&cursor=${encodeURIComponent(first.nextCursor!)}`)).json());
+    expect(second.jobs.map((listed) => listed.jobId)).toEqual([videoJobId]);
+    expect(second.jobs[0]).toMatchObject({ status: 'succeeded', mediaType: 'video' });
+  });
+
+  it("deletes a job's renditions and source versions, and nothing else", async () => {
+    const { buckets } = harness.stack.deployment;
+    const imageSource = (await job(imageJobId)).sourceKey!;
+    const videoSource = (await job(videoJobId)).sourceKey!;
+    const videoRenditions = await keysUnder(harness.stack, `${videoJobId}/`);
+    expect(await keysUnder(harness.stack, `${imageJobId}/`)).not.toEqual([]);
+    expect(await versionsOf(buckets.input, imageSource)).not.toEqual([]);
+
+    expect((await api(`/v1/jobs/${imageJobId}`, { method: 'DELETE' })).status).toBe(204);
+
+    expect(await keysUnder(harness.stack, `${imageJobId}/`)).toEqual([]);
+    expect(await versionsOf(buckets.input, imageSource)).toEqual([]);
+    expect(await keysUnder(harness.stack, `${videoJobId}/`)).toEqual(videoRenditions);
+    expect(await versionsOf(buckets.input, videoSource)).toHaveLength(1);
+    const gone = await api(`/v1/jobs/${imageJobId}`);
+    expect(gone.status).toBe(404);
+    expect(await gone.json()).toMatchObject({ code: 'JOB_NOT_FOUND' });
+    expect((await api(`/v1/jobs/${imageJobId}`, { method: 'DELETE' })).status).toBe(404);
+    const listed = JobList.parse(await (await api('/v1/jobs')).json());
+    expect(listed.jobs.map((entry) => entry.jobId)).toEqual([videoJobId]);
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const document = (await (await api('/v1/openapi.json')).json()) as { paths: object };
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/uploads', '/v1/jobs/{jobId}']));
+  });
+});
