@@ -4,8 +4,6 @@
  * and the AWS delivery core against that receiver. SQS and SSM cannot run here: the core takes
  * them as two small ports, stood in for in memory (the queue's visibility changes, the secret).
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliverQueuedEvents, SqsBatch, type MessageVisibility } from '../../functions/webhook-delivery/deliver-queued-events.ts';
@@ -14,6 +12,7 @@ import { jobStartedEvent } from '../../shared/job-events/build-job-event.ts';
 import { deliverWebhook } from '../../shared/webhooks/deliver-webhook.ts';
 import { generateWebhookSecret, isWebhookSecret, signWebhook } from '../../shared/webhooks/sign-webhook.ts';
 import { WEBHOOK_BACKOFF, webhookBackoff } from '../../shared/webhooks/webhook-backoff.ts';
+import { headersOf, startWebhookReceiver, type ReceiverAnswer, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const secret = generateWebhookSecret();
 const event = jobStartedEvent(
@@ -59,39 +58,20 @@ describe('webhookBackoff', () => {
   });
 });
 
-type Answer = 'ok' | 'fail' | 'hang';
-interface Receiver {
-  url: string;
-  received: Array<{ headers: IncomingHttpHeaders; body: string }>;
-}
+type Receiver = WebhookReceiver;
 
 const closers: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-/** A real receiver on a free port that answers each request as `answers` says (the last answer repeats). */
-async function receiver(...answers: Answer[]): Promise<Receiver> {
-  const received: Receiver['received'] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body });
-      const answer = answers[Math.min(received.length, answers.length) - 1];
-      if (answer === 'hang') return;
-      response.writeHead(answer === 'ok' ? 204 : 500).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received };
+async function receiver(...answers: ReceiverAnswer[]): Promise<Receiver> {
+  const started = await startWebhookReceiver(...answers);
+  closers.push(() => started.close());
+  return started;
 }
 
-const verified = (request: Receiver['received'][number]) => JobEvent.parse(new Webhook(secret).verify(request.body, request.headers as Record<string, string>));
+const verified = (request: Receiver['received'][number]) => JobEvent.parse(new Webhook(secret).verify(request.body, headersOf(request)));
 
 describe('deliverWebhook (one attempt)', () => {
   it('a 2xx is delivered, signed, with the event as its JSON body', async () => {
@@ -102,7 +82,7 @@ describe('deliverWebhook (one attempt)', () => {
     expect(verified(hook.received[0]!)).toEqual(event);
   });
 
-  it.each<{ name: string; answer: Answer; reason: RegExp }>([
+  it.each<{ name: string; answer: ReceiverAnswer; reason: RegExp }>([
     { name: 'a 500', answer: 'fail', reason: /answered 500/ },
     { name: 'no answer in time', answer: 'hang', reason: /no answer within 300 ms/ },
   ])('$name is a failure that says why', async ({ answer, reason }) => {
