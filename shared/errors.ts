@@ -24,6 +24,7 @@ export const ErrorCode = z.enum([
   // The pipeline could not finish: the job ends `failed`.
   'STORAGE_UNAVAILABLE',
   'WORKFLOW_UNAVAILABLE',
+  'EVENTS_UNAVAILABLE',
   'TASK_TIMED_OUT',
   'WORKER_CRASHED',
   'ENCODER_FAILED',

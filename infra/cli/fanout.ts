@@ -35,7 +35,7 @@ program
   .addOption(storageOption())
   .addOption(concurrencyOption())
   .addOption(portOption('--storage-port <port>', 'FANOUT_STORAGE_PORT', DEFAULT_PORTS.storage, 'S3 endpoint port (the MinIO console takes the next one)'))
-  .addOption(portOption('--sfn-port <port>', 'FANOUT_SFN_PORT', DEFAULT_PORTS.stepFunctions, 'Step Functions endpoint port (the upload-event receiver and the API take the next two)'))
+  .addOption(portOption('--sfn-port <port>', 'FANOUT_SFN_PORT', DEFAULT_PORTS.stepFunctions, 'Step Functions endpoint port (the upload-event receiver, the API and the local EventBridge take the next three)'))
   .addOption(new Option('--trigger <kind>', 'how uploads start jobs: the store\'s events (polling where they cannot be set up), or always poll').choices(['auto', 'poll']).env('FANOUT_TRIGGER').default('auto'))
   .action(async (options) => runDev(options));
 

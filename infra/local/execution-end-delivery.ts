@@ -1,16 +1,18 @@
 /**
- * What EventBridge does for the pipeline on AWS, on the local host: when an execution ends, the
- * "Step Functions Execution Status Change" event goes to each function whose rule (read from the
- * synthesized template) matches its status, invoked the asynchronous way: two retries with
- * backoff. A failure after those is reported; the reconcile pass finalizes the job at the next
- * start, which is the local stand-in for the dead-letter queue.
+ * What EventBridge does for the pipeline on AWS, on the local host: when an execution starts or
+ * ends, the "Step Functions Execution Status Change" event goes to each function whose rule
+ * (read from the synthesized template) matches its status, invoked the asynchronous way: two
+ * retries with backoff. A failure after those is reported; for an end, the reconcile pass
+ * finalizes the job at the next start, which is the local stand-in for the dead-letter queue.
  */
 import pRetry from 'p-retry';
 import type { FunctionHost } from './function-host.ts';
 import type { ExecutionEndRule } from './local-deployment.ts';
-import type { JournalEntry } from './step-functions/server.ts';
+import type { JournalEntry, StartedExecution } from './step-functions/server.ts';
 
-export type DeliverExecutionEnd = (execution: JournalEntry) => Promise<void>;
+/** An execution that started (RUNNING) or ended. */
+export type ExecutionStatusEvent = JournalEntry | StartedExecution;
+export type DeliverExecutionEnd = (execution: ExecutionStatusEvent) => Promise<void>;
 
 export function executionEndDelivery({ host, rules, region, onError }: { host: () => Pick<FunctionHost, 'invoke'>; rules: ExecutionEndRule[]; region: string; onError?: (error: unknown) => void }): DeliverExecutionEnd {
   return async (execution) => {
@@ -30,7 +32,8 @@ export function executionEndDelivery({ host, rules, region, onError }: { host: (
 }
 
 /** The event as EventBridge delivers it to a Lambda target. */
-export function executionStatusChange(execution: JournalEntry, region: string) {
+export function executionStatusChange(execution: ExecutionStatusEvent, region: string) {
+  const ended = execution.status === 'RUNNING' ? undefined : execution;
   const account = execution.stateMachineArn.split(':')[4] ?? '';
   return {
     version: '0',
@@ -38,7 +41,7 @@ export function executionStatusChange(execution: JournalEntry, region: string) {
     'detail-type': 'Step Functions Execution Status Change',
     source: 'aws.states',
     account,
-    time: new Date(execution.stopDate).toISOString(),
+    time: new Date(ended?.stopDate ?? execution.startDate).toISOString(),
     region,
     resources: [execution.executionArn],
     detail: {
@@ -47,13 +50,13 @@ export function executionStatusChange(execution: JournalEntry, region: string) {
       name: execution.name,
       status: execution.status,
       startDate: execution.startDate,
-      stopDate: execution.stopDate,
+      stopDate: ended?.stopDate ?? null,
       input: execution.input,
       inputDetails: { included: true },
-      output: execution.output ?? null,
-      outputDetails: { included: execution.output !== undefined },
-      error: execution.error ?? null,
-      cause: execution.cause ?? null,
+      output: ended?.output ?? null,
+      outputDetails: { included: ended?.output !== undefined },
+      error: ended?.error ?? null,
+      cause: ended?.cause ?? null,
     },
   };
 }

@@ -15,6 +15,8 @@ import { synthesizeLocalDeployment, type LocalDeployment, type TemplateLifecycle
 import type { FunctionName } from '../cdk/fanout-function.ts';
 import type { BucketRole } from '../cdk/fanout-stack.ts';
 import { executionEndDelivery } from './execution-end-delivery.ts';
+import { startLocalEvents, type WebhookDeliveryOptions, type WebhookTarget } from './events/local-events.ts';
+import type { JobEvent } from '../../shared/contracts/job-event.ts';
 import { reconcileUploads, type ReconcileResult } from './reconcile-uploads.ts';
 import { watchJob } from '../cli/watch-job.ts';
 import type { Manifest } from '../../shared/contracts/manifest.ts';
@@ -38,8 +40,12 @@ export interface LocalStackOptions {
   trigger?: TriggerChoice;
   pollIntervalMs?: number;
   /** Preferred ports (`fanout dev`: the same endpoints at every start); free ports when left out. */
-  ports?: StablePorts & { api?: number };
+  ports?: StablePorts;
   concurrency?: number;
+  /** Where job events go as signed webhooks (Standard Webhooks); each URL is delivered independently. */
+  webhooks?: WebhookTarget[];
+  /** Per-attempt timeout, attempts and backoff of webhook delivery (tests shorten them). */
+  webhookDelivery?: WebhookDeliveryOptions;
   /** Extra environment per function, over what the template sets (e.g. a shorter CHUNK_SECONDS). */
   functionEnvironment?: Partial<Record<FunctionName, Record<string, string>>>;
   /** Extra environment for the job API (e.g. a lower MULTIPART_THRESHOLD_BYTES), over the template's. */
@@ -52,6 +58,8 @@ export interface LocalStack {
   stepFunctionsEndpoint: string;
   /** The job API: its endpoint, its bearer key and the file that keeps it. */
   api: { endpoint: string; apiKey: string; keyFile: string };
+  /** The local EventBridge endpoint the finalizer puts job events on. */
+  eventBridgeEndpoint: string;
   deployment: LocalDeployment;
   /** Uploads found without a job at start and handed to the starter (their keys). */
   reconciled: string[];
@@ -64,6 +72,10 @@ export interface LocalStack {
   functionStats(): Record<string, InvocationStats>;
   /** When each recent invocation ran: where a job's wall time went. */
   invocations(): InvocationSpan[];
+  /** The recent job events (started, succeeded, rejected, failed), oldest first. */
+  jobEvents(): JobEvent[];
+  /** Resolves when every webhook delivery so far was delivered or dead-lettered (not part of `idle`: a slow receiver never holds up a job). */
+  webhooksIdle(): Promise<void>;
   /** Waits for a job's manifest: its final word, whatever the outcome. */
   waitForJob(jobId: string, options?: { timeoutMs?: number; pollMs?: number }): Promise<Manifest>;
   /** Resolves when every delivered upload has started, every execution has ended and every end was delivered. */
@@ -118,21 +130,43 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await createBuckets(s3, deployment, log);
     await storage.afterBuckets?.(s3);
 
+    // Job events: the finalizer puts them through the EventBridge API; webhooks go out from here.
+    const events = await startLocalEvents({
+      stateDir: options.stateDir,
+      port: options.ports?.eventBridge === undefined ? undefined : await pickPort({ preferred: options.ports.eventBridge, name: 'eventbridge', log }),
+      webhooks: options.webhooks,
+      delivery: options.webhookDelivery,
+      log,
+    });
+    stoppers.push(() => events.close());
+
     // The endpoint's task invoker and the workers' environment refer to each other: start the
     // endpoint first, bind the host when it exists.
     let host: FunctionHost | undefined;
-    // Where AWS's EventBridge rule sends an execution's end: the finalizer, for a job left without a manifest.
+    // Where AWS's EventBridge rule sends an execution's start and end: the finalizer, which
+    // announces the job and writes the manifest of a job left without one.
     const finalize = executionEndDelivery({
       host: () => host!,
       rules: deployment.executionEndRules,
       region: deployment.region,
       onError: (error) => log(`finalizer failed: ${String(error)}`),
     });
+    // An execution's end is delivered after its start, so job.started comes before the end's event.
+    const starts = new Map<string, Promise<unknown>>();
     const stepFunctions = await startStepFunctionsServer({
       stateMachines: [deployment.stateMachine],
       invokeTask: (resource, input) => host!.invoke(resource, input),
       journalFile: join(options.stateDir, 'executions.jsonl'),
-      onExecutionEnded: (execution) => track(finalize(execution)),
+      onExecutionStarted: (execution) => {
+        const delivery = finalize(execution).catch(() => {});
+        starts.set(execution.executionArn, delivery);
+        track(delivery);
+      },
+      onExecutionEnded: (execution) => {
+        const started = starts.get(execution.executionArn) ?? Promise.resolve();
+        starts.delete(execution.executionArn);
+        track(started.then(() => finalize(execution)));
+      },
       port: options.ports?.stepFunctions === undefined ? undefined : await pickPort({ preferred: options.ports.stepFunctions, name: 'step functions', log }),
     });
     stoppers.push(() => stepFunctions.close());
@@ -148,6 +182,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         AWS_SECRET_ACCESS_KEY: storage.credentials.secretAccessKey,
         AWS_ENDPOINT_URL_S3: storage.endpoint,
         AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: events.endpoint,
+        // The bus the CDK app names for the finalizer, else the default local one: any name reaches this host.
+        EVENT_BUS_NAME: deployment.functions.find((fn) => fn.name === 'finalizer')?.environment.EVENT_BUS_NAME ?? 'fanout',
         S3_FORCE_PATH_STYLE: 'true',
         // Workers share this machine's cores, where a Lambda sandbox has its own: one encoder
         // sized to every core, run beside others, mostly waits for the CPU.
@@ -191,6 +228,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       storage: { kind: storage.kind, endpoint: storage.endpoint, credentials: storage.credentials },
       stepFunctionsEndpoint: stepFunctions.endpoint,
       api: { endpoint: api.endpoint, apiKey: api.apiKey, keyFile: api.keyFile },
+      eventBridgeEndpoint: events.endpoint,
       deployment,
       reconciled: reconciled.started,
       finalized: reconciled.finalized,
@@ -199,6 +237,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deliver: deliverTracked,
       functionStats: () => host!.stats(),
       invocations: () => host!.invocations(),
+      jobEvents: () => events.jobEvents(),
+      webhooksIdle: () => events.idle(),
       waitForJob: (jobId, { timeoutMs, pollMs } = {}) =>
         watchJob({ s3, sfn, renditionsBucket: deployment.buckets.renditions, stateMachineArn: deployment.stateMachine.arn, jobId, timeoutMs, pollMs }),
       async idle() {

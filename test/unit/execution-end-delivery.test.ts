@@ -45,6 +45,21 @@ describe('executionEndDelivery', () => {
     ]);
   });
 
+  it("sends an execution's start (RUNNING) to a rule that names it, as EventBridge does", async () => {
+    const { host, events } = hostFailing(0);
+    const deliver = executionEndDelivery({ host: () => host, rules: [{ statuses: ['RUNNING', 'FAILED'], functionArn: FINALIZER }], region: 'us-east-1' });
+    const { stopDate: _, error: __, ...started } = ended('FAILED');
+
+    await deliver({ ...started, status: 'RUNNING' });
+
+    expect(events).toEqual([
+      expect.objectContaining({
+        time: new Date(1_000).toISOString(),
+        detail: expect.objectContaining({ name: 'job-1', status: 'RUNNING', startDate: 1_000, stopDate: null, input: '{"jobId":"job-1"}', error: null }),
+      }),
+    ]);
+  });
+
   it('retries twice, as an asynchronous invocation does, then reports the failure', async () => {
     const rules = [{ statuses: ['FAILED'], functionArn: FINALIZER }];
     const flaky = hostFailing(2);

@@ -83,3 +83,20 @@ describe('ExecutionRegistry memory bounds', () => {
     expect(history.items.at(-1)).toMatchObject({ id: 6, type: 'ExecutionSucceeded' });
   });
 });
+
+describe('ExecutionRegistry status changes', () => {
+  it('announces each start once (RUNNING, before its end), not again for an idempotent repeat of the same start', async () => {
+    const told: string[] = [];
+    const registry = await openRegistry({
+      onExecutionStarted: (execution) => told.push(`${execution.status} ${execution.name} ${execution.input}`),
+      onExecutionEnded: (entry) => told.push(`${entry.status} ${entry.name}`),
+    });
+    const input = JSON.stringify({ items: [1] });
+
+    registry.start({ stateMachineArn: ARN, name: 'a', input });
+    registry.start({ stateMachineArn: ARN, name: 'a', input });
+    await registry.idle();
+
+    expect(told).toEqual([`RUNNING a ${input}`, 'SUCCEEDED a']);
+  });
+});

@@ -4,13 +4,15 @@ import { startLocalStack, type StorageChoice, type TriggerChoice } from '../../l
 import { followJobs } from '../job-feed.ts';
 import { connectionOf, defaultStateDir, removeConnection, writeConnection } from '../stack-connection.ts';
 import { externalMinioFromEnv, logToStderr } from './shared-options.ts';
+import { webhooksFromEnv } from './webhook-config.ts';
 
 export async function runDev(options: { storage: StorageChoice; concurrency?: number; storagePort: number; sfnPort: number; trigger: TriggerChoice }): Promise<void> {
   const stateDir = defaultStateDir();
   await mkdir(stateDir, { recursive: true });
   // Fixed ports, so the endpoints printed below stay valid across restarts.
-  const ports = { storage: options.storagePort, console: options.storagePort + 1, stepFunctions: options.sfnPort, events: options.sfnPort + 1, api: options.sfnPort + 2 };
-  const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, trigger: options.trigger, ports, log: logToStderr });
+  const ports = { storage: options.storagePort, console: options.storagePort + 1, stepFunctions: options.sfnPort, events: options.sfnPort + 1, api: options.sfnPort + 2, eventBridge: options.sfnPort + 3 };
+  const { webhooks, secretFile } = await webhooksFromEnv(stateDir);
+  const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, trigger: options.trigger, ports, webhooks, log: logToStderr });
   const connection = connectionOf(stack);
   await writeConnection(stateDir, connection);
 
@@ -24,6 +26,10 @@ export async function runDev(options: { storage: StorageChoice; concurrency?: nu
       `  renditions      s3://${connection.buckets.renditions}/<job>/manifest.json and files`,
       `  step functions  ${stack.stepFunctionsEndpoint}   ${connection.stateMachineArn}`,
       `  api             ${stack.api.endpoint}/v1   (Authorization: Bearer <key in ${stack.api.keyFile}>; docs/api.md)`,
+      `  job events      ${stack.eventBridgeEndpoint}   (EventBridge PutEvents; source fanout)`,
+      webhooks.length === 0
+        ? '  webhooks        none (set FANOUT_WEBHOOK_URL, and FANOUT_WEBHOOK_SECRET=whsec_… or one is generated)'
+        : `  webhooks        ${webhooks.map((webhook) => webhook.url).join(', ')}   secret ${secretFile ? `in ${secretFile}` : 'from FANOUT_WEBHOOK_SECRET'}; dead letters in ${stateDir}/webhook-dead-letters.jsonl`,
       `  workers         up to ${options.concurrency ?? 'one per core'} at once; idle workers exit after 30 s`,
       `  state           ${stateDir}`,
       '',

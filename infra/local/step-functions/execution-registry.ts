@@ -45,7 +45,12 @@ export interface ExecutionRegistryOptions {
   maxHistoryEvents?: number;
   /** Told of every execution that ends, as Step Functions tells EventBridge (a status-change event). */
   onExecutionEnded?: (entry: JournalEntry) => void;
+  /** Told of every execution that starts (status RUNNING), as Step Functions tells EventBridge too. */
+  onExecutionStarted?: (execution: StartedExecution) => void;
 }
+
+/** An execution as it starts: what EventBridge's RUNNING status-change event carries. */
+export type StartedExecution = Pick<ExecutionRecord, 'executionArn' | 'stateMachineArn' | 'name' | 'startDate' | 'input'> & { status: 'RUNNING' };
 
 export interface Page<T> {
   items: T[];
@@ -72,6 +77,7 @@ export class ExecutionRegistry {
   private readonly retainFinished: number;
   private readonly maxHistoryEvents: number;
   private readonly onExecutionEnded: ((entry: JournalEntry) => void) | undefined;
+  private readonly onExecutionStarted: ((execution: StartedExecution) => void) | undefined;
   /** Every execution kept in memory, running or finished, by ARN. */
   private readonly records = new Map<string, ExecutionRecord>();
   /** ARNs of finished executions kept in memory, oldest finished first. */
@@ -99,6 +105,7 @@ export class ExecutionRegistry {
     this.retainFinished = options.retainFinished ?? DEFAULT_RETAIN_FINISHED;
     this.maxHistoryEvents = options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
     this.onExecutionEnded = options.onExecutionEnded;
+    this.onExecutionStarted = options.onExecutionStarted;
   }
 
   stateMachines(): PreparedStateMachine[] {
@@ -139,6 +146,7 @@ export class ExecutionRegistry {
       history: [],
     };
     this.records.set(executionArn, record);
+    this.onExecutionStarted?.({ executionArn, stateMachineArn: machine.arn, name, status: 'RUNNING', startDate: record.startDate, input });
     if (machine.runner === undefined) {
       this.appendEvent(record, startedEvent(record, machine.roleArn));
       const cause = `The local Step Functions host cannot run ${machine.name}: ${machine.problems.join('; ')}`;

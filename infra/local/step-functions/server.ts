@@ -12,12 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { ApiError } from './api-error.ts';
 import type { TaskInvoker } from './build-task-handlers.ts';
 import { ExecutionJournal, type JournalEntry } from './execution-journal.ts';
-import { ExecutionRegistry } from './execution-registry.ts';
+import { ExecutionRegistry, type StartedExecution } from './execution-registry.ts';
 import { handleOperation } from './handle-operation.ts';
 import { prepareStateMachine, type LocalStateMachine } from './prepare-state-machine.ts';
 
 export type { TaskInvoker } from './build-task-handlers.ts';
 export type { JournalEntry } from './execution-journal.ts';
+export type { StartedExecution } from './execution-registry.ts';
 export type { LocalStateMachine } from './prepare-state-machine.ts';
 
 export interface StepFunctionsServerOptions {
@@ -29,6 +30,8 @@ export interface StepFunctionsServerOptions {
   journalFile?: string;
   /** Told of every execution that ends (what AWS sends EventBridge). */
   onExecutionEnded?: (entry: JournalEntry) => void;
+  /** Told of every execution that starts: AWS sends EventBridge its RUNNING status change too. */
+  onExecutionStarted?: (execution: StartedExecution) => void;
 }
 
 export interface StepFunctionsServer {
@@ -60,6 +63,7 @@ export async function startStepFunctionsServer(options: StepFunctionsServerOptio
     invokeTask: options.invokeTask,
     journal: options.journalFile === undefined ? undefined : new ExecutionJournal(options.journalFile),
     ...(options.onExecutionEnded ? { onExecutionEnded: options.onExecutionEnded } : {}),
+    ...(options.onExecutionStarted ? { onExecutionStarted: options.onExecutionStarted } : {}),
   });
 
   const server = createServer((request, response) => {
