@@ -19,6 +19,9 @@ export const STACK_OUTPUTS = {
   renditionsBucket: 'RenditionsBucketName',
   workBucket: 'WorkBucketName',
   stateMachineArn: 'StateMachineArn',
+  apiEndpoint: 'ApiEndpoint',
+  playbackDomain: 'PlaybackDomain',
+  eventBusName: 'EventBusName',
 } as const;
 
 export interface StackOutput {
