@@ -33,7 +33,7 @@ const PAY_PER_USE: Record<string, string> = {
   'AWS::EC2::FlowLog': 'per GB of flow records delivered',
   'Custom::S3BucketNotifications': 'runs at deploy time only',
   'AWS::Lambda::EventSourceMapping':
-    "free; its pollers make ReceiveMessage requests on an empty queue while idle (about a million a month per queue at most, inside SQS's free tier; docs/aws.md)",
+    "free; its pollers long-poll the empty queue while idle (a few hundred thousand ReceiveMessage requests a month, inside SQS's free tier; docs/aws.md)",
   'AWS::Events::EventBus': 'free at rest; custom events cost per million put',
   'AWS::ApiGatewayV2::Api': 'HTTP API: per million requests',
   'AWS::ApiGatewayV2::Stage': 'free',
