@@ -19,6 +19,9 @@ export const STACK_OUTPUTS = {
   renditionsBucket: 'RenditionsBucketName',
   workBucket: 'WorkBucketName',
   stateMachineArn: 'StateMachineArn',
+  apiEndpoint: 'ApiEndpoint',
+  playbackDomain: 'PlaybackDomain',
+  eventBusName: 'EventBusName',
 } as const;
 
 export interface StackOutput {
@@ -51,6 +54,8 @@ export const DeployedStack = z.object({
   region: z.string(),
   buckets: z.object({ input: z.string(), renditions: z.string(), work: z.string() }),
   stateMachineArn: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:.+$/),
+  /** The job API, playback and job events: absent from a stack deployed before they existed. */
+  publicSurface: z.object({ apiEndpoint: z.url(), playbackDomain: z.string().min(1), eventBusName: z.string().min(1) }).optional(),
 });
 export type DeployedStack = z.infer<typeof DeployedStack>;
 
@@ -62,10 +67,12 @@ export async function describeDeployedStack(readOutputs: ReadStackOutputs, stack
     return found;
   };
   const stateMachineArn = value(STACK_OUTPUTS.stateMachineArn);
+  const apiEndpoint = outputs.get(STACK_OUTPUTS.apiEndpoint);
   return DeployedStack.parse({
     stackName,
     region: stateMachineArn.split(':')[3],
     buckets: { input: value(STACK_OUTPUTS.inputBucket), renditions: value(STACK_OUTPUTS.renditionsBucket), work: value(STACK_OUTPUTS.workBucket) },
     stateMachineArn,
+    ...(apiEndpoint ? { publicSurface: { apiEndpoint, playbackDomain: value(STACK_OUTPUTS.playbackDomain), eventBusName: value(STACK_OUTPUTS.eventBusName) } } : {}),
   });
 }

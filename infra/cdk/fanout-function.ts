@@ -1,6 +1,6 @@
 /**
  * One pipeline function, built from `functions/<name>/handler.ts`: from the ffmpeg container
- * image (splitter, encoder, assembler) or as a zip bundle (image-resize). Either way it gets a
+ * image (splitter, encoder, assembler) or as a zip bundle (the others). Either way it gets a
  * role of its own (only its log group to start with; the stack adds its bucket grants), a log
  * group with a retention, arm64 and, when given a network, isolated subnets. The
  * `fanout:function` metadata is how the local host finds the handler behind a function in the
@@ -17,7 +17,7 @@ import { ESBUILD_TARGET, ESM_DIRNAME_DEFINE, ESM_REQUIRE_BANNER, LAMBDA_PLATFORM
 import { FFMPEG_FUNCTIONS, type FfmpegFunctionName, type FfmpegImage } from './ffmpeg-image.ts';
 
 export const FUNCTION_METADATA_KEY = 'fanout:function';
-export type FunctionName = 'starter' | 'splitter' | 'encoder' | 'image-resize' | 'assembler' | 'finalizer';
+export type FunctionName = 'starter' | 'splitter' | 'encoder' | 'image-resize' | 'assembler' | 'finalizer' | 'api' | 'webhook-delivery';
 export const FUNCTION_LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /** Subnets with no route to the internet, and the security group the function's ENIs use. */

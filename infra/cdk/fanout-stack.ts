@@ -1,19 +1,20 @@
 /**
- * The whole pipeline as one stack: three buckets (and one for their access logs), six
- * functions, one state machine, and what keeps them safe and watched. Nothing in it runs or
- * bills by the hour while no upload is being processed (test/infra/idle-cost.test.ts).
+ * The whole pipeline as one stack: three buckets (and one for their access logs), the pipeline's
+ * six functions and its state machine, the public surface (the job API, playback through
+ * CloudFront, job events and their webhooks), and what keeps them safe and watched. Nothing in
+ * it runs or bills by the hour while no upload is being processed (test/infra/idle-cost.test.ts).
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
-import { AnyPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, EventType, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -23,9 +24,13 @@ import type { Construct } from 'constructs';
 import { FfmpegImage } from './ffmpeg-image.ts';
 import { fanoutFunction, type FunctionName, type FunctionNetwork } from './fanout-function.ts';
 import { STACK_OUTPUTS } from './deployed-stack.ts';
+import { JobApi } from './job-api.ts';
+import { JobEvents, parameterArn } from './job-events.ts';
 import { acknowledgeNagFindings } from './nag-suppressions.ts';
 import { grantObjectAccess, OBJECT_ACCESS, type ObjectAccess } from './object-access.ts';
 import { PipelineStateMachine } from './pipeline-state-machine.ts';
+import { PlaybackCdn } from './playback-cdn.ts';
+import { readStackContext } from './stack-context.ts';
 
 export const BUCKET_METADATA_KEY = 'fanout:bucket';
 export type BucketRole = 'input' | 'renditions' | 'work';
@@ -47,8 +52,13 @@ export const SIZING = {
   // One rung at a time: its chunks and MP4, then the MP4 and its HLS package. /tmp at the maximum;
   // the splitter gets this figure and refuses a source whose ladder would not fit (plan-assembly-storage.ts).
   assembler: { memoryMiB: 3008, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
-  // One manifest written, a job's leftovers deleted.
+  // One manifest written, a job's leftovers deleted, one event put on the bus.
   finalizer: { memoryMiB: 256, timeout: Duration.minutes(2), ephemeralStorageMiB: 512 },
+  // Presigns, lists and reads small JSON (manifests, execution histories); more memory buys the
+  // CPU that keeps its latency low. API Gateway waits 30 s at most for it: longer bills for nothing.
+  api: { memoryMiB: 512, timeout: Duration.seconds(29), ephemeralStorageMiB: 512 },
+  // Up to DELIVERY_BATCH_SIZE events, one POST per event and URL, each bounded by WEBHOOK_TIMEOUT_MS (10 s).
+  'webhook-delivery': { memoryMiB: 256, timeout: Duration.minutes(2), ephemeralStorageMiB: 512 },
 } satisfies Record<FunctionName, { memoryMiB: number; timeout: Duration; ephemeralStorageMiB: number }>;
 
 /**
@@ -64,6 +74,18 @@ export const FUNCTIONS_IN_VPC: readonly FunctionName[] = ['splitter', 'encoder',
 export const ASYNC_RETRIES = { maxEventAge: Duration.hours(6), retryAttempts: 2 };
 
 /** The execution ends after which no manifest may exist yet: the finalizer writes it. */
+/** The largest upload a job accepts: the API refuses to presign more, the splitter rejects more. */
+export const MAX_INPUT_BYTES = 5 * 1024 ** 3;
+
+/** Browsers PUT uploads (and their parts) straight into the input bucket: what they may send, and read back. */
+export const UPLOAD_CORS = {
+  allowedMethods: [HttpMethods.PUT, HttpMethods.HEAD],
+  allowedHeaders: ['Content-Type', 'Content-Length', 'Content-MD5', 'x-amz-*'],
+  // A multipart upload is completed with each part's ETag, which the browser reads from the PUT's response.
+  exposedHeaders: ['ETag'],
+  maxAge: 3600,
+};
+
 export const UNFINISHED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
 /** Every status change the finalizer hears: a start and each end become a job event. */
 export const JOB_LIFECYCLE_STATUSES = ['RUNNING', 'SUCCEEDED', ...UNFINISHED_EXECUTION_STATUSES];
@@ -71,6 +93,7 @@ export const JOB_LIFECYCLE_STATUSES = ['RUNNING', 'SUCCEEDED', ...UNFINISHED_EXE
 export class FanoutStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    const context = readStackContext(this.node);
     // Log delivery through the logs bucket's policy, not an ACL (ACLs are off: BucketOwnerEnforced).
     this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
@@ -84,6 +107,7 @@ export class FanoutStack extends Stack {
     });
     const bucket = (bucketId: string, role: BucketRole, options: { versioned?: boolean; expireAfter?: Duration }) => this.bucket(bucketId, role, accessLogs, options);
     const input = bucket('InputBucket', 'input', { versioned: true });
+    input.addCorsRule({ ...UPLOAD_CORS, allowedOrigins: context.uploadOrigins });
     // Separate from the input bucket, so writing a rendition never triggers a job.
     const renditions = bucket('RenditionsBucket', 'renditions', {});
     // Cut segments, encoded chunks and stills: deleted by the assembler, expired as a backstop.
@@ -98,7 +122,7 @@ export class FanoutStack extends Stack {
     const splitter = fanoutFunction(this, 'Splitter', {
       name: 'splitter',
       ...SIZING.splitter,
-      environment: { WORK_BUCKET: work.bucketName, ASSEMBLER_STORAGE_MIB: String(SIZING.assembler.ephemeralStorageMiB) },
+      environment: { WORK_BUCKET: work.bucketName, ASSEMBLER_STORAGE_MIB: String(SIZING.assembler.ephemeralStorageMiB), MAX_INPUT_BYTES: String(MAX_INPUT_BYTES) },
       image,
       ...network('splitter'),
     });
@@ -118,7 +142,36 @@ export class FanoutStack extends Stack {
     });
     const finalizer = fanoutFunction(this, 'Finalizer', { name: 'finalizer', ...SIZING.finalizer, environment: bucketNames });
 
-    const functions: Record<FunctionName, LambdaFunction> = { starter, splitter, encoder, 'image-resize': imageResize, assembler, finalizer };
+
+    const playback = new PlaybackCdn(this, 'Playback', {
+      renditions,
+      serverAccessLogs: accessLogs,
+      ...(context.playbackKeyGroupId ? { keyGroupId: context.playbackKeyGroupId } : {}),
+      priceClass: context.playbackPriceClass,
+    });
+    const signing = context.playbackKeyPairId && context.playbackPrivateKeyParameter ? { keyPairId: context.playbackKeyPairId, privateKeyParameter: context.playbackPrivateKeyParameter } : undefined;
+    const api = fanoutFunction(this, 'Api', {
+      name: 'api',
+      ...SIZING.api,
+      environment: {
+        INPUT_BUCKET: input.bucketName,
+        RENDITIONS_BUCKET: renditions.bucketName,
+        STATE_MACHINE_ARN: pipeline.stateMachine.stateMachineArn,
+        MAX_INPUT_BYTES: String(MAX_INPUT_BYTES),
+        PLAYBACK_BASE_URL: `https://${playback.domainName}`,
+        ...(signing ? { PLAYBACK_KEY_PAIR_ID: signing.keyPairId, PLAYBACK_PRIVATE_KEY_PARAMETER: signing.privateKeyParameter } : {}),
+      },
+    });
+    this.grantJobReading(api, pipeline.stateMachine);
+    if (signing) api.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['ssm:GetParameter'], resources: [parameterArn(this, signing.privateKeyParameter)] }));
+    const jobApi = new JobApi(this, 'JobApi', {
+      fn: api,
+      ...(context.apiJwtIssuer && context.apiJwtAudience ? { jwt: { issuer: context.apiJwtIssuer, audience: context.apiJwtAudience, allowOrigins: context.apiOrigins } } : {}),
+    });
+
+    const webhookDelivery = fanoutFunction(this, 'WebhookDelivery', { name: 'webhook-delivery', ...SIZING['webhook-delivery'], environment: {} });
+
+    const functions: Record<FunctionName, LambdaFunction> = { starter, splitter, encoder, 'image-resize': imageResize, assembler, finalizer, api, 'webhook-delivery': webhookDelivery };
     for (const [name, fn] of Object.entries(functions) as Array<[FunctionName, LambdaFunction]>) {
       for (const [role, access] of Object.entries(OBJECT_ACCESS[name]) as Array<[BucketRole, ObjectAccess]>) {
         grantObjectAccess(fn, buckets[role], access, { versioned: role === 'input' });
@@ -147,7 +200,16 @@ export class FanoutStack extends Stack {
     });
     finalizer.configureAsyncInvoke({ onFailure: new SqsDestination(deadLetters), ...ASYNC_RETRIES });
 
-    const alarms = this.alarms(pipeline.stateMachine, deadLetters);
+    const jobEvents = new JobEvents(this, 'JobEvents', {
+      delivery: webhookDelivery,
+      deliveryTimeout: SIZING['webhook-delivery'].timeout,
+      publishers: [finalizer],
+      webhookUrls: context.webhookUrls.join(','),
+      webhookSecretParameter: context.webhookSecretParameter,
+      ruleDeadLetters: deadLetters,
+    });
+
+    const alarms = this.alarms(pipeline.stateMachine, deadLetters, jobEvents.deadLetters);
 
     // What `fanout upload --aws` and `fanout status --aws` read (infra/cdk/deployed-stack.ts).
     new CfnOutput(this, STACK_OUTPUTS.inputBucket, { value: input.bucketName, description: 'Upload here to start a job' });
@@ -156,13 +218,37 @@ export class FanoutStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.stateMachineArn, { value: pipeline.stateMachine.stateMachineArn, description: 'One execution per job, named after the job id' });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topicArn, description: 'Subscribe to be told of failed jobs and lost uploads' });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl, description: 'Upload events and execution ends that could not be handled' });
+    new CfnOutput(this, STACK_OUTPUTS.apiEndpoint, { value: jobApi.endpoint, description: 'The job API (docs/api.md): IAM (SigV4) or JWT auth on every route' });
+    new CfnOutput(this, STACK_OUTPUTS.playbackDomain, { value: playback.domainName, description: 'CloudFront domain serving the renditions: https://<domain>/<jobId>/...' });
+    new CfnOutput(this, STACK_OUTPUTS.eventBusName, { value: jobEvents.bus.eventBusName, description: 'Job events (source fanout, detail-type job.*): add rules here' });
+    new CfnOutput(this, 'WebhookDeadLetterQueueUrl', { value: jobEvents.deadLetters.queueUrl, description: 'Job events whose webhook delivery failed every retry' });
 
-    acknowledgeNagFindings(this, { functions, inVpc: FUNCTIONS_IN_VPC, buckets, stateMachine: pipeline.stateMachine, deadLetters });
+    acknowledgeNagFindings(this, {
+      functions,
+      inVpc: FUNCTIONS_IN_VPC,
+      buckets,
+      stateMachine: pipeline.stateMachine,
+      deadLetters: [deadLetters, jobEvents.deadLetters],
+      distribution: playback.distribution,
+    });
   }
 
-  /** Two alarms, to one topic to subscribe to: jobs that failed, and uploads that never became jobs. */
-  private alarms(stateMachine: StateMachine, deadLetters: Queue): Topic {
+  /**
+   * What the API reads of the jobs: the executions of this state machine (listed newest first,
+   * described, their histories for progress), and nothing of any other.
+   */
+  private grantJobReading(api: LambdaFunction, stateMachine: StateMachine): void {
+    api.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
+    const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    api.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executions] }));
+  }
+
+  /** Three alarms, to one topic to subscribe to: jobs that failed, uploads that never became jobs, webhooks never delivered. */
+  private alarms(stateMachine: StateMachine, deadLetters: Queue, webhookDeadLetters: Queue): Topic {
     const topic = new Topic(this, 'AlarmTopic', { displayName: 'Fanout pipeline alarms', enforceSSL: true });
+    // Any one occurrence raises it; none (no data) is the normal state.
+    const once = { threshold: 1, evaluationPeriods: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: TreatMissingData.NOT_BREACHING };
+    const queueDepth = (queue: Queue) => queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) });
     const failedJobs = new Alarm(this, 'ExecutionsFailedAlarm', {
       alarmDescription: 'A pipeline execution failed or timed out: see its manifest (renditions bucket, <jobId>/manifest.json) and the execution history.',
       metric: new MathExpression({
@@ -171,20 +257,19 @@ export class FanoutStack extends Stack {
         period: Duration.minutes(5),
         label: 'Executions failed or timed out',
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      ...once,
     });
     const lostUploads = new Alarm(this, 'DeadLettersAlarm', {
-      alarmDescription: 'An upload event failed in the starter, or an execution end in the finalizer, after every retry: a job was not started, or has no manifest. The message in the dead-letter queue holds the event and the error.',
-      metric: deadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'An upload event failed in the starter, or an execution end in the finalizer, after every retry: a job was not started, or has no manifest (or a job event never reached the webhook queue). The message in the dead-letter queue holds the event and the error.',
+      metric: queueDepth(deadLetters),
+      ...once,
     });
-    for (const alarm of [failedJobs, lostUploads]) alarm.addAlarmAction(new SnsAction(topic));
+    const undeliveredWebhooks = new Alarm(this, 'WebhookDeadLettersAlarm', {
+      alarmDescription: 'A job event could not be delivered to a webhook URL after every retry: the message in the webhook dead-letter queue holds the event; redrive it once the receiver is back.',
+      metric: queueDepth(webhookDeadLetters),
+      ...once,
+    });
+    for (const alarm of [failedJobs, lostUploads, undeliveredWebhooks]) alarm.addAlarmAction(new SnsAction(topic));
     return topic;
   }
 

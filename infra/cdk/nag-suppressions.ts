@@ -4,6 +4,7 @@
  * checks and expects zero findings left; a new finding fails it until it is fixed or argued here.
  */
 import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import type { Distribution } from 'aws-cdk-lib/aws-cloudfront';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -19,7 +20,9 @@ export interface NagSubjects {
   inVpc: readonly FunctionName[];
   buckets: Record<BucketRole, Bucket>;
   stateMachine: StateMachine;
-  deadLetters: Queue;
+  /** Dead-letter queues: the end of a redrive, with none behind them. */
+  deadLetters: Queue[];
+  distribution: Distribution;
 }
 
 export function acknowledgeNagFindings(stack: Stack, subjects: NagSubjects): void {
@@ -69,15 +72,39 @@ export function acknowledgeNagFindings(stack: Stack, subjects: NagSubjects): voi
     );
   }
   acknowledge(
+    subjects.functions.api.role!,
+    `IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalId(stateMachine)}.Name>:*]`,
+    "The job API describes a job's execution and reads its history (progress): executions of this state machine only, named by job id at run time.",
+  );
+  acknowledge(
     stateMachine,
     'SF1',
     'Logging at ERROR without execution data is deliberate: every event of every execution is in its history for 90 days already, and logging ALL would copy job contents into CloudWatch Logs at a cost per GB ingested.',
   );
 
+  for (const deadLetters of subjects.deadLetters) {
+    acknowledge(
+      deadLetters,
+      'SQS3',
+      'This queue is itself a dead-letter queue (of the asynchronous invocations and event rules, or of the webhook deliveries); a dead-letter queue behind it would only move the same messages.',
+    );
+  }
+
+  const distribution = subjects.distribution;
   acknowledge(
-    subjects.deadLetters,
-    'SQS3',
-    "This queue is itself the dead-letter destination of the starter's and the finalizer's asynchronous invocations and of the finalizer's event rule; a dead-letter queue behind it would only move the same messages.",
+    distribution,
+    'CFR1',
+    "Renditions are played by the deployer's users wherever they are; a deployer bound to serve some countries only adds a geo restriction. Access is otherwise limited by origin access control and, optionally, signed URLs (playbackKeyGroupId).",
+  );
+  acknowledge(
+    distribution,
+    'CFR2',
+    'A WAF web ACL bills a fixed monthly fee per ACL and rule, a charge while idle that this stack refuses (test/infra/idle-cost.test.ts). The origin is a private bucket behind origin access control; only GET, HEAD and OPTIONS reach it; playback can require signed URLs (playbackKeyGroupId).',
+  );
+  acknowledge(
+    distribution,
+    'CFR4',
+    "Served on the distribution's own *.cloudfront.net name, whose certificate CloudFront manages and whose minimum protocol it fixes (TLSv1); a custom domain with an ACM certificate can require TLSv1.2_2021 (docs/aws.md).",
   );
 
   // CDK's own custom resource that writes the input bucket's notification configuration, at deploy time only.

@@ -15,8 +15,12 @@ export interface ObjectAccess {
   read?: readonly string[];
   /** PutObject and AbortMultipartUpload (large files go up in parts). */
   write?: readonly string[];
-  /** DeleteObject: the assembler clears a job's work objects and a failed job's partial renditions. */
+  /** DeleteObject (and DeleteObjectVersion in a versioned bucket): the assembler clears a job's work objects and a failed job's partial renditions. */
   delete?: readonly string[];
+  /** Listing limited to keys under this pattern (an `s3:prefix` condition): the bucket's other keys stay unlisted. */
+  listPrefix?: string;
+  /** ListBucketMultipartUploads: finds a multipart upload by its key, to complete or abort it without keeping its id. */
+  multipart?: boolean;
 }
 
 export const OBJECT_ACCESS: Record<FunctionName, Partial<Record<BucketRole, ObjectAccess>>> = {
@@ -46,6 +50,14 @@ export const OBJECT_ACCESS: Record<FunctionName, Partial<Record<BucketRole, Obje
     work: { delete: ['*'] },
     renditions: { read: ['*/manifest.json'], write: ['*/manifest.json'], delete: ['*'] },
   },
+  // The job API presigns uploads (single and multipart) under `uploads/` only, reads whether one
+  // has landed, and DELETE /v1/jobs removes a job's source (every version) and its renditions.
+  api: {
+    input: { read: ['uploads/*'], write: ['uploads/*'], delete: ['uploads/*'], listPrefix: 'uploads/*', multipart: true },
+    renditions: { read: ['*/manifest.json'], delete: ['*'] },
+  },
+  // Job events from its queue, signed POSTs out: no object at all.
+  'webhook-delivery': {},
 };
 
 /**
@@ -57,14 +69,17 @@ export function grantObjectAccess(fn: IFunction, bucket: IBucket, access: Object
   const objects = (patterns: readonly string[]) => patterns.map((pattern) => bucket.arnForObjects(pattern));
   const statements: PolicyStatement[] = [];
   if (access.read || access.delete) {
-    statements.push(statement(versioned ? ['s3:ListBucket', 's3:ListBucketVersions'] : ['s3:ListBucket'], [bucket.bucketArn]));
+    const conditions = access.listPrefix ? { StringLike: { 's3:prefix': [access.listPrefix] } } : undefined;
+    statements.push(statement(versioned ? ['s3:ListBucket', 's3:ListBucketVersions'] : ['s3:ListBucket'], [bucket.bucketArn], conditions));
   }
+  // S3 takes no `s3:prefix` condition on this action (only on ListBucket and ListBucketVersions).
+  if (access.multipart) statements.push(statement(['s3:ListBucketMultipartUploads'], [bucket.bucketArn]));
   if (access.read) statements.push(statement(versioned ? ['s3:GetObject', 's3:GetObjectVersion'] : ['s3:GetObject'], objects(access.read)));
   if (access.write) statements.push(statement(['s3:PutObject', 's3:AbortMultipartUpload'], objects(access.write)));
-  if (access.delete) statements.push(statement(['s3:DeleteObject'], objects(access.delete)));
+  if (access.delete) statements.push(statement(versioned ? ['s3:DeleteObject', 's3:DeleteObjectVersion'] : ['s3:DeleteObject'], objects(access.delete)));
   for (const policyStatement of statements) fn.addToRolePolicy(policyStatement);
 }
 
-function statement(actions: string[], resources: string[]): PolicyStatement {
-  return new PolicyStatement({ effect: Effect.ALLOW, actions, resources });
+function statement(actions: string[], resources: string[], conditions?: Record<string, Record<string, string[]>>): PolicyStatement {
+  return new PolicyStatement({ effect: Effect.ALLOW, actions, resources, ...(conditions ? { conditions } : {}) });
 }

@@ -60,9 +60,10 @@ const INVOCATION_HISTORY = 10_000;
 
 /**
  * Which waiting invocation runs first when a worker frees up: the one nearest its job's end. The
- * starter and the finalizer take milliseconds and decide when a job starts or gets its answer.
+ * starter and the finalizer take milliseconds and decide when a job starts or gets its answer;
+ * the api answers a caller waiting on HTTP.
  */
-export const QUEUE_PRIORITY: Record<FunctionName, number> = { starter: 5, finalizer: 4, assembler: 3, 'image-resize': 2, encoder: 1, splitter: 0 };
+export const QUEUE_PRIORITY: Record<FunctionName, number> = { api: 6, starter: 5, finalizer: 4, 'webhook-delivery': 4, assembler: 3, 'image-resize': 2, encoder: 1, splitter: 0 };
 
 const workerFile = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
 

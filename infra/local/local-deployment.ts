@@ -49,6 +49,19 @@ export interface LocalDeployment {
   executionEndRules: ExecutionEndRule[];
 }
 
+/**
+ * Resources with no local counterpart: the CloudFront distribution, the queues, the HTTP API (the
+ * local host serves the api function itself). A function's variable that names one is left unset
+ * locally; an event rule that targets one is not the local host's to run.
+ */
+const AWS_ONLY_TYPES = new Set(['AWS::CloudFront::Distribution', 'AWS::SQS::Queue', 'AWS::ApiGatewayV2::Api']);
+
+class AwsOnlyReference extends Error {
+  override readonly name = 'AwsOnlyReference';
+}
+
+type LocalName = { ref: string; arn: string } | 'aws-only';
+
 interface TemplateResource {
   Type: string;
   Properties?: Record<string, unknown>;
@@ -70,7 +83,7 @@ export function synthesizeLocalDeployment({ region = 'us-east-1', bucketPrefix =
 }
 
 export function localDeploymentFrom(resources: Record<string, TemplateResource>, { region, bucketPrefix }: { region: string; bucketPrefix: string }): LocalDeployment {
-  const names = new Map<string, { ref: string; arn: string }>();
+  const names = new Map<string, LocalName>();
   const buckets = {} as Record<BucketRole, string>;
   const lifecycleRules = {} as Record<BucketRole, TemplateLifecycleRule[]>;
   const stateMachineName = `${bucketPrefix}-pipeline`;
@@ -89,21 +102,28 @@ export function localDeploymentFrom(resources: Record<string, TemplateResource>,
     } else if (resource.Type === 'AWS::StepFunctions::StateMachine') {
       const arn = `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`;
       names.set(logicalId, { ref: arn, arn });
+    } else if (resource.Type === 'AWS::Events::EventBus') {
+      // The job events' bus: the local host serves PutEvents for it (EVENT_BUS_NAME in the finalizer's environment).
+      const name = `${bucketPrefix}-jobs`;
+      names.set(logicalId, { ref: name, arn: `arn:aws:events:${region}:${LOCAL_ACCOUNT}:event-bus/${name}` });
+    } else if (AWS_ONLY_TYPES.has(resource.Type)) {
+      names.set(logicalId, 'aws-only');
     }
   }
 
   const resolve = (value: unknown): unknown => resolveIntrinsics(value, names, region);
   const functions: LocalFunction[] = Object.entries(resources).flatMap(([logicalId, resource]) => {
     const name = resource.Metadata?.[FUNCTION_METADATA_KEY] as FunctionName | undefined;
-    if (resource.Type !== 'AWS::Lambda::Function' || !name) return [];
+    const local = names.get(logicalId);
+    if (resource.Type !== 'AWS::Lambda::Function' || !name || !local || local === 'aws-only') return [];
     const properties = resource.Properties ?? {};
     const variables = (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     return [
       {
         name,
-        arn: names.get(logicalId)!.arn,
+        arn: local.arn,
         handlerPath: fileURLToPath(new URL(`../../functions/${name}/handler.ts`, import.meta.url)),
-        environment: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(resolve(value))])),
+        environment: Object.fromEntries(Object.entries(variables).flatMap(([key, value]) => resolveOrOmit(() => [[key, String(resolve(value))] as const]))),
         timeoutSeconds: Number(properties.Timeout ?? 3),
         memoryMiB: Number(properties.MemorySize ?? 128),
       },
@@ -140,7 +160,10 @@ function executionEndRulesFrom(resources: TemplateResource[], { resolve, stateMa
     if (resource.Type !== 'AWS::Events::Rule') return [];
     // Only the pattern and the targets' ARNs: a target's dead-letter queue has no local counterpart.
     const declaredTargets = (resource.Properties?.Targets as Array<{ Arn?: unknown }> | undefined) ?? [];
-    const rule = EventRuleProperties.safeParse({ EventPattern: resolve(resource.Properties?.EventPattern), Targets: declaredTargets.map((target) => ({ Arn: resolve(target.Arn) })) });
+    // A rule that targets what exists only on AWS (the webhook queue) is not the local host's to run.
+    const resolvedTargets = resolveOrOmit(() => [declaredTargets.map((target) => ({ Arn: resolve(target.Arn) }))])[0];
+    if (!resolvedTargets) return [];
+    const rule = EventRuleProperties.safeParse({ EventPattern: resolve(resource.Properties?.EventPattern), Targets: resolvedTargets });
     if (!rule.success) return [];
     const { EventPattern: pattern, Targets: targets } = rule.data;
     const onThisMachine = pattern.source.includes('aws.states') && pattern['detail-type'].includes('Step Functions Execution Status Change') && pattern.detail.stateMachineArn.includes(stateMachineArn);
@@ -149,21 +172,35 @@ function executionEndRulesFrom(resources: TemplateResource[], { resolve, stateMa
   });
 }
 
+/** What `produce` gives, or nothing where it names a resource that exists only on AWS. */
+function resolveOrOmit<Item>(produce: () => Item[]): Item[] {
+  try {
+    return produce();
+  } catch (error) {
+    if (error instanceof AwsOnlyReference) return [];
+    throw error;
+  }
+}
+
 /** Just the intrinsics the stack uses: Ref, Fn::GetAtt (Arn) and Fn::Join. */
-function resolveIntrinsics(value: unknown, names: Map<string, { ref: string; arn: string }>, region: string): unknown {
+function resolveIntrinsics(value: unknown, names: Map<string, LocalName>, region: string): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((item) => resolveIntrinsics(item, names, region));
   const record = value as Record<string, unknown>;
   if ('Ref' in record) {
     const pseudo: Record<string, string> = { 'AWS::Region': region, 'AWS::AccountId': LOCAL_ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
     const id = String(record.Ref);
-    const resolved = pseudo[id] ?? names.get(id)?.ref;
+    const name = names.get(id);
+    if (name === 'aws-only') throw new AwsOnlyReference(id);
+    const resolved = pseudo[id] ?? name?.ref;
     if (resolved === undefined) throw new Error(`the local host cannot resolve Ref ${id}`);
     return resolved;
   }
   if ('Fn::GetAtt' in record) {
     const [id, attribute] = record['Fn::GetAtt'] as [string, string];
-    const resolved = attribute === 'Arn' ? names.get(id)?.arn : undefined;
+    const name = names.get(id);
+    if (name === 'aws-only') throw new AwsOnlyReference(id);
+    const resolved = attribute === 'Arn' ? name?.arn : undefined;
     if (resolved === undefined) throw new Error(`the local host cannot resolve Fn::GetAtt ${id}.${attribute}`);
     return resolved;
   }

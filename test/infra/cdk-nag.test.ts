@@ -11,8 +11,21 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FanoutStack } from '../../infra/cdk/fanout-stack.ts';
 
-const outdir = mkdtempSync(join(tmpdir(), 'fanout-nag-'));
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+});
+
+/** Every option a deployer may set: the JWT authorizer, signed playback, webhooks. */
+const EVERY_OPTION = {
+  apiJwtIssuer: 'https://issuer.example.com/',
+  apiJwtAudience: 'dashboard',
+  uploadOrigins: 'https://app.example.com',
+  playbackKeyGroupId: 'kg-0123456789',
+  playbackKeyPairId: 'K2JCJMDEHXQW5F',
+  playbackPrivateKeyParameter: '/fanout/playback-private-key',
+  webhookUrls: 'https://app.example.com/hooks/fanout',
+};
 
 interface Violation {
   ruleName: string;
@@ -20,8 +33,13 @@ interface Violation {
 }
 
 describe('cdk-nag AwsSolutions', () => {
-  it('leaves zero unacknowledged findings', () => {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  it.each([
+    ['by default', {}],
+    ['with every option set', EVERY_OPTION],
+  ])('leaves zero unacknowledged findings %s', (_, context) => {
+    const outdir = mkdtempSync(join(tmpdir(), 'fanout-nag-'));
+    outdirs.push(outdir);
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
     const stack = new FanoutStack(app, 'Fanout');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 

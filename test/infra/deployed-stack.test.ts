@@ -28,6 +28,18 @@ describe('describeDeployedStack', () => {
     });
   });
 
+  it('reads the API endpoint, the playback domain and the job events bus where the stack has them', async () => {
+    const surface = [
+      { OutputKey: 'ApiEndpoint', OutputValue: 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com' },
+      { OutputKey: 'PlaybackDomain', OutputValue: 'd111111abcdef8.cloudfront.net' },
+      { OutputKey: 'EventBusName', OutputValue: 'Fanout-jobs' },
+    ];
+    const stack = await describeDeployedStack(async () => [...outputs, ...surface]);
+    expect(stack.publicSurface).toEqual({ apiEndpoint: 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com', playbackDomain: 'd111111abcdef8.cloudfront.net', eventBusName: 'Fanout-jobs' });
+    expect((await describeDeployedStack(async () => outputs)).publicSurface).toBeUndefined();
+    await expect(describeDeployedStack(async () => [...outputs, surface[0]!])).rejects.toThrow(/no output PlaybackDomain/);
+  });
+
   it('names the missing output and the stack when the stack is not (fully) deployed', async () => {
     await expect(describeDeployedStack(async () => outputs.filter((output) => output.OutputKey !== 'WorkBucketName'))).rejects.toThrow(
       /stack Fanout has no output WorkBucketName/,

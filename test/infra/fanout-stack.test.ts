@@ -116,9 +116,10 @@ describe('state machine', () => {
 describe('buckets', () => {
   const bucketWith = (role: string) => Object.values(template.findResources('AWS::S3::Bucket')).find((bucket) => bucket.Metadata?.['fanout:bucket'] === role)!;
 
-  it('block public access and encrypt every bucket at rest, the access-log bucket included', () => {
+  it('block public access and encrypt every bucket at rest, the access-log buckets included', () => {
     const buckets = template.findResources('AWS::S3::Bucket');
-    expect(Object.keys(buckets)).toHaveLength(4);
+    // Input, renditions, work, their access logs, and CloudFront's logs.
+    expect(Object.keys(buckets)).toHaveLength(5);
     for (const bucket of Object.values(buckets)) {
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
@@ -132,7 +133,7 @@ describe('buckets', () => {
 
   it('deny every request that is not over TLS', () => {
     const policies = template.findResources('AWS::S3::BucketPolicy');
-    expect(Object.keys(policies)).toHaveLength(4);
+    expect(Object.keys(policies)).toHaveLength(5);
     for (const policy of Object.values(policies)) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),

@@ -32,6 +32,18 @@ const PAY_PER_USE: Record<string, string> = {
   'AWS::EC2::VPCEndpoint': 'free for a Gateway endpoint (S3); interface endpoints bill hourly and are refused below',
   'AWS::EC2::FlowLog': 'per GB of flow records delivered',
   'Custom::S3BucketNotifications': 'runs at deploy time only',
+  'AWS::Lambda::EventSourceMapping':
+    "free; its pollers long-poll the empty queue while idle (a few hundred thousand ReceiveMessage requests a month, inside SQS's free tier; docs/aws.md)",
+  'AWS::Events::EventBus': 'free at rest; custom events cost per million put',
+  'AWS::ApiGatewayV2::Api': 'HTTP API: per million requests',
+  'AWS::ApiGatewayV2::Stage': 'free',
+  'AWS::ApiGatewayV2::Route': 'free',
+  'AWS::ApiGatewayV2::Integration': 'free',
+  'AWS::ApiGatewayV2::Authorizer': 'free: IAM and JWT authorizers bill nothing beyond the request',
+  'AWS::CloudFront::Distribution': 'per request and per GB out; no monthly fee (no WAF, no dedicated-IP certificate)',
+  'AWS::CloudFront::OriginAccessControl': 'free',
+  'AWS::CloudFront::CachePolicy': 'free',
+  'AWS::CloudFront::ResponseHeadersPolicy': 'free',
 };
 
 let template: Template;
@@ -48,7 +60,7 @@ describe('idle cost', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('refuses what bills by the hour: NAT gateways, instances, containers, databases, interface endpoints, load balancers, KMS keys', () => {
+  it('refuses what bills by the hour: NAT gateways, instances, containers, databases, interface endpoints, load balancers, KMS keys, web ACLs, secrets', () => {
     const hourly = [
       'AWS::EC2::NatGateway',
       'AWS::EC2::Instance',
@@ -63,6 +75,9 @@ describe('idle cost', () => {
       'AWS::KMS::Key',
       'AWS::Lambda::Version',
       'AWS::Lambda::Alias',
+      // Monthly: a web ACL per ACL and rule, a secret per secret (webhook and playback keys live in Parameter Store).
+      'AWS::WAFv2::WebACL',
+      'AWS::SecretsManager::Secret',
     ];
     expect(resources.filter(([, resource]) => hourly.includes(resource.Type)).map(([id]) => id)).toEqual([]);
     const interfaceEndpoints = resources.filter(([, resource]) => resource.Type === 'AWS::EC2::VPCEndpoint' && resource.Properties.VpcEndpointType !== 'Gateway');
@@ -77,11 +92,11 @@ describe('idle cost', () => {
     for (const [id, resource] of functions) expect(resource.Properties.SnapStart, id).toBeUndefined();
   });
 
-  it('keeps the fixed monthly charge to three alarm metrics in two alarms ($0.30 a month at list price)', () => {
+  it('keeps the fixed monthly charge to four alarm metrics in three alarms ($0.40 a month at list price)', () => {
     const alarmMetrics = resources
       .filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm')
       .reduce((count, [, alarm]) => count + ((alarm.Properties.Metrics as Array<{ MetricStat?: unknown }> | undefined)?.filter((metric) => metric.MetricStat).length ?? 1), 0);
-    // The failed-executions alarm reads two metrics (failed, timed out): three alarm metrics in all.
-    expect(alarmMetrics).toBe(3);
+    // The failed-executions alarm reads two metrics (failed, timed out); the two dead-letter queues' one each.
+    expect(alarmMetrics).toBe(4);
   });
 });

@@ -17,8 +17,10 @@ import { FFMPEG_FUNCTIONS } from '../../infra/cdk/ffmpeg-image.ts';
 import { FanoutStack } from '../../infra/cdk/fanout-stack.ts';
 import type { FunctionName } from '../../infra/cdk/fanout-function.ts';
 import { synthesizeLocalDeployment } from '../../infra/local/local-deployment.ts';
-import { AssemblerEnv, EncoderEnv, FinalizerEnv, ImageResizeEnv, loadConfig, SplitterEnv, StarterEnv } from '../../shared/config.ts';
+import { ApiEnv, AssemblerEnv, EncoderEnv, FinalizerEnv, ImageResizeEnv, loadConfig, SplitterEnv, StarterEnv, WebhookDeliveryEnv } from '../../shared/config.ts';
 import { functionIds, resourcesOf, type Resource } from './template-support.ts';
+
+const AWS_ONLY_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/webhook-deliveries';
 
 /** Lambda's limit for a zip function, unzipped, layers included (this stack uses none). */
 const ZIP_LIMIT_BYTES = 250 * 1024 * 1024;
@@ -102,10 +104,28 @@ describe('function packaging in the template', () => {
   });
 
   it('gives every function the environment its config needs, resolvable by the local host', () => {
-    const schemas = { starter: StarterEnv, splitter: SplitterEnv, encoder: EncoderEnv, 'image-resize': ImageResizeEnv, assembler: AssemblerEnv, finalizer: FinalizerEnv };
+    const schemas = { starter: StarterEnv, splitter: SplitterEnv, encoder: EncoderEnv, 'image-resize': ImageResizeEnv, assembler: AssemblerEnv, finalizer: FinalizerEnv, api: ApiEnv, 'webhook-delivery': WebhookDeliveryEnv };
     const deployment = synthesizeLocalDeployment();
-    expect(deployment.functions.map((fn) => fn.name).sort()).toEqual(['assembler', 'encoder', 'finalizer', 'image-resize', 'splitter', 'starter']);
-    for (const fn of deployment.functions) expect(() => loadConfig(schemas[fn.name], fn.environment), fn.name).not.toThrow();
+    expect(deployment.functions.map((fn) => fn.name).sort()).toEqual(['api', 'assembler', 'encoder', 'finalizer', 'image-resize', 'splitter', 'starter', 'webhook-delivery']);
+    for (const fn of deployment.functions) {
+      // The webhook queue exists only on AWS (locally the host delivers webhooks itself): its URL is left unset.
+      const environment = fn.name === 'webhook-delivery' ? { ...fn.environment, WEBHOOK_QUEUE_URL: AWS_ONLY_QUEUE_URL } : fn.environment;
+      expect(() => loadConfig(schemas[fn.name], environment), fn.name).not.toThrow();
+    }
+  });
+
+  it('leaves unset locally what exists only on AWS (the CloudFront domain, the webhook queue), and names the local job events bus', () => {
+    const environments = Object.fromEntries(synthesizeLocalDeployment().functions.map((fn) => [fn.name, fn.environment]));
+    expect(environments.api).not.toHaveProperty('PLAYBACK_BASE_URL');
+    expect(environments['webhook-delivery']).not.toHaveProperty('WEBHOOK_QUEUE_URL');
+    expect(environments.finalizer).toMatchObject({ EVENT_BUS_NAME: 'fanout-jobs' });
+    expect(resources[fns.api]!.Properties.Environment.Variables.PLAYBACK_BASE_URL).toBeDefined();
+  });
+
+  it('packages the api and webhook-delivery functions as zips on Node.js 24, arm64', () => {
+    for (const name of ['api', 'webhook-delivery'] as const) {
+      expect(resources[fns[name]]!.Properties, name).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
+    }
   });
 
   it("tells the splitter the assembler's ephemeral storage, which bounds the longest source it accepts", () => {
@@ -155,5 +175,7 @@ describe('bundles, synthesized with bundling', () => {
     const task = join(imageContextDir(), IMAGE_TASK_DIR);
     for (const name of FFMPEG_FUNCTIONS) expect(loadBundle(join(task, `${name}.mjs`), environments[name]!), name).toBe('function');
     expect(loadBundle(join(zipAssetDir('image-resize'), 'index.mjs'), environments['image-resize']!)).toBe('function');
+    expect(loadBundle(join(zipAssetDir('api'), 'index.mjs'), environments.api!)).toBe('function');
+    expect(loadBundle(join(zipAssetDir('webhook-delivery'), 'index.mjs'), { ...environments['webhook-delivery']!, WEBHOOK_QUEUE_URL: AWS_ONLY_QUEUE_URL })).toBe('function');
   });
 });

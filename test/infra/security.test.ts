@@ -27,6 +27,8 @@ beforeAll(() => {
 
 const job = 'clip-0123456789abcdef0123';
 const upload = 'uploads/My Clip.mov';
+/** Where the API puts an upload: uploads/<uploadId>/<sanitised name>. */
+const apiUpload = 'uploads/3f2a9c1e-upload/My Clip.mov';
 
 type Access = 'read' | 'write' | 'delete';
 const actionsFor: Record<Access, string[]> = { read: ['s3:GetObject'], write: ['s3:PutObject', 's3:AbortMultipartUpload'], delete: ['s3:DeleteObject'] };
@@ -71,6 +73,11 @@ const needed: Array<[FunctionName, Access, BucketRole, string]> = [
   ['finalizer', 'write', 'renditions', keys.manifest(job)],
   ['finalizer', 'delete', 'renditions', keys.videoRendition(job, '720p')],
   ['finalizer', 'delete', 'work', keys.segment(job, 7, 'nut')],
+  ['api', 'write', 'input', apiUpload],
+  ['api', 'read', 'input', apiUpload],
+  ['api', 'delete', 'input', apiUpload],
+  ['api', 'read', 'renditions', keys.manifest(job)],
+  ['api', 'delete', 'renditions', keys.videoRendition(job, '720p')],
 ];
 
 /** What must stay out of reach: the sharpest edges of each function's grants. */
@@ -98,6 +105,14 @@ const refused: Array<[FunctionName, Access, BucketRole, string]> = [
   ['finalizer', 'read', 'renditions', keys.videoRendition(job, '720p')],
   ['finalizer', 'read', 'work', keys.plan(job)],
   ['finalizer', 'write', 'renditions', keys.videoRendition(job, '720p')],
+  // The API presigns under uploads/ only: never a key the starter would take from elsewhere, never an output.
+  ['api', 'write', 'input', upload.replace('uploads/', 'elsewhere/')],
+  ['api', 'read', 'input', upload.replace('uploads/', 'elsewhere/')],
+  ['api', 'write', 'renditions', keys.manifest(job)],
+  ['api', 'read', 'renditions', keys.videoRendition(job, '720p')],
+  ['api', 'read', 'work', keys.plan(job)],
+  ['webhook-delivery', 'read', 'renditions', keys.manifest(job)],
+  ['webhook-delivery', 'read', 'input', apiUpload],
 ];
 
 const objectArn = (bucket: BucketRole, key: string) => `arn:aws:s3:::${buckets[bucket]}/${key}`;
@@ -105,7 +120,7 @@ const objectArn = (bucket: BucketRole, key: string) => `arn:aws:s3:::${buckets[b
 describe('object grants', () => {
   it('give every function a role of its own', () => {
     const roles = Object.values(fns).map((id) => roleOf(template, id));
-    expect(new Set(roles).size).toBe(6);
+    expect(new Set(roles).size).toBe(8);
     // Grants come only from the statements read below: no AWS managed policy rides along.
     for (const role of roles) expect(resources[role]!.Properties.ManagedPolicyArns, role).toBeUndefined();
   });

@@ -6,9 +6,9 @@ import type { FunctionName } from '../../infra/cdk/fanout-function.ts';
 
 export type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown>; DependsOn?: string[] };
 
-/** The stack as the tests and the local host see it: synthesized without bundling. */
-export function synthesizeTemplate(): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+/** The stack as the tests and the local host see it: synthesized without bundling, with the deployer's context if given. */
+export function synthesizeTemplate(context: Record<string, string> = {}): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
   return Template.fromStack(new FanoutStack(app, 'Fanout'));
 }
 
