@@ -153,9 +153,13 @@ const StateWithPlan = z.object({ plan: SplitResult });
 export function costFromHistory(events: readonly CostHistoryEvent[], host: CostHost): JobCost {
   const invocations: BilledInvocation[] = [];
   let entered = 0;
+  let tasksEntered = 0;
+  let tasksExited = 0;
   for (const event of events) {
     if (event.type?.endsWith('StateEntered')) entered++;
+    if (event.type === 'TaskStateEntered') tasksEntered++;
     if (event.type !== 'TaskStateExited') continue;
+    tasksExited++;
     const output = parseJson(event.stateExitedEventDetails?.output);
     const task = FanOutTaskResult.safeParse(output);
     if (task.success) {
@@ -166,7 +170,11 @@ export function costFromHistory(events: readonly CostHistoryEvent[], host: CostH
     const split = invocations.some(({ fn }) => fn === 'splitter') ? undefined : StateWithPlan.safeParse(output);
     if (split?.success) invocations.push({ fn: 'splitter', memoryMiB: split.data.plan.memoryMiB ?? 0, durationMs: split.data.plan.splitMs, attempts: 1 });
   }
+  // A task entered that never returned (stopped, timed out, failed) was still invoked and billed
+  // its request; its duration is unknown: counted at none.
   const retries = invocations.reduce((sum, invocation) => sum + invocation.attempts - 1, 0);
+  const unfinished = tasksEntered - tasksExited;
+  if (unfinished > 0) invocations.push({ fn: 'unfinished tasks', memoryMiB: 0, durationMs: 0, attempts: unfinished });
   return priceJob({ invocations, transitions: entered + retries, host });
 }
 

@@ -4,7 +4,7 @@
  * taxonomy here: unreachable or throttled is a TransientError (the caller's retry may succeed),
  * anything else an InternalError naming what Step Functions said.
  */
-import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, ExecutionDoesNotExist, paginateGetExecutionHistory, StartExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { FanoutError, InternalError, TransientError } from './errors.ts';
 import { sdkErrorKind } from './sdk-error-kind.ts';
 
@@ -30,6 +30,18 @@ export function sfnJobStarter(sfn: Pick<SFNClient, 'send'>, stateMachineArn: str
       }
     },
   };
+}
+
+/** An execution's whole history, oldest first; undefined when no execution has that ARN. */
+export async function executionHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[] | undefined> {
+  const events: HistoryEvent[] = [];
+  try {
+    for await (const page of paginateGetExecutionHistory({ client: sfn }, { executionArn, maxResults: 1000 })) events.push(...(page.events ?? []));
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return undefined;
+    throw workflowError(error, `reading the history of ${executionArn}`);
+  }
+  return events;
 }
 
 export function workflowError(error: unknown, doing: string): Error {

@@ -3,16 +3,17 @@
  * running, progress from its history) and the manifest (how it ended, what it made). A job
  * whose execution ended but whose manifest and source are gone was deleted: it is unknown.
  */
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, type DescribeExecutionCommandOutput, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, ListExecutionsCommand, type DescribeExecutionCommandOutput, type SFNClient } from '@aws-sdk/client-sfn';
 import pLimit from 'p-limit';
 import type { Job, JobList, JobSummary } from '../../shared/contracts/api.ts';
 import { ExecutionInput } from '../../shared/contracts/execution-input.ts';
 import { Manifest } from '../../shared/contracts/manifest.ts';
+import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { keys } from '../../shared/keys.ts';
 import { sdkErrorKind } from '../../shared/sdk-error-kind.ts';
 import { summarizeProgress } from '../../shared/summarize-progress.ts';
-import { executionArnFor } from '../../shared/workflow.ts';
+import { executionArnFor, executionHistory } from '../../shared/workflow.ts';
 import type { ApiConfig } from './api-config.ts';
 import { ApiProblem } from './api-problem.ts';
 import { playbackOf, type PlaybackPort } from './playback.ts';
@@ -60,20 +61,10 @@ function inputOf(execution: Execution | undefined): ExecutionInput | undefined {
   }
 }
 
-async function historyOf(executionArn: string, sfn: SFNClient): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
-
+/** Listed rather than read: the source may be any key, and the API may read only its own uploads. */
 async function sourceExists(source: { key: string; versionId?: string }, { config, s3 }: Pick<JobDeps, 'config' | 's3'>): Promise<boolean> {
-  const head = await orUndefined(s3.send(new HeadObjectCommand({ Bucket: config.INPUT_BUCKET, Key: source.key, ...(source.versionId && { VersionId: source.versionId }) })));
-  return head !== undefined;
+  const page = await s3.send(new ListObjectVersionsCommand({ Bucket: config.INPUT_BUCKET, Prefix: source.key, MaxKeys: 100 }));
+  return (page.Versions ?? []).some((version) => version.Key === source.key && (!source.versionId || version.VersionId === source.versionId));
 }
 
 export async function getJob(jobId: string, deps: JobDeps): Promise<Job> {
@@ -92,7 +83,7 @@ export async function getJob(jobId: string, deps: JobDeps): Promise<Job> {
   if (!execution?.executionArn || !execution.startDate) throw notFound(jobId);
   if (execution.status !== 'RUNNING' && (!input || !(await sourceExists(input.upload, deps)))) throw notFound(jobId);
   const uploadedAt = input?.uploadedAt ? Date.parse(input.uploadedAt) : execution.startDate.getTime();
-  const progress = summarizeProgress(await historyOf(execution.executionArn, deps.sfn), { uploadedAt, now: deps.now().getTime() });
+  const progress = summarizeProgress((await executionHistory(deps.sfn, execution.executionArn)) ?? [], { uploadedAt, now: deps.now().getTime() });
   const done = progress.chunks.done + progress.audio.done + progress.stills.done;
   const total = progress.chunks.total + progress.audio.total + progress.stills.total;
   const base = {
@@ -175,7 +166,8 @@ export async function deleteJob(jobId: string, deps: JobDeps): Promise<void> {
   if (execution?.status === 'RUNNING') throw new ApiProblem(409, 'JOB_NOT_FINISHED', `job ${jobId} is still running; delete it once it has ended`);
   const source = manifest?.source ?? inputOf(execution)?.upload;
   if (!manifest && (!source || !(await sourceExists(source, deps)))) throw notFound(jobId);
-  await deleteVersions(deps.s3, deps.config.RENDITIONS_BUCKET, keys.jobPrefix(jobId), (key) => key.startsWith(keys.jobPrefix(jobId)));
+  // The renditions bucket keeps no versions: clearing the job's prefix is all there is.
+  await s3ObjectStore(deps.s3).deletePrefix(deps.config.RENDITIONS_BUCKET, keys.jobPrefix(jobId));
   if (source) await deleteVersions(deps.s3, deps.config.INPUT_BUCKET, source.key, (key) => key === source.key);
 }
 

@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { ExecutionInput } from '../../shared/contracts/execution-input.ts';
-import { Manifest } from '../../shared/contracts/manifest.ts';
+import { Manifest, type JobCost } from '../../shared/contracts/manifest.ts';
 import { parseTaskFailure, type JobError } from '../../shared/errors.ts';
 import { jobEndedEvent, jobStartedEvent } from '../../shared/job-events/build-job-event.ts';
 import type { JobEventPublisher } from '../../shared/job-events/job-event-publisher.ts';
@@ -46,6 +46,8 @@ export type FinalizeOutcome = 'started' | 'written-failed' | 'written-rejected' 
 export interface FinalizeDeps extends ManifestStore {
   /** Absent where the deployment has no event bus: the manifest is still written. */
   publisher?: JobEventPublisher;
+  /** What the execution cost, read from its history (a floor: tasks that never returned left no figures); undefined when unknown. */
+  costOf?: (executionArn: string) => Promise<JobCost | undefined>;
   now?: () => Date;
 }
 
@@ -70,7 +72,7 @@ export async function finalizeExecution(event: z.output<typeof ExecutionStatusCh
 async function settleManifest(
   detail: z.output<typeof ExecutionStatusChange>['detail'],
   input: ExecutionInput,
-  deps: ManifestStore & { now: () => Date },
+  deps: ManifestStore & Pick<FinalizeDeps, 'costOf'> & { now: () => Date },
 ): Promise<{ outcome: FinalizeOutcome; manifest?: Manifest }> {
   const { jobId } = input;
   const existing = Manifest.safeParse(await deps.store.getJson({ bucket: deps.renditionsBucket, key: keys.manifest(jobId) }));
@@ -86,6 +88,7 @@ async function settleManifest(
   const finishedAt = detail.stopDate ? new Date(detail.stopDate) : deps.now();
   const { rejected, ...error } = errorOf(detail);
   const status = rejected ? 'rejected' : 'failed';
+  const cost = await deps.costOf?.(detail.executionArn);
   const written = await writeJobManifest(
     {
       schemaVersion: 1,
@@ -95,6 +98,7 @@ async function settleManifest(
       error,
       renditions: [],
       timings: jobTimings({ input, finishedAt }),
+      ...(cost && { cost }),
     },
     deps,
   );

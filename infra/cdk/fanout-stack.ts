@@ -162,7 +162,7 @@ export class FanoutStack extends Stack {
         ...(signing ? { PLAYBACK_KEY_PAIR_ID: signing.keyPairId, PLAYBACK_PRIVATE_KEY_PARAMETER: signing.privateKeyParameter } : {}),
       },
     });
-    this.grantJobReading(api, pipeline.stateMachine);
+    this.grantJobReading(api, finalizer, pipeline.stateMachine);
     if (signing) api.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['ssm:GetParameter'], resources: [parameterArn(this, signing.privateKeyParameter)] }));
     const jobApi = new JobApi(this, 'JobApi', {
       fn: api,
@@ -235,12 +235,14 @@ export class FanoutStack extends Stack {
 
   /**
    * What the API reads of the jobs: the executions of this state machine (listed newest first,
-   * described, their histories for progress), and nothing of any other.
+   * described, their histories for progress), and nothing of any other. The finalizer reads an
+   * ended execution's history for the cost of a job it finalizes.
    */
-  private grantJobReading(api: LambdaFunction, stateMachine: StateMachine): void {
+  private grantJobReading(api: LambdaFunction, finalizer: LambdaFunction, stateMachine: StateMachine): void {
     api.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
     const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     api.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executions] }));
+    finalizer.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:GetExecutionHistory'], resources: [executions] }));
   }
 
   /** Three alarms, to one topic to subscribe to: jobs that failed, uploads that never became jobs, webhooks never delivered. */

@@ -77,6 +77,11 @@ export function acknowledgeNagFindings(stack: Stack, subjects: NagSubjects): voi
     "The job API describes a job's execution and reads its history (progress): executions of this state machine only, named by job id at run time.",
   );
   acknowledge(
+    subjects.functions.finalizer.role!,
+    `IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalId(stateMachine)}.Name>:*]`,
+    "The finalizer reads an ended execution's history for the cost of the job it finalizes: executions of this state machine only, named by job id at run time.",
+  );
+  acknowledge(
     stateMachine,
     'SF1',
     'Logging at ERROR without execution data is deliberate: every event of every execution is in its history for 90 days already, and logging ALL would copy job contents into CloudWatch Logs at a cost per GB ingested.',

@@ -50,10 +50,11 @@ export const OBJECT_ACCESS: Record<FunctionName, Partial<Record<BucketRole, Obje
     work: { delete: ['*'] },
     renditions: { read: ['*/manifest.json'], write: ['*/manifest.json'], delete: ['*'] },
   },
-  // The job API presigns uploads (single and multipart) under `uploads/` only, reads whether one
-  // has landed, and DELETE /v1/jobs removes a job's source (every version) and its renditions.
+  // The job API presigns uploads (single and multipart) under `uploads/` only and reads whether
+  // one has landed. DELETE /v1/jobs removes a job's renditions and every version of its source,
+  // which may be any key: any S3 client can start a job, not only the API's uploads.
   api: {
-    input: { read: ['uploads/*'], write: ['uploads/*'], delete: ['uploads/*'], listPrefix: 'uploads/*', multipart: true },
+    input: { read: ['uploads/*'], write: ['uploads/*'], delete: ['*'], multipart: true },
     renditions: { read: ['*/manifest.json'], delete: ['*'] },
   },
   // Job events from its queue, signed POSTs out: no object at all.

@@ -3,13 +3,13 @@
  * host. While it runs, the execution's history tells how far the fan-out has got.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ExecutionDoesNotExist, paginateGetExecutionHistory, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Manifest } from '../../shared/contracts/manifest.ts';
 import { TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
-import { executionArnFor, workflowError } from '../../shared/workflow.ts';
+import { executionArnFor, executionHistory } from '../../shared/workflow.ts';
 import { summarizeProgress, type ExecutionEnd, type JobProgress } from '../../shared/summarize-progress.ts';
 
 export type { JobProgress };
@@ -79,14 +79,8 @@ export function describeEnd({ status, error, cause }: Omit<ExecutionEnd, 'status
  * execution's start.
  */
 export async function progressOf({ sfn, stateMachineArn, jobId, uploadedAt }: Pick<WatchOptions, 'sfn' | 'stateMachineArn' | 'jobId' | 'uploadedAt'>): Promise<JobProgress | undefined> {
-  const executionArn = executionArnFor(stateMachineArn, jobId);
-  const events: HistoryEvent[] = [];
-  try {
-    for await (const page of paginateGetExecutionHistory({ client: sfn }, { executionArn, maxResults: 1000 })) events.push(...(page.events ?? []));
-  } catch (error) {
-    if (error instanceof ExecutionDoesNotExist) return undefined;
-    throw workflowError(error, `reading the history of ${jobId}`);
-  }
+  const events = await executionHistory(sfn, executionArnFor(stateMachineArn, jobId));
+  if (!events) return undefined;
   const now = Date.now();
   return summarizeProgress(events, { uploadedAt: uploadedAt ?? events[0]?.timestamp?.getTime() ?? now, now });
 }

@@ -69,11 +69,13 @@ function loadBundle(bundlePath: string, environment: Record<string, string>): st
     copyFileSync(bundlePath, join(sandbox, 'handler.mjs'));
     symlinkSync(join(repoRoot, 'node_modules'), join(sandbox, 'node_modules'), 'dir');
     const url = pathToFileURL(join(sandbox, 'handler.mjs')).href;
-    return execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`], {
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`], {
       env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', ...environment },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
-    }).trim();
+    });
+    // The last line is ours; a handler may log at its cold start before it (Powertools logs to stdout).
+    return output.trim().split('\n').at(-1) ?? '';
   } finally {
     rmSync(sandbox, { recursive: true, force: true });
   }

@@ -269,11 +269,12 @@ describe('grants, exactly', () => {
     expect(grantsOf(template, 'api')).toEqual(
       [
         `Allow logs:CreateLogStream,logs:PutLogEvents on <${logGroupOf(template, 'api')}.Arn>`,
-        `Allow s3:ListBucket,s3:ListBucketVersions on ${input} if {"StringLike":{"s3:prefix":["uploads/*"]}}`,
+        // A job's source may be any key (any S3 client can upload): DELETE finds and removes its versions wherever it is.
+        `Allow s3:ListBucket,s3:ListBucketVersions on ${input}`,
         `Allow s3:ListBucketMultipartUploads on ${input}`,
         `Allow s3:GetObject,s3:GetObjectVersion on ${input}/uploads/*`,
         `Allow s3:AbortMultipartUpload,s3:PutObject on ${input}/uploads/*`,
-        `Allow s3:DeleteObject,s3:DeleteObjectVersion on ${input}/uploads/*`,
+        `Allow s3:DeleteObject,s3:DeleteObjectVersion on ${input}/*`,
         `Allow s3:ListBucket on ${renditions}`,
         `Allow s3:GetObject on ${renditions}/*/manifest.json`,
         `Allow s3:DeleteObject on ${renditions}/*`,
@@ -302,5 +303,12 @@ describe('grants, exactly', () => {
     for (const other of ['starter', 'splitter', 'encoder', 'image-resize', 'assembler', 'api', 'webhook-delivery']) {
       expect(grantsOf(template, other).filter((grant) => grant.includes('events:')), other).toEqual([]);
     }
+  });
+
+  it('let the finalizer read the histories of this state machine’s executions only (the cost of a job it finalizes)', () => {
+    const stateMachine = onlyOfType(resources, 'AWS::StepFunctions::StateMachine')[0];
+    expect(grantsOf(template, 'finalizer').filter((grant) => grant.includes('states:'))).toEqual([
+      `Allow states:GetExecutionHistory on arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${stateMachine}.Name>:*`,
+    ]);
   });
 });

@@ -53,6 +53,10 @@ describe('an execution that ends before its assembler', () => {
 
     expect(manifest).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' }, renditions: [] });
     expect(manifest.error?.message).toMatch(/stopped/);
+    // What it cost so far, read from the real history: the split was invoked (and billed) even though it never returned.
+    expect(manifest.cost).toMatchObject({ basis: 'modelled', lambda: { invocations: expect.any(Number) }, stepFunctions: { transitions: expect.any(Number) } });
+    expect(manifest.cost!.lambda.invocations).toBeGreaterThanOrEqual(1);
+    expect(manifest.cost!.stepFunctions.transitions).toBeGreaterThanOrEqual(1);
     await harness.stack.idle();
     expect(await keysUnder(harness.stack, jobId)).toEqual([keys.manifest(jobId)]);
     // A task still running when its execution stopped (its Lambda runs on, on AWS too) may

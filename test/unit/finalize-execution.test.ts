@@ -5,6 +5,7 @@ import { Manifest } from '../../shared/contracts/manifest.ts';
 import type { JobEventPublisher } from '../../shared/job-events/job-event-publisher.ts';
 import { InputRejectedError, toLambdaErrorPayload, TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
+import { priceJob } from '../../shared/job-cost.ts';
 import { MemoryObjectStore } from '../support/memory-object-store.ts';
 
 const upload = { bucket: 'in', key: 'clip.mp4', size: 1000, etag: 'abc' };
@@ -34,6 +35,19 @@ describe('finalizeExecution', () => {
   ] as const)('writes a failed manifest for a %s execution that has none (%o), with the code %s', async (status, extra, code) => {
     expect(await finalizeExecution(ended(status, extra), deps())).toBe('written-failed');
     expect(await manifest()).toMatchObject({ jobId: 'clip-0123', status: 'failed', error: { code }, source: upload, renditions: [], timings: { uploadedAt: input.uploadedAt, totalMs: 600_000 } });
+  });
+
+  it('puts the cost read from the execution\'s history in the manifest it writes, and writes the manifest without one when the history cannot be read', async () => {
+    const cost = priceJob({ invocations: [{ fn: 'splitter', memoryMiB: 2048, durationMs: 1500, attempts: 1 }], transitions: 4, host: 'aws' });
+    const asked: string[] = [];
+    const costOf = async (executionArn: string) => (asked.push(executionArn), cost);
+    await finalizeExecution(ended('TIMED_OUT'), { ...deps(), costOf });
+    expect(asked).toEqual(['arn:aws:states:us-east-1:1:execution:p:clip-0123']);
+    expect((await manifest()).cost).toEqual(cost);
+
+    store = new MemoryObjectStore();
+    expect(await finalizeExecution(ended('TIMED_OUT'), { ...deps(), costOf: async () => undefined })).toBe('written-failed');
+    expect((await manifest()).cost).toBeUndefined();
   });
 
   it('writes a rejected manifest where the execution failed on the input\'s fault past the assembler', async () => {

@@ -175,9 +175,15 @@ describe('costFromHistory', () => {
   it('counts the states entered and the retries, and the split and every task that returned', () => {
     const cost = costFromHistory(history, 'aws');
     expect(cost.stepFunctions.transitions).toBe(10 + 1);
-    // split 2 GB × 1 s, 2 GB × 0.5 s, 2 tries × 2 GB × 0.25 s
-    expect(cost.lambda).toMatchObject({ invocations: 4, gbSeconds: 4 });
+    // split 2 GB × 1 s, 2 GB × 0.5 s, 2 tries × 2 GB × 0.25 s; and the assembler that never returned: its request, no duration
+    expect(cost.lambda).toMatchObject({ invocations: 5, gbSeconds: 4 });
     expect(cost.basis).toBe('measured');
+  });
+
+  it('bills the request of a task that was entered and never returned (an execution stopped mid-split)', () => {
+    const cost = costFromHistory([{ type: 'ExecutionStarted' }, entered('Task'), { type: 'ExecutionAborted' }], 'local');
+    expect(cost).toMatchObject({ basis: 'modelled', lambda: { invocations: 1, gbSeconds: 0 }, stepFunctions: { transitions: 1 } });
+    expect(cost.lambda.usd).toBeCloseTo(LIST_PRICES.lambdaRequestUsd, 12);
   });
 
   it('counts the split once, though every later task passes its plan on', () => {

@@ -19,13 +19,25 @@ describe('in the template', () => {
   it('gives each function a log group of its own, kept a month', () => {
     const resources = resourcesOf(template);
     const logGroups = Object.values(functionIds(template)).map((id) => resources[id]!.Properties.LoggingConfig.LogGroup.Ref as string);
-    expect(new Set(logGroups).size).toBe(6);
+    expect(new Set(logGroups).size).toBe(Object.keys(functionIds(template)).length);
+    expect(logGroups.length).toBe(8);
     for (const logGroup of logGroups) expect(resources[logGroup]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: FUNCTION_LOG_RETENTION } });
   });
 
-  it('names the buckets, the state machine, the alarm topic and the dead-letter queue in its outputs', () => {
+  it('names the buckets, the state machine, the alarm topic, the dead-letter queues, the API, the playback domain and the event bus in its outputs', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(['AlarmTopicArn', 'DeadLetterQueueUrl', 'InputBucketName', 'RenditionsBucketName', 'StateMachineArn', 'WorkBucketName']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AlarmTopicArn',
+      'ApiEndpoint',
+      'DeadLetterQueueUrl',
+      'EventBusName',
+      'InputBucketName',
+      'PlaybackDomain',
+      'RenditionsBucketName',
+      'StateMachineArn',
+      'WebhookDeadLetterQueueUrl',
+      'WorkBucketName',
+    ]);
   });
 });
 
