@@ -4,6 +4,7 @@
  * request's code, and a DELETE that removes the job's objects and nothing else.
  */
 import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoFixture } from '../../fixtures/videos.ts';
 import { CreateUploadResponse, Job, JobList, UploadStatus } from '../../shared/contracts/api.ts';
+import { startApiServer } from '../../infra/local/api-server.ts';
+import { startStepFunctionsServer } from '../../infra/local/step-functions/server.ts';
+import { findFreePort } from '../../infra/local/storage/find-free-port.ts';
+import type { ExecutionInput } from '../../shared/contracts/execution-input.ts';
 import { keysUnder, startTestStack, type TestStack } from '../support/pipeline-harness.ts';
 
 const MiB = 1024 ** 2;
@@ -230,6 +235,57 @@ describe('job API (local stack, MinIO)', () => {
     expect((await api(`/v1/jobs/${imageJobId}`, { method: 'DELETE' })).status).toBe(404);
     const listed = JobList.parse(await (await api('/v1/jobs')).json());
     expect(listed.jobs.map((entry) => entry.jobId)).toEqual([videoJobId]);
+  });
+
+  it('refuses to delete a job while its execution runs (409 JOB_NOT_FINISHED), and deletes nothing', async () => {
+    // The pipeline's own state machine on a second local endpoint whose Split task waits for the
+    // test, behind a second API over the same storage: the execution is RUNNING until the test
+    // stops it, with no timing to race.
+    const { deployment, s3, storage } = harness.stack;
+    const splitStarted = Promise.withResolvers<unknown>();
+    const releaseSplit = Promise.withResolvers<void>();
+    const stepFunctions = await startStepFunctionsServer({
+      stateMachines: [deployment.stateMachine],
+      invokeTask: async (_resource, payload) => {
+        splitStarted.resolve(payload);
+        await releaseSplit.promise;
+        return {};
+      },
+    });
+    const sfn = new SFNClient({ endpoint: stepFunctions.endpoint, region: deployment.region, credentials: storage.credentials });
+    const heldApi = await startApiServer({
+      stateDir: harness.stateDir,
+      environment: { INPUT_BUCKET: deployment.buckets.input, RENDITIONS_BUCKET: deployment.buckets.renditions, STATE_MACHINE_ARN: deployment.stateMachine.arn },
+      s3,
+      sfn,
+      port: await findFreePort(),
+    });
+    const deleteHeld = () => fetch(`${heldApi.endpoint}/v1/jobs/held-job`, { method: 'DELETE', headers: { authorization: `Bearer ${heldApi.apiKey}` } });
+    try {
+      const input: ExecutionInput = {
+        jobId: 'held-job',
+        upload: { bucket: deployment.buckets.input, key: 'uploads/00000000-0000-4000-8000-000000000000/held.mp4', size: 1000, etag: 'held' },
+        receivedAt: new Date().toISOString(),
+      };
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: deployment.stateMachine.arn, name: input.jobId, input: JSON.stringify(input) }));
+      await splitStarted.promise;
+      const videoRenditions = await keysUnder(harness.stack, `${videoJobId}/`);
+
+      const whileRunning = await deleteHeld();
+
+      expect(whileRunning.status).toBe(409);
+      expect(await whileRunning.json()).toMatchObject({ code: 'JOB_NOT_FINISHED' });
+      expect(await keysUnder(harness.stack, `${videoJobId}/`)).toEqual(videoRenditions);
+      // Once it has ended, the same request is no longer refused for running (here: nothing left to delete).
+      await sfn.send(new StopExecutionCommand({ executionArn }));
+      const afterStop = await deleteHeld();
+      expect({ status: afterStop.status, body: await afterStop.json() }).toMatchObject({ status: 404, body: { code: 'JOB_NOT_FOUND' } });
+    } finally {
+      releaseSplit.resolve();
+      await heldApi.close();
+      await stepFunctions.close();
+      sfn.destroy();
+    }
   });
 
   it('serves its OpenAPI document', async () => {
