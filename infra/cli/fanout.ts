@@ -48,7 +48,10 @@ program
   .option('--json', 'print the manifest as JSON on stdout')
   .option('--aws', 'the deployed stack (names from the outputs `npm run deploy` saved) instead of the local one')
   .option('--stack <name>', 'the deployed stack\'s name', 'Fanout')
-  .action(async (file: string, options) => exit(await runUpload(file, { key: options.key, wait: options.wait, json: Boolean(options.json), aws: Boolean(options.aws), stack: options.stack })));
+  .option('--api', 'upload through the running local stack\'s job API (presigned PUT or multipart parts), as an app would')
+  .action(async (file: string, options) =>
+    exit(await runUpload(file, { key: options.key, wait: options.wait, json: Boolean(options.json), aws: Boolean(options.aws), stack: options.stack, api: Boolean(options.api) })),
+  );
 
 program
   .command('status')

@@ -3,15 +3,25 @@
  * multipart) through to succeeded jobs with playback URLs that work, the listing, every bad
  * request's code, and a DELETE that removes the job's objects and nothing else.
  */
-import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoFixture } from '../../fixtures/videos.ts';
 import { CreateUploadResponse, Job, JobList, UploadStatus } from '../../shared/contracts/api.ts';
+import { Manifest } from '../../shared/contracts/manifest.ts';
+import { startApiServer } from '../../infra/local/api-server.ts';
+import { startStepFunctionsServer } from '../../infra/local/step-functions/server.ts';
+import { findFreePort } from '../../infra/local/storage/find-free-port.ts';
+import type { ExecutionInput } from '../../shared/contracts/execution-input.ts';
 import { keysUnder, startTestStack, type TestStack } from '../support/pipeline-harness.ts';
+import { fanoutCli, runFanout } from '../support/run-fanout.ts';
+import { connectionOf, writeConnection } from '../../infra/cli/stack-connection.ts';
 
 const MiB = 1024 ** 2;
 let harness: TestStack;
@@ -232,8 +242,130 @@ describe('job API (local stack, MinIO)', () => {
     expect(listed.jobs.map((entry) => entry.jobId)).toEqual([videoJobId]);
   });
 
+  it('refuses to delete a job while its execution runs (409 JOB_NOT_FINISHED), and deletes nothing', async () => {
+    // The pipeline's own state machine on a second local endpoint whose Split task waits for the
+    // test, behind a second API over the same storage: the execution is RUNNING until the test
+    // stops it, with no timing to race.
+    const { deployment, s3, storage } = harness.stack;
+    const splitStarted = Promise.withResolvers<unknown>();
+    const releaseSplit = Promise.withResolvers<void>();
+    const stepFunctions = await startStepFunctionsServer({
+      stateMachines: [deployment.stateMachine],
+      invokeTask: async (_resource, payload) => {
+        splitStarted.resolve(payload);
+        await releaseSplit.promise;
+        return {};
+      },
+    });
+    const sfn = new SFNClient({ endpoint: stepFunctions.endpoint, region: deployment.region, credentials: storage.credentials });
+    const heldApi = await startApiServer({
+      stateDir: harness.stateDir,
+      environment: { INPUT_BUCKET: deployment.buckets.input, RENDITIONS_BUCKET: deployment.buckets.renditions, STATE_MACHINE_ARN: deployment.stateMachine.arn },
+      s3,
+      sfn,
+      port: await findFreePort(),
+    });
+    const deleteHeld = () => fetch(`${heldApi.endpoint}/v1/jobs/held-job`, { method: 'DELETE', headers: { authorization: `Bearer ${heldApi.apiKey}` } });
+    try {
+      const input: ExecutionInput = {
+        jobId: 'held-job',
+        upload: { bucket: deployment.buckets.input, key: 'uploads/00000000-0000-4000-8000-000000000000/held.mp4', size: 1000, etag: 'held' },
+        receivedAt: new Date().toISOString(),
+      };
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: deployment.stateMachine.arn, name: input.jobId, input: JSON.stringify(input) }));
+      await splitStarted.promise;
+      const videoRenditions = await keysUnder(harness.stack, `${videoJobId}/`);
+
+      const whileRunning = await deleteHeld();
+
+      expect(whileRunning.status).toBe(409);
+      expect(await whileRunning.json()).toMatchObject({ code: 'JOB_NOT_FINISHED' });
+      expect(await keysUnder(harness.stack, `${videoJobId}/`)).toEqual(videoRenditions);
+      // Once it has ended, the same request is no longer refused for running (here: nothing left to delete).
+      await sfn.send(new StopExecutionCommand({ executionArn }));
+      const afterStop = await deleteHeld();
+      expect({ status: afterStop.status, body: await afterStop.json() }).toMatchObject({ status: 404, body: { code: 'JOB_NOT_FOUND' } });
+    } finally {
+      releaseSplit.resolve();
+      await heldApi.close();
+      await stepFunctions.close();
+      sfn.destroy();
+    }
+  });
+
   it('serves its OpenAPI document', async () => {
     const document = (await (await api('/v1/openapi.json')).json()) as { paths: object };
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/uploads', '/v1/jobs/{jobId}']));
+  });
+
+  it('fanout upload --api sends a file over the threshold in parts through the API and follows its job to succeeded', async () => {
+    // The stack.json `fanout dev` writes, naming this stack (alive: it is this process).
+    await writeConnection(harness.stateDir, connectionOf(harness.stack));
+
+    const result = await runFanout(['upload', noisePng, '--api', '--json'], { FANOUT_STATE_DIR: harness.stateDir });
+
+    expect(result.code, result.stderr).toBe(0);
+    const manifest = Manifest.parse(JSON.parse(result.stdout));
+    expect(manifest).toMatchObject({ status: 'succeeded', source: { key: expect.stringMatching(/^uploads\/[0-9a-f-]{36}\/noise\.png$/) } });
+    const listed = JobList.parse(await (await api('/v1/jobs?limit=1')).json());
+    expect(listed.jobs[0]).toMatchObject({ jobId: manifest.jobId, status: 'succeeded' });
+    // Its parts were completed, not left behind.
+    const pending = await harness.stack.s3.send(new ListMultipartUploadsCommand({ Bucket: harness.stack.deployment.buckets.input, Prefix: manifest.source.key }));
+    expect(pending.Uploads ?? []).toEqual([]);
+  }, 180_000);
+
+  it('fanout upload --api aborts its multipart upload on Ctrl-C, leaving no parts behind', async () => {
+    // The real API and storage, seen through a proxy that rewrites the part URLs to itself and
+    // holds every part: the upload is mid-flight, for certain, when the test presses Ctrl-C.
+    const firstPart = Promise.withResolvers<void>();
+    let uploadId: string | undefined;
+    const proxy = createServer((request, response) => {
+      void (async () => {
+        if (request.url?.startsWith('/held-part')) {
+          firstPart.resolve();
+          request.resume(); // never answered: the CLI is interrupted while it waits
+          return;
+        }
+        const chunks: Buffer[] = [];
+        for await (const chunk of request) chunks.push(Buffer.from(chunk));
+        const answer = await fetch(`${harness.stack.api.endpoint}${request.url}`, {
+          method: request.method,
+          headers: { authorization: request.headers.authorization ?? '', 'content-type': request.headers['content-type'] ?? 'application/json' },
+          ...(chunks.length > 0 && { body: Buffer.concat(chunks) }),
+        });
+        let body = await answer.text();
+        if (request.method === 'POST' && request.url === '/v1/uploads') {
+          const created = CreateUploadResponse.parse(JSON.parse(body));
+          if (created.method !== 'MULTIPART') throw new Error('expected a multipart upload');
+          uploadId = created.uploadId;
+          body = JSON.stringify({ ...created, parts: created.parts.map((part) => ({ ...part, url: `http://${request.headers.host}/held-part/${part.partNumber}` })) });
+        }
+        response.writeHead(answer.status, { 'content-type': 'application/json' }).end(body);
+      })();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const stateDir = await mkdtemp(join(workDir, 'state-'));
+    const address = proxy.address();
+    if (address === null || typeof address === 'string') throw new Error('the proxy has no TCP address');
+    await writeConnection(stateDir, { ...connectionOf(harness.stack), apiEndpoint: `http://127.0.0.1:${address.port}` });
+    const child = spawn(process.execPath, [fanoutCli, 'upload', noisePng, '--api'], { env: { ...process.env, FANOUT_STATE_DIR: stateDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const pendingUploads = async () =>
+      (await harness.stack.s3.send(new ListMultipartUploadsCommand({ Bucket: harness.stack.deployment.buckets.input, Prefix: `uploads/${uploadId}/noise.png` }))).Uploads ?? [];
+    try {
+      await Promise.race([firstPart.promise, exited.then(() => Promise.reject(new Error(`the CLI ended early: ${stderr}`)))]);
+      expect(await pendingUploads()).toHaveLength(1);
+
+      child.kill('SIGINT');
+
+      expect(await exited, stderr).toBe(130);
+      expect(await pendingUploads()).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });

@@ -178,6 +178,20 @@ describe('fanout dev, upload and status', () => {
     expect(result.stdout).toMatch(/120w\.avif\s+120×90/);
   });
 
+  it('uploads through the job API with --api, follows its job to succeeded and prints the renditions', async () => {
+    const result = await fanout(['upload', await imageFixture('small.png'), '--api'], { FANOUT_STATE_DIR: stateDir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/✔ job small-[0-9a-f]+ succeeded/);
+    expect(result.stdout).toMatch(/120w\.avif\s+120×90/);
+    expect(result.stderr).toMatch(/upload small\.png/);
+  });
+
+  it('refuses --api with --key: the API names the key', async () => {
+    const result = await fanout(['upload', await imageFixture('small.png'), '--api', '--key', 'mine.png'], { FANOUT_STATE_DIR: stateDir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--key and --api/);
+  });
+
   it('runs the same job for an upload made with any other S3 client, and status shows it', async () => {
     const { buckets, s3 } = clientsFor(await readConnection(stateDir));
     const body = await readFile(await imageFixture('graphic.png'));

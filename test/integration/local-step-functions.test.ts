@@ -409,3 +409,91 @@ describe('local Step Functions journal', () => {
     }
   });
 });
+
+describe('local Step Functions listing across a restart', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'fanout-sfn-listing-'));
+  const journalFile = join(directory, 'executions.jsonl');
+  const functions = new FakeFunctions();
+  const HOUR = 3600_000;
+  /** More journaled executions than the endpoint keeps in memory (1000), all older than this test's own. */
+  const OLD = 1100;
+  const oldName = (index: number) => `old-${String(index).padStart(4, '0')}`;
+
+  afterAll(() => {
+    functions.release();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  async function listAll(client: SFNClient, request: { statusFilter?: 'RUNNING' | 'SUCCEEDED' | 'FAILED'; maxResults: number }): Promise<{ names: string[]; pages: number }> {
+    const names: string[] = [];
+    let pages = 0;
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN, ...request, nextToken }));
+      expect((page.executions ?? []).length).toBeLessThanOrEqual(request.maxResults);
+      names.push(...(page.executions ?? []).map((execution) => execution.name ?? ''));
+      nextToken = page.nextToken;
+      pages++;
+    } while (nextToken !== undefined);
+    return { names, pages };
+  }
+
+  it('lists every execution, journaled or in memory, newest start first, paged and filtered', async () => {
+    // Arrange: a journal from earlier runs, written as the endpoint writes it (one line per finished execution).
+    const now = Date.now();
+    const line = (name: string, startDate: number, status: 'SUCCEEDED' | 'FAILED') =>
+      `${JSON.stringify({ executionArn: `${MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`, stateMachineArn: MACHINE_ARN, name, status, startDate, stopDate: startDate + 1000, input: '{}' })}\n`;
+    const { writeFileSync } = await import('node:fs');
+    const old = Array.from({ length: OLD }, (_, index) => line(oldName(index), now - HOUR - index * 60_000, index % 2 === 0 ? 'SUCCEEDED' : 'FAILED'));
+    // Closed more than 90 days ago: past AWS's retention, never listed.
+    writeFileSync(journalFile, [line('ancient', now - 91 * 24 * HOUR, 'SUCCEEDED'), ...old.reverse()].join(''));
+
+    const first = await startStepFunctionsServer({ stateMachines, invokeTask: functions.invokeTask, journalFile });
+    const firstClient = clientFor(first.endpoint);
+    // `slow` starts first and finishes last: finish order is not start order.
+    const slow = await firstClient.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: 'slow', input: '{"id":"slow","behaviour":"hold"}' }));
+    await new Promise((resolve) => setTimeout(resolve, 5)); // distinct start times (ties are ordered too, but AWS's tie order is its own)
+    const quick = await firstClient.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: 'quick', input: '{"id":"quick","behaviour":"ok"}' }));
+    expect((await waitUntilFinished(firstClient, quick.executionArn ?? '')).status).toBe('SUCCEEDED');
+    functions.release();
+    expect((await waitUntilFinished(firstClient, slow.executionArn ?? '')).status).toBe('SUCCEEDED');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const failing = await firstClient.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: 'failing', input: '{"mode":"explode"}' }));
+    expect((await waitUntilFinished(firstClient, failing.executionArn ?? '')).status).toBe('FAILED');
+    await first.idle();
+    await first.close();
+    firstClient.destroy();
+
+    // Act: restart on the same journal; one execution runs in memory alongside the journaled ones.
+    const second = await startStepFunctionsServer({ stateMachines, invokeTask: functions.invokeTask, journalFile });
+    const client = clientFor(second.endpoint);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: 'live', input: '{"id":"live","behaviour":"hold"}' }));
+      const everything = await listAll(client, { maxResults: 100 });
+      const running = await listAll(client, { statusFilter: 'RUNNING', maxResults: 100 });
+      const failed = await listAll(client, { statusFilter: 'FAILED', maxResults: 7 });
+      const firstPage = await client.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN, maxResults: 2 }));
+      // A start between two pages neither repeats nor skips anything on the next page.
+      await client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: 'between', input: '{"id":"between","behaviour":"hold"}' }));
+      const secondPage = await client.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN, maxResults: 2, nextToken: firstPage.nextToken }));
+      const badToken = await errorOf(client.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN, nextToken: 'not-a-token' })));
+
+      // Assert
+      const olds = Array.from({ length: OLD }, (_, index) => oldName(index));
+      expect(everything.names).toEqual(['live', 'failing', 'quick', 'slow', ...olds]);
+      expect(everything.pages).toBe(Math.ceil((OLD + 4) / 100));
+      expect(running.names).toEqual(['live']);
+      expect(failed.names).toEqual(['failing', ...olds.filter((_, index) => index % 2 === 1)]);
+      expect(firstPage.executions?.map((execution) => execution.name)).toEqual(['live', 'failing']);
+      expect(secondPage.executions?.map((execution) => execution.name)).toEqual(['quick', 'slow']);
+      expect(secondPage.executions?.[0]).toMatchObject({ status: 'SUCCEEDED', startDate: quick.startDate });
+      expect(badToken.name).toBe('InvalidToken');
+    } finally {
+      functions.release();
+      await second.idle();
+      await second.close();
+      client.destroy();
+    }
+  });
+});

@@ -62,13 +62,13 @@ describe('ExecutionRegistry memory bounds', () => {
     await registry.idle();
   });
 
-  it('with a journal, keeps dropped executions findable and their names taken', async () => {
+  it('with a journal, keeps dropped executions findable, listed and their names taken', async () => {
     directory = mkdtempSync(join(tmpdir(), 'fanout-registry-'));
     const registry = await openRegistry({ retainFinished: 1, journal: new ExecutionJournal(join(directory, 'journal.jsonl')) });
 
     await runAll(registry, ['a', 'b']);
 
-    expect(registry.list({ stateMachineArn: ARN }).items.map((record) => record.name)).toEqual(['b']);
+    expect(registry.list({ stateMachineArn: ARN }).items.map((record) => record.name)).toEqual(['b', 'a']);
     expect(await registry.describe(executionArn('a'))).toMatchObject({ status: 'SUCCEEDED', output: '[1]' });
     expect(() => registry.start({ stateMachineArn: ARN, name: 'a', input: '{"items":[1]}' })).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
   });

@@ -4,14 +4,16 @@
  *
  * Memory is bounded by `retainFinished` (1000 by default): past it, the oldest finished
  * execution is dropped. With a journal, a dropped execution keeps its name (StartExecution
- * still answers ExecutionAlreadyExists) and DescribeExecution / GetExecutionHistory find it by
- * scanning the journal; ListExecutions lists only the executions kept in memory. Without a
- * journal, a dropped execution is forgotten and its name is free again. Each history holds at
+ * still answers ExecutionAlreadyExists), DescribeExecution / GetExecutionHistory find it by
+ * scanning the journal, and ListExecutions still lists it: every execution, in memory or only
+ * journaled, has a compact summary in the index (execution-index.ts), read from the journal
+ * once at start. Without a journal, a dropped execution is forgotten and its name is free again. Each history holds at
  * most `maxHistoryEvents` events (AWS's per-execution limit, 25,000); later ones are dropped
  * except the execution's terminal event.
  */
 import { ApiError } from './api-error.ts';
 import { buildTaskHandlers, LOCAL_STATE_CONTEXT, MAX_PAYLOAD_BYTES, type JsonValue, type TaskInvoker } from './build-task-handlers.ts';
+import { CLOSED_RETENTION_MS, ExecutionIndex, summaryOf, type ExecutionSummary } from './execution-index.ts';
 import type { ExecutionJournal, JournalEntry } from './execution-journal.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 import type { PreparedStateMachine } from './prepare-state-machine.ts';
@@ -21,8 +23,6 @@ import { EXECUTION_TIMED_OUT, toHistoryEvent, type HistoryEvent, type HistoryEve
 export type ExecutionStatus = 'RUNNING' | TerminalStatus;
 
 export interface ExecutionRecord {
-  /** Start order; listings are newest first. */
-  seq: number;
   executionArn: string;
   stateMachineArn: string;
   name: string;
@@ -47,6 +47,8 @@ export interface ExecutionRegistryOptions {
   onExecutionEnded?: (entry: JournalEntry) => void;
   /** Told of every execution that starts (status RUNNING), as Step Functions tells EventBridge too. */
   onExecutionStarted?: (execution: StartedExecution) => void;
+  /** Epoch milliseconds; closed executions are listed for 90 days after they stopped. */
+  now?: () => number;
 }
 
 /** An execution as it starts: what EventBridge's RUNNING status-change event carries. */
@@ -86,14 +88,21 @@ export class ExecutionRegistry {
   private readonly journaled = new Set<string>();
   private readonly running = new Map<string, Running>();
   private readonly invocations = new Set<Promise<unknown>>();
-  private nextSeq = 0;
+  private readonly now: () => number;
+  /** What ListExecutions lists: every execution kept in memory or journaled. */
+  private index = new ExecutionIndex();
   private closing = false;
 
-  /** Creates the registry and loads the journal, if there is one. */
+  /** Creates the registry and reads the journal, if there is one, once. */
   static async open(options: ExecutionRegistryOptions): Promise<ExecutionRegistry> {
     const registry = new ExecutionRegistry(options);
     if (options.journal !== undefined) {
-      for await (const entry of options.journal.entries()) registry.restore(entry);
+      const summaries: Array<ReturnType<typeof summaryOf>> = [];
+      for await (const entry of options.journal.entries()) {
+        registry.restore(entry);
+        summaries.push(summaryOf(entry));
+      }
+      registry.index = ExecutionIndex.load(summaries);
     }
     return registry;
   }
@@ -106,6 +115,7 @@ export class ExecutionRegistry {
     this.maxHistoryEvents = options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
     this.onExecutionEnded = options.onExecutionEnded;
     this.onExecutionStarted = options.onExecutionStarted;
+    this.now = options.now ?? Date.now;
   }
 
   stateMachines(): PreparedStateMachine[] {
@@ -136,16 +146,16 @@ export class ExecutionRegistry {
       throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const record: ExecutionRecord = {
-      seq: this.nextSeq++,
       executionArn,
       stateMachineArn: machine.arn,
       name,
       status: 'RUNNING',
-      startDate: Date.now(),
+      startDate: this.now(),
       input,
       history: [],
     };
     this.records.set(executionArn, record);
+    this.index.add({ executionArn, stateMachineArn: machine.arn, name, status: 'RUNNING', startDate: record.startDate });
     this.onExecutionStarted?.({ executionArn, stateMachineArn: machine.arn, name, status: 'RUNNING', startDate: record.startDate, input });
     if (machine.runner === undefined) {
       this.appendEvent(record, startedEvent(record, machine.roleArn));
@@ -161,16 +171,16 @@ export class ExecutionRegistry {
     return this.find(executionArn);
   }
 
-  list(request: { stateMachineArn: string; statusFilter?: ExecutionStatus; maxResults?: number; nextToken?: string }): Page<ExecutionRecord> {
+  /** Every execution of the machine, newest start first, as AWS lists them (closed ones for 90 days). */
+  list(request: { stateMachineArn: string; statusFilter?: ExecutionStatus; maxResults?: number; nextToken?: string }): Page<ExecutionSummary> {
     const machine = this.stateMachine(request.stateMachineArn);
-    const before = request.nextToken === undefined ? Infinity : decodePageToken(request.nextToken);
-    const matching = [...this.records.values()]
-      .filter((record) => record.stateMachineArn === machine.arn && record.seq < before)
-      .filter((record) => request.statusFilter === undefined || record.status === request.statusFilter)
-      .sort((a, b) => b.seq - a.seq);
-    const items = matching.slice(0, pageSize(request.maxResults));
-    const last = items.at(-1);
-    return { items, nextToken: matching.length > items.length && last !== undefined ? encodePageToken(last.seq) : undefined };
+    return this.index.list({
+      stateMachineArn: machine.arn,
+      statusFilter: request.statusFilter,
+      maxResults: pageSize(request.maxResults),
+      nextToken: request.nextToken,
+      closedAfter: this.now() - CLOSED_RETENTION_MS,
+    });
   }
 
   async history(request: {
@@ -289,7 +299,7 @@ export class ExecutionRegistry {
       name: record.name,
       status: outcome.status,
       startDate: record.startDate,
-      stopDate: Date.now(),
+      stopDate: this.now(),
       input: record.input,
       output: outcome.output,
       error: outcome.error,
@@ -297,6 +307,7 @@ export class ExecutionRegistry {
     };
     this.writeJournal(entry);
     Object.assign(record, { status: entry.status, stopDate: entry.stopDate, output: entry.output, error: entry.error, cause: entry.cause });
+    this.index.update(record.executionArn, { status: entry.status, stopDate: entry.stopDate });
     const last = record.history.at(-1);
     if (last === undefined || !TERMINAL_EVENT_TYPES.has(last.type)) this.appendEvent(record, terminalEvent(entry));
     this.finished.add(record.executionArn);
@@ -320,7 +331,7 @@ export class ExecutionRegistry {
     // A later line for the same execution (a rerun after a lost start) replaces the earlier one.
     this.records.delete(entry.executionArn);
     this.finished.delete(entry.executionArn);
-    this.records.set(entry.executionArn, fromJournalEntry(entry, this.nextSeq++, this.roleArnOf(entry.stateMachineArn)));
+    this.records.set(entry.executionArn, fromJournalEntry(entry, this.roleArnOf(entry.stateMachineArn)));
     this.finished.add(entry.executionArn);
     this.evict();
   }
@@ -330,6 +341,8 @@ export class ExecutionRegistry {
       if (this.finished.size <= this.retainFinished) return;
       this.finished.delete(executionArn);
       this.records.delete(executionArn);
+      // Unjournaled, it is forgotten: its name is free, and no listing shows it.
+      if (!this.journaled.has(executionArn)) this.index.remove(executionArn);
     }
   }
 
@@ -339,7 +352,7 @@ export class ExecutionRegistry {
     if (record !== undefined) return record;
     if (this.journal !== undefined && this.journaled.has(executionArn)) {
       const entry = await this.journal.find(executionArn);
-      if (entry !== undefined) return fromJournalEntry(entry, -1, this.roleArnOf(entry.stateMachineArn));
+      if (entry !== undefined) return fromJournalEntry(entry, this.roleArnOf(entry.stateMachineArn));
     }
     throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
   }
@@ -368,8 +381,8 @@ function pageSize(maxResults: number | undefined): number {
 }
 
 /** A journaled execution's history is not journaled: it is told again as its start and its end. */
-function fromJournalEntry(entry: JournalEntry, seq: number, roleArn: string): ExecutionRecord {
-  const record: ExecutionRecord = { ...entry, seq, history: [] };
+function fromJournalEntry(entry: JournalEntry, roleArn: string): ExecutionRecord {
+  const record: ExecutionRecord = { ...entry, history: [] };
   for (const [index, body] of [startedEvent(record, roleArn), terminalEvent(entry)].entries()) {
     record.history.push({ ...body, id: index + 1, previousEventId: index });
   }

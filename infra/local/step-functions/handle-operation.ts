@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ApiError } from './api-error.ts';
+import type { ExecutionSummary } from './execution-index.ts';
 import type { ExecutionRecord, ExecutionRegistry } from './execution-registry.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 
@@ -112,7 +113,7 @@ function describeExecution(record: ExecutionRecord): object {
   };
 }
 
-function listExecutionItem(record: ExecutionRecord): object {
+function listExecutionItem(record: ExecutionSummary | ExecutionRecord): object {
   return {
     executionArn: record.executionArn,
     stateMachineArn: record.stateMachineArn,
