@@ -103,8 +103,11 @@ describe('signed job webhooks', () => {
   });
 
   it('a receiver that never answers leaves the jobs unaffected, and its deliveries give up into the dead-letter file', async () => {
-    // The jobs ended and their events went out while every delivery to it was still pending.
-    expect(deadLettersAtIdle).toEqual([]);
+    // The last job's end was announced while every delivery of that event to it was still
+    // pending: publishing does not wait for receivers. (Earlier events may already have given
+    // up on a slow machine, where a job outlasts their retries; the last one cannot have.)
+    const last = [jobs.video!, jobs.broken!].sort((a, b) => Date.parse(b.manifest.timings.finishedAt) - Date.parse(a.manifest.timings.finishedAt))[0]!;
+    expect(deadLettersAtIdle.filter((letter) => letter.event.data.jobId === last.jobId && letter.event.type !== 'job.started')).toEqual([]);
     expect(jobs.video!.manifest.status).toBe('succeeded');
 
     await harness.stack.webhooksIdle();
