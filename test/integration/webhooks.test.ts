@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { videoFixture } from '../../fixtures/videos.ts';
 import { JobEvent } from '../../shared/contracts/job-event.ts';
 import type { Manifest } from '../../shared/contracts/manifest.ts';
@@ -72,6 +72,8 @@ describe('signed job webhooks', () => {
     expect(video!.manifest.status).toBe('succeeded');
     expect(broken!.manifest).toMatchObject({ status: 'rejected', error: { code: 'CORRUPT_INPUT' } });
 
+    // Delivery is asynchronous (the jobs do not wait for it): wait for this receiver's four.
+    await vi.waitFor(() => expect(ok.received).toHaveLength(4), { timeout: 20_000, interval: 100 });
     const events = verifiedEvents(ok);
     const of = (jobId: string) => events.filter((event) => event.data.jobId === jobId);
     expect(of(video!.jobId).map((event) => event.type).sort()).toEqual(['job.started', 'job.succeeded']);
