@@ -36,9 +36,11 @@ export async function readManifest(s3: S3Client, renditionsBucket: string, jobId
 
 /**
  * How long an execution that ended without a manifest is given for the finalizer to write one
- * (its event, two retries with backoff) before the watch gives up and says why.
+ * (its event, two retries with backoff) before the watch gives up and says why. Locally the
+ * finalizer may wait for a worker: a task of a stopped execution runs on (as a Lambda does),
+ * and on a busy two-core machine 20 s proved too short.
  */
-export const FINALIZER_GRACE_MS = 20_000;
+export const FINALIZER_GRACE_MS = 60_000;
 /** On AWS the finalizer's retries are Lambda's asynchronous ones, minutes apart (1 min, then 2). */
 export const AWS_FINALIZER_GRACE_MS = 5 * 60_000;
 
