@@ -15,6 +15,7 @@ import {
   CreateUploadResponse,
   Job,
   JobList,
+  JobTimeline,
   ListJobsQuery,
   UploadStatus,
 } from '../../shared/contracts/api.ts';
@@ -23,7 +24,7 @@ import { jobIdFor } from '../../shared/job-id.ts';
 import { sdkErrorKind } from '../../shared/sdk-error-kind.ts';
 import type { ApiConfig } from './api-config.ts';
 import { ApiProblem } from './api-problem.ts';
-import { deleteJob, getJob, jobStatusOf, listJobs, type JobDeps } from './jobs.ts';
+import { deleteJob, getJob, getJobTimeline, jobStatusOf, listJobs, type JobDeps } from './jobs.ts';
 import type { PlaybackPort } from './playback.ts';
 import { abortUpload, completeUpload, createUpload, landedUpload, uploadPrefix, type UploadDeps } from './uploads.ts';
 
@@ -91,6 +92,13 @@ const routes = {
     request: { params: JobIdParam },
     responses: { 200: json(Job, 'The job'), ...errors(404, ...COMMON_ERRORS) },
   }),
+  getJobTimeline: createRoute({
+    method: 'get',
+    path: '/v1/jobs/{jobId}/timeline',
+    summary: "A job's fan-out on a time axis: the split, each chunk, audio track and image, the assembler; every attempt a bar",
+    request: { params: JobIdParam },
+    responses: { 200: json(JobTimeline, 'Lanes of bars, in milliseconds from the execution’s start'), ...errors(404, ...COMMON_ERRORS) },
+  }),
   deleteJob: createRoute({
     method: 'delete',
     path: '/v1/jobs/{jobId}',
@@ -133,6 +141,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono {
   });
   app.openapi(routes.listJobs, async (c) => c.json(await listJobs(c.req.valid('query'), jobDeps), 200));
   app.openapi(routes.getJob, async (c) => c.json(await getJob(c.req.valid('param').jobId, jobDeps), 200));
+  app.openapi(routes.getJobTimeline, async (c) => c.json(await getJobTimeline(c.req.valid('param').jobId, jobDeps), 200));
   app.openapi(routes.deleteJob, async (c) => {
     await deleteJob(c.req.valid('param').jobId, jobDeps);
     return c.body(null, 204);

@@ -6,13 +6,14 @@
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand, type DescribeExecutionCommandOutput, type SFNClient } from '@aws-sdk/client-sfn';
 import pLimit from 'p-limit';
-import type { Job, JobList, JobSummary } from '../../shared/contracts/api.ts';
+import type { Job, JobList, JobSummary, JobTimeline } from '../../shared/contracts/api.ts';
 import { ExecutionInput } from '../../shared/contracts/execution-input.ts';
 import { Manifest } from '../../shared/contracts/manifest.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { keys } from '../../shared/keys.ts';
 import { sdkErrorKind } from '../../shared/sdk-error-kind.ts';
 import { summarizeProgress } from '../../shared/summarize-progress.ts';
+import { timelineOf } from '../../shared/job-timeline.ts';
 import { executionArnFor, executionHistory } from '../../shared/workflow.ts';
 import type { ApiConfig } from './api-config.ts';
 import { ApiProblem } from './api-problem.ts';
@@ -103,6 +104,23 @@ export async function getJob(jobId: string, deps: JobDeps): Promise<Job> {
     ...(execution.stopDate && { finishedAt: execution.stopDate.toISOString() }),
     error: { code: 'INTERNAL', message: `execution ${execution.status}${execution.error ? `: ${execution.error}` : ''}${execution.cause ? ` (${execution.cause})` : ''}` },
   };
+}
+
+/**
+ * The fan-out as it happened, from the execution's history (kept 90 days on AWS). A job known
+ * as getJob knows it: an execution that ended with neither a manifest nor a source was deleted.
+ */
+export async function getJobTimeline(jobId: string, deps: JobDeps): Promise<JobTimeline> {
+  if (!JOB_ID.test(jobId)) throw notFound(jobId);
+  const [execution, manifest] = await Promise.all([describe(jobId, deps), readManifest(jobId, deps)]);
+  if (!execution?.executionArn) throw notFound(jobId);
+  if (!manifest && execution.status !== 'RUNNING') {
+    const input = inputOf(execution);
+    if (!input || !(await sourceExists(input.upload, deps))) throw notFound(jobId);
+  }
+  const events = await executionHistory(deps.sfn, execution.executionArn);
+  if (!events) throw notFound(jobId);
+  return { jobId, ...timelineOf(events, { now: deps.now().getTime() }) };
 }
 
 /** What an upload's job says so far: queued until its execution exists. */

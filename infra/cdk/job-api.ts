@@ -22,6 +22,7 @@ export const API_ROUTES: ReadonlyArray<{ method: HttpMethod; path: string }> = [
   { method: HttpMethod.DELETE, path: '/v1/uploads/{uploadId}' },
   { method: HttpMethod.GET, path: '/v1/jobs' },
   { method: HttpMethod.GET, path: '/v1/jobs/{jobId}' },
+  { method: HttpMethod.GET, path: '/v1/jobs/{jobId}/timeline' },
   { method: HttpMethod.DELETE, path: '/v1/jobs/{jobId}' },
   { method: HttpMethod.GET, path: '/v1/openapi.json' },
 ];

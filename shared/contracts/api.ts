@@ -125,3 +125,48 @@ export const ListJobsQuery = z.strictObject({
 
 export const JobList = z.object({ jobs: z.array(JobSummary), nextCursor: z.string().nullable() });
 export type JobList = z.infer<typeof JobList>;
+
+/** The fan-out's steps, in the order a timeline lists them. */
+export const TimelineStep = z.enum(['split', 'encode', 'audio', 'resize', 'assemble']);
+export type TimelineStep = z.infer<typeof TimelineStep>;
+
+/** One attempt of one task: a retried chunk has a failed bar, then the next one. */
+export const TimelineBar = z.object({
+  step: TimelineStep,
+  label: z.string(),
+  /** The Map iteration: the chunk, audio track or image's place in the plan. */
+  index: z.number().int().nonnegative().optional(),
+  /** 1 for the first try. */
+  attempt: z.number().int().positive(),
+  /** Milliseconds from the execution's start. */
+  startMs: z.number().nonnegative(),
+  /** Milliseconds from the execution's start; for a bar still running, the time it was read. */
+  endMs: z.number().nonnegative(),
+  outcome: z.enum(['succeeded', 'failed', 'running']),
+  /** Why a failed attempt failed: the error name, then the cause. */
+  error: z.string().optional(),
+});
+export type TimelineBar = z.infer<typeof TimelineBar>;
+
+/** One row of the picture: the split, a chunk, an audio track, an image, the assembler. */
+export const TimelineLane = z.object({
+  step: TimelineStep,
+  label: z.string(),
+  index: z.number().int().nonnegative().optional(),
+  bars: z.array(TimelineBar),
+});
+export type TimelineLane = z.infer<typeof TimelineLane>;
+
+export const ExecutionTimeline = z.object({
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
+  startedAt: z.iso.datetime(),
+  endedAt: z.iso.datetime().optional(),
+  /** From the start to the end, or to when it was read while running. */
+  durationMs: z.number().nonnegative(),
+  lanes: z.array(TimelineLane),
+});
+export type ExecutionTimeline = z.infer<typeof ExecutionTimeline>;
+
+/** `GET /v1/jobs/{jobId}/timeline`: every task attempt of the job's execution on a time axis. */
+export const JobTimeline = ExecutionTimeline.extend({ jobId: z.string() });
+export type JobTimeline = z.infer<typeof JobTimeline>;

@@ -6,6 +6,7 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocumentText } from '../../functions/api/openapi-document.ts';
 import { SIZING } from '../../infra/cdk/fanout-stack.ts';
 import { API_ROUTES } from '../../infra/cdk/job-api.ts';
 import { MAX_DELIVERY_RECEIVES } from '../../infra/cdk/job-events.ts';
@@ -46,6 +47,13 @@ function logGroupOf(of: Template, name: string): string {
 }
 
 describe('the job API', () => {
+  it('routes every operation the API serves (its OpenAPI document), and no other', () => {
+    const document = JSON.parse(openApiDocumentText()) as { paths: Record<string, Record<string, unknown>> };
+    const served = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+
+    expect(API_ROUTES.map((route) => `${route.method} ${route.path}`).sort()).toEqual([...served, 'GET /v1/openapi.json'].sort());
+  });
+
   it('serves exactly the API routes, each behind IAM authorization by default: no route is NONE, and there is no $default route', () => {
     const routes = ofType(resources, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
     expect(routes.map((route) => route.RouteKey).sort()).toEqual(API_ROUTES.map((route) => `${route.method} ${route.path}`).sort());

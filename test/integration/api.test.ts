@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoFixture } from '../../fixtures/videos.ts';
-import { CreateUploadResponse, Job, JobList, UploadStatus } from '../../shared/contracts/api.ts';
+import { CreateUploadResponse, Job, JobList, JobTimeline, UploadStatus } from '../../shared/contracts/api.ts';
 import { Manifest } from '../../shared/contracts/manifest.ts';
 import { startApiServer } from '../../infra/local/api-server.ts';
 import { startStepFunctionsServer } from '../../infra/local/step-functions/server.ts';
@@ -170,6 +170,38 @@ describe('job API (local stack, MinIO)', () => {
     const escaping = playback.hls!.replace('/hls/master.m3u8', '/..%2F..%2Fsomething');
     expect([401, 404]).toContain((await fetch(escaping)).status);
   }, 240_000);
+
+  it("draws the video job's fan-out from its execution history: a bar per chunk, side by side, inside the execution's span", async () => {
+    const response = await api(`/v1/jobs/${videoJobId}/timeline`);
+    expect(response.status).toBe(200);
+    const timeline = JobTimeline.parse(await response.json());
+    const manifest = (await job(videoJobId)).manifest!;
+
+    expect(timeline).toMatchObject({ jobId: videoJobId, status: 'SUCCEEDED' });
+    expect(timeline.lanes.map((lane) => lane.step)).toEqual(expect.arrayContaining(['split', 'encode', 'audio', 'resize', 'assemble']));
+    const chunkSteps = manifest.timings.steps.filter((step) => step.step === 'encode' && step.label.startsWith('chunk'));
+    const chunks = timeline.lanes.filter((lane) => lane.step === 'encode');
+    expect(chunks.length).toBeGreaterThanOrEqual(2);
+    expect(chunks).toHaveLength(chunkSteps.length);
+    expect(chunks.map((lane) => lane.index)).toEqual(chunks.map((_, index) => index));
+    const bars = timeline.lanes.flatMap((lane) => lane.bars);
+    for (const lane of chunks) expect(lane.bars.map((bar) => bar.outcome)).toEqual(['succeeded']);
+    for (const bar of bars) {
+      expect(bar.startMs).toBeLessThanOrEqual(bar.endMs);
+      expect(bar.endMs).toBeLessThanOrEqual(timeline.durationMs);
+    }
+    // The harness runs two functions at once: the first two chunks run side by side.
+    const [first, second] = chunks.map((lane) => lane.bars[0]!);
+    expect(Math.max(first!.startMs, second!.startMs)).toBeLessThan(Math.min(first!.endMs, second!.endMs));
+    const split = timeline.lanes.find((lane) => lane.step === 'split')!.bars[0]!;
+    const assemble = timeline.lanes.find((lane) => lane.step === 'assemble')!.bars[0]!;
+    for (const lane of chunks) expect(lane.bars[0]!.startMs).toBeGreaterThanOrEqual(split.endMs);
+    for (const lane of chunks) expect(lane.bars[0]!.endMs).toBeLessThanOrEqual(assemble.startMs);
+
+    const unknown = await api('/v1/jobs/no-such-job/timeline');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: 'JOB_NOT_FOUND' });
+  });
 
   it('turns a multipart upload of a file over the threshold into a succeeded job', async () => {
     const bytes = await readFile(noisePng);

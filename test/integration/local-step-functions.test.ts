@@ -242,6 +242,45 @@ describe('local Step Functions endpoint', () => {
     expect(JSON.parse(execution.output ?? '').flaky).toEqual({ attempt: 2 });
   });
 
+  it('records every attempt of a retried task as AWS does: TaskScheduled, TaskStarted, then TaskFailed or TaskSucceeded, with their times', async () => {
+    const execution = await run('attempts', { id: 'attempts', behaviour: 'transient-once' });
+
+    const history = await fullHistory(client, execution.executionArn ?? '');
+    const taskEvents = history.filter((event) => /^Task(Scheduled|Started|Succeeded|Failed)$/.test(event.type ?? ''));
+    expect(taskEvents.map((event) => event.type)).toEqual(['TaskScheduled', 'TaskStarted', 'TaskFailed', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded']);
+    expect(taskEvents[0]?.taskScheduledEventDetails).toMatchObject({ resourceType: 'lambda', resource: FLAKY });
+    expect(taskEvents[1]?.taskStartedEventDetails).toEqual({ resourceType: 'lambda', resource: FLAKY });
+    expect(taskEvents[2]?.taskFailedEventDetails).toMatchObject({ error: 'TransientError', resource: FLAKY });
+    expect(taskEvents[5]?.taskSucceededEventDetails).toMatchObject({ resourceType: 'lambda', resource: FLAKY });
+    // Real times: the retry waits its IntervalSeconds (1 s) between the failure and the next attempt.
+    const times = taskEvents.map((event) => event.timestamp?.getTime() ?? Number.NaN);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect((times[3] ?? 0) - (times[2] ?? 0)).toBeGreaterThanOrEqual(900);
+    const entered = history.find((event) => event.type === 'TaskStateEntered');
+    const exited = history.find((event) => event.type === 'TaskStateExited');
+    expect(times[0]).toBeGreaterThanOrEqual(entered?.timestamp?.getTime() ?? Infinity);
+    expect(times[5]).toBeLessThanOrEqual(exited?.timestamp?.getTime() ?? 0);
+    // Each event follows the one before it in its own thread, as on AWS.
+    expect(taskEvents.map((event) => event.previousEventId)).toEqual([entered?.id, ...taskEvents.slice(0, -1).map((event) => event.id)]);
+  });
+
+  it('chains each Map iteration\'s events to its MapIterationStarted, so concurrent iterations can be told apart', async () => {
+    const execution = await run('threads', { mode: 'map', items: [1, 2, 3, 4] });
+
+    const history = await fullHistory(client, execution.executionArn ?? '');
+    const byId = new Map(history.map((event) => [event.id, event]));
+    const iterationOf = (event: HistoryEvent): number | undefined => {
+      for (let at: HistoryEvent | undefined = event; at; at = byId.get(at.previousEventId)) {
+        if (at.type === 'MapIterationStarted') return at.mapIterationStartedEventDetails?.index;
+      }
+      return undefined;
+    };
+    const succeeded = history.filter((event) => event.type === 'TaskSucceeded');
+    expect(succeeded).toHaveLength(4);
+    expect(succeeded.map(iterationOf).sort()).toEqual([0, 1, 2, 3]);
+    expect(history.filter((event) => event.type === 'TaskSucceeded' || event.type === 'TaskFailed').every((event) => (event.previousEventId ?? 0) < (event.id ?? 0))).toBe(true);
+  });
+
   it('catches InputRejected without retrying it', async () => {
     const execution = await run('rejected', { id: 'rejected', behaviour: 'rejected' });
 

@@ -18,7 +18,7 @@ import type { ExecutionJournal, JournalEntry } from './execution-journal.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 import type { PreparedStateMachine } from './prepare-state-machine.ts';
 import { runExecution, type ExecutionOutcome, type TerminalStatus } from './run-execution.ts';
-import { EXECUTION_TIMED_OUT, toHistoryEvent, type HistoryEvent, type HistoryEventBody } from './to-history-event.ts';
+import { EXECUTION_TIMED_OUT, HistoryThreads, type HistoryEvent, type HistoryEventBody } from './to-history-event.ts';
 
 export type ExecutionStatus = 'RUNNING' | TerminalStatus;
 
@@ -241,6 +241,7 @@ export class ExecutionRegistry {
   private launch(machine: PreparedStateMachine, record: ExecutionRecord, input: JsonValue): void {
     if (machine.runner === undefined) return;
     const stopped = new AbortController();
+    const threads = new HistoryThreads({ ...machine, region: regionOf(machine.arn) }, (body, previousEventId) => this.appendEvent(record, body, previousEventId));
     const execution = runExecution({
       runner: machine.runner,
       input,
@@ -257,8 +258,7 @@ export class ExecutionRegistry {
       }),
       onEvent: (event) => {
         if (record.status !== 'RUNNING') return;
-        const body = toHistoryEvent(event, machine);
-        if (body !== undefined) this.appendEvent(record, body);
+        threads.record(event);
       },
     });
     const settled = execution.outcome
@@ -284,11 +284,13 @@ export class ExecutionRegistry {
     invocation.then(forget, forget);
   }
 
-  private appendEvent(record: ExecutionRecord, body: HistoryEventBody): void {
+  /** Returns the new event's id, or undefined when the history is full. */
+  private appendEvent(record: ExecutionRecord, body: HistoryEventBody, previousEventId?: number): number | undefined {
     const terminal = TERMINAL_EVENT_TYPES.has(body.type);
-    if (!terminal && record.history.length >= this.maxHistoryEvents) return;
+    if (!terminal && record.history.length >= this.maxHistoryEvents) return undefined;
     const id = record.history.length + 1;
-    record.history.push({ ...body, id, previousEventId: id - 1 });
+    record.history.push({ ...body, id, previousEventId: previousEventId ?? id - 1 });
+    return id;
   }
 
   private finish(record: ExecutionRecord, outcome: ExecutionOutcome): void {
@@ -376,6 +378,10 @@ function parseExecutionInput(input: string): JsonValue {
   }
 }
 
+function regionOf(stateMachineArn: string): string {
+  return stateMachineArn.split(':')[3] ?? '';
+}
+
 function pageSize(maxResults: number | undefined): number {
   return maxResults === undefined || maxResults === 0 ? DEFAULT_PAGE_SIZE : maxResults;
 }
@@ -419,5 +425,6 @@ function withoutExecutionData(event: HistoryEvent): HistoryEvent {
   delete copy.executionSucceededEventDetails?.output;
   delete copy.stateEnteredEventDetails?.input;
   delete copy.stateExitedEventDetails?.output;
+  if (copy.taskScheduledEventDetails) copy.taskScheduledEventDetails.parameters = '';
   return copy;
 }

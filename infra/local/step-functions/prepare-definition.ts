@@ -10,11 +10,14 @@
 
 /** Task state name -> its Resource. The library overrides Task states by name. */
 export type TaskResources = Map<string, string>;
+/** State name -> the Map whose iterations run it (state names are unique across a machine). */
+export type EnclosingMaps = Map<string, string>;
 
 export interface PreparedDefinition {
   /** A normalised deep copy of the definition, ready for `new StateMachine(...)`. */
   definition: Record<string, unknown>;
   taskResources: TaskResources;
+  enclosingMaps: EnclosingMaps;
   /** Why the local host cannot run this definition as AWS would; empty when it can. */
   problems: string[];
 }
@@ -42,23 +45,25 @@ const JSONATA_FIELDS = ['Arguments', 'Output', 'Assign', 'Items'];
 export function prepareDefinition(definition: object): PreparedDefinition {
   const copy: unknown = structuredClone(definition);
   const taskResources: TaskResources = new Map();
+  const enclosingMaps: EnclosingMaps = new Map();
   const problems: string[] = [];
   if (!isRecord(copy)) {
-    return { definition: {}, taskResources, problems: ['the definition is not a JSON object'] };
+    return { definition: {}, taskResources, enclosingMaps, problems: ['the definition is not a JSON object'] };
   }
   if (copy['QueryLanguage'] === 'JSONata') problems.push('QueryLanguage JSONata is not supported');
   clampTimeout(copy);
-  prepareStates(copy, { taskResources, problems });
-  return { definition: copy, taskResources, problems };
+  prepareStates(copy, { taskResources, enclosingMaps, problems });
+  return { definition: copy, taskResources, enclosingMaps, problems };
 }
 
 interface Collected {
   taskResources: TaskResources;
+  enclosingMaps: EnclosingMaps;
   problems: string[];
 }
 
 /** Walks one state list: the top level, a Map's ItemProcessor/Iterator or a Parallel branch. */
-function prepareStates(machine: Record<string, unknown>, collected: Collected): void {
+function prepareStates(machine: Record<string, unknown>, collected: Collected, enclosingMap?: string): void {
   const states = machine['States'];
   if (!isRecord(states)) {
     collected.problems.push('a States field is missing or not an object');
@@ -66,6 +71,7 @@ function prepareStates(machine: Record<string, unknown>, collected: Collected): 
   }
   for (const [name, state] of Object.entries(states)) {
     if (!isRecord(state)) continue;
+    if (enclosingMap !== undefined) collected.enclosingMaps.set(name, enclosingMap);
     if (state['QueryLanguage'] === 'JSONata') collected.problems.push(`state "${name}" uses JSONata, which is not supported`);
     for (const field of JSONATA_FIELDS) {
       // `Items` is JSONata only; `Arguments`/`Output`/`Assign` too (Assign also exists in JSONPath, for variables).
@@ -76,7 +82,7 @@ function prepareStates(machine: Record<string, unknown>, collected: Collected): 
     if (state['Type'] === 'Parallel') {
       const branches = state['Branches'];
       if (Array.isArray(branches)) {
-        for (const branch of branches) if (isRecord(branch)) prepareStates(branch, collected);
+        for (const branch of branches) if (isRecord(branch)) prepareStates(branch, collected, enclosingMap);
       }
     }
   }
@@ -126,7 +132,7 @@ function prepareMap(name: string, state: Record<string, unknown>, collected: Col
     return;
   }
   delete processor['ProcessorConfig'];
-  prepareStates(processor, collected);
+  prepareStates(processor, collected, name);
 }
 
 function clampTimeout(target: Record<string, unknown>): void {

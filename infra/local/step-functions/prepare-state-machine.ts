@@ -3,7 +3,7 @@
  * readied for aws-local-stepfunctions, validated once, its Task states indexed.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { isRecord, prepareDefinition, type TaskResources } from './prepare-definition.ts';
+import { isRecord, prepareDefinition, type EnclosingMaps, type TaskResources } from './prepare-definition.ts';
 
 export interface LocalStateMachine {
   /** `arn:aws:states:<region>:<account>:stateMachine:<name>` */
@@ -26,6 +26,7 @@ export interface PreparedStateMachine {
   /** Undefined when the definition has problems. */
   runner: StateMachine | undefined;
   taskResources: TaskResources;
+  enclosingMaps: EnclosingMaps;
   /** Why this state machine cannot run locally; its executions fail with these as the cause. */
   problems: string[];
 }
@@ -55,6 +56,7 @@ export function prepareStateMachine(machine: LocalStateMachine, creationDate: nu
     creationDate,
     runner,
     taskResources: prepared.taskResources,
+    enclosingMaps: prepared.enclosingMaps,
     problems,
   };
 }

@@ -1,9 +1,11 @@
 /**
  * Maps aws-local-stepfunctions' event log to Step Functions HistoryEvents (GetExecutionHistory's
- * wire shape, before `id` and `previousEventId` are assigned). Pure.
+ * wire shape). `toHistoryEvents` is pure; `HistoryThreads` numbers what it returns as AWS does,
+ * each event's `previousEventId` pointing at the event before it in its own thread (a Map
+ * iteration's first event at its MapIterationStarted), so concurrent iterations stay apart.
  */
 import type { StateMachine } from 'aws-local-stepfunctions';
-import type { TaskResources } from './prepare-definition.ts';
+import type { EnclosingMaps, TaskResources } from './prepare-definition.ts';
 
 export type LibraryEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
@@ -24,7 +26,11 @@ export interface HistoryEvent {
   executionTimedOutEventDetails?: { error: string; cause: string };
   stateEnteredEventDetails?: { name: string; input?: string; inputDetails?: DataDetails };
   stateExitedEventDetails?: { name: string; output?: string; outputDetails?: DataDetails };
+  taskScheduledEventDetails?: { resourceType: string; resource: string; region: string; parameters: string };
+  taskStartedEventDetails?: { resourceType: string; resource: string };
+  taskSucceededEventDetails?: { resourceType: string; resource: string };
   taskFailedEventDetails?: { resourceType: string; resource: string; error: string; cause: string };
+  taskTimedOutEventDetails?: { resourceType: string; resource: string; error: string; cause: string };
   mapIterationStartedEventDetails?: { name: string; index: number };
   mapIterationSucceededEventDetails?: { name: string; index: number };
   mapIterationFailedEventDetails?: { name: string; index: number };
@@ -36,16 +42,50 @@ export const EXECUTION_TIMED_OUT = { error: 'States.Timeout', cause: 'The execut
 
 export interface HistoryContext {
   roleArn: string;
+  /** The state machine's region, which AWS names in every TaskScheduled. */
+  region: string;
   taskResources: TaskResources;
 }
 
+/** The library's task timeout; AWS reports a Task that ran past its TimeoutSeconds as TaskTimedOut. */
+const TASK_TIMEOUT_ERROR = 'States.Timeout';
+
 /**
- * Returns undefined for events AWS has no counterpart for: a retry shows on AWS as a TaskFailed
- * followed by the next attempt, a catch as a TaskFailed followed by the state's exit, and
- * Parallel branches have no events of their own. Failures of states other than Task, Map and
- * Parallel appear only as the ExecutionFailed (or the catching state's exit) that follows.
+ * The events AWS writes for one library event; none for events AWS has no counterpart for (a
+ * catch shows on AWS as a TaskFailed followed by the state's exit, and Parallel branches have no
+ * events of their own). Failures of states other than Task, Map and Parallel appear only as the
+ * ExecutionFailed (or the catching state's exit) that follows.
+ *
+ * Every Task attempt is TaskScheduled and TaskStarted, then TaskSucceeded, TaskFailed or
+ * TaskTimedOut, as on AWS: the library calls the task's handler as it enters the state (or
+ * retries it) and reports its end as soon as the handler settles, so these are the attempt's
+ * own times. The local host's worker queue has no AWS counterpart: a wait in it counts as
+ * running, like a Lambda cold start does on AWS. A state exited after a caught failure gets no
+ * TaskSucceeded: `HistoryThreads` drops it.
  */
-export function toHistoryEvent(event: LibraryEvent, context: HistoryContext): HistoryEventBody | undefined {
+export function toHistoryEvents(event: LibraryEvent, context: HistoryContext): HistoryEventBody[] {
+  const timestamp = event.timestamp / 1000;
+  const taskAttempt = (input: unknown, resourceType: string, resource: string): HistoryEventBody[] => [
+    // The state's input: the task's Parameters are applied inside the library, out of the log's sight.
+    { timestamp, type: 'TaskScheduled', taskScheduledEventDetails: { resourceType, resource, region: context.region, parameters: toJson(input) } },
+    { timestamp, type: 'TaskStarted', taskStartedEventDetails: { resourceType, resource } },
+  ];
+  if (event.type === 'StateEntered' || event.type === 'StateRetried' || event.type === 'StateExited') {
+    if (event.state.type === 'Task') {
+      const [resourceType, resource] = describeResource(context.taskResources.get(event.state.name) ?? '');
+      if (event.type === 'StateRetried') return taskAttempt(event.state.input, resourceType, resource);
+      const state = toHistoryEvent(event, context);
+      const own = state === undefined ? [] : [state];
+      if (event.type === 'StateEntered') return [...own, ...taskAttempt(event.state.input, resourceType, resource)];
+      return [{ timestamp, type: 'TaskSucceeded', taskSucceededEventDetails: { resourceType, resource } }, ...own];
+    }
+  }
+  const mapped = toHistoryEvent(event, context);
+  return mapped === undefined ? [] : [mapped];
+}
+
+/** The one event AWS writes for a library event that is not a Task attempt's. */
+function toHistoryEvent(event: LibraryEvent, context: HistoryContext): HistoryEventBody | undefined {
   const timestamp = event.timestamp / 1000;
   switch (event.type) {
     case 'ExecutionStarted':
@@ -81,11 +121,9 @@ export function toHistoryEvent(event: LibraryEvent, context: HistoryContext): Hi
     case 'StateFailed':
       if (event.state.type === 'Task') {
         const [resourceType, resource] = describeResource(context.taskResources.get(event.state.name) ?? '');
-        return {
-          timestamp,
-          type: 'TaskFailed',
-          taskFailedEventDetails: { resourceType, resource, error: event.Error, cause: toCause(event.Cause) },
-        };
+        const details = { resourceType, resource, error: event.Error, cause: toCause(event.Cause) };
+        if (event.Error === TASK_TIMEOUT_ERROR) return { timestamp, type: 'TaskTimedOut', taskTimedOutEventDetails: details };
+        return { timestamp, type: 'TaskFailed', taskFailedEventDetails: details };
       }
       if (event.state.type === 'Map' || event.state.type === 'Parallel') return { timestamp, type: `${event.state.type}StateFailed` };
       return undefined;
@@ -103,6 +141,56 @@ export function toHistoryEvent(event: LibraryEvent, context: HistoryContext): Hi
       return undefined;
   }
 }
+
+/**
+ * Numbers one execution's events: `append` stores an event after the given previous one and
+ * returns its id (undefined when the history is full). A Map iteration is its own thread, found
+ * from the iteration index the library puts on its events and the Map that runs the state;
+ * everything else (Parallel branches too, which the library does not tell apart) is one thread.
+ */
+export class HistoryThreads {
+  /** Thread -> the id of its latest event. */
+  private readonly latest = new Map<string, number>();
+  /** Map state name -> the id of its MapStateEntered, where its iterations start. */
+  private readonly mapEntered = new Map<string, number>();
+  /** Threads whose latest Task attempt failed: their state exits by a catch, not a success. */
+  private readonly failedAttempt = new Set<string>();
+
+  private readonly context: HistoryContext & { enclosingMaps: EnclosingMaps };
+  private readonly append: (body: HistoryEventBody, previousEventId: number) => number | undefined;
+
+  constructor(context: HistoryContext & { enclosingMaps: EnclosingMaps }, append: (body: HistoryEventBody, previousEventId: number) => number | undefined) {
+    this.context = context;
+    this.append = append;
+  }
+
+  record(event: LibraryEvent): void {
+    const thread = this.threadOf(event);
+    for (const body of toHistoryEvents(event, this.context)) {
+      if (body.type === 'TaskSucceeded' && this.failedAttempt.has(thread)) continue;
+      if (body.type === 'TaskFailed' || body.type === 'TaskTimedOut') this.failedAttempt.add(thread);
+      if (body.type === 'TaskScheduled') this.failedAttempt.delete(thread);
+      const iteration = body.mapIterationStartedEventDetails;
+      const previous = this.latest.get(thread) ?? (iteration ? this.mapEntered.get(iteration.name) : undefined) ?? this.latest.get(ROOT) ?? 0;
+      const id = this.append(body, previous);
+      if (id === undefined) continue;
+      this.latest.set(thread, id);
+      if (body.type === 'MapStateEntered' && body.stateEnteredEventDetails) this.mapEntered.set(body.stateEnteredEventDetails.name, id);
+    }
+  }
+
+  private threadOf(event: LibraryEvent): string {
+    if (event.type === 'MapIterationStarted' || event.type === 'MapIterationSucceeded' || event.type === 'MapIterationFailed') {
+      return `${event.parentState.name}#${event.index}`;
+    }
+    if ('state' in event && event.index !== undefined) {
+      const map = this.context.enclosingMaps.get(event.state.name);
+      if (map !== undefined) return `${map}#${event.index}`;
+    }
+    return ROOT;
+  }
+}
+const ROOT = '';
 
 /** `arn:aws:states:::lambda:invoke` -> ['lambda', 'invoke']; a function ARN -> ['lambda', arn]. */
 export function describeResource(resource: string): [string, string] {
