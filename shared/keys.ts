@@ -33,6 +33,9 @@ export const keys = {
   audioRendition: (jobId: string) => `${jobId}/audio/audio.m4a`,
   /** A text subtitle track as WebVTT; `label` comes from the track planner (`en`, `en-2`), never from the file. */
   subtitlesRendition: (jobId: string, label: string) => `${jobId}/subtitles/${label}.vtt`,
+  /** A storyboard sprite, numbered from 0 (`00.jpg`); its WebVTT map sits beside it and names it relatively. */
+  storyboardSprite: (jobId: string, index: number) => `${jobId}/storyboard/${String(index).padStart(2, '0')}.jpg`,
+  storyboardVtt: (jobId: string) => `${jobId}/storyboard/storyboard.vtt`,
   hlsPrefix: (jobId: string) => `${jobId}/hls/`,
   hlsMaster: (jobId: string) => `${jobId}/hls/master.m3u8`,
 
@@ -45,6 +48,8 @@ export const keys = {
   sourceSubtitles: (jobId: string, track: number) => `${jobId}/subtitles/${track}.vtt`,
   still: (jobId: string, name: string) => `${jobId}/stills/${name}.png`,
   encodedChunk: (jobId: string, rung: string, index: number, extension: string) => `${jobId}/chunks/${rung}/${padded(index)}.${extension}`,
+  /** One chunk's storyboard tiles, side by side in tile order (beside the chunk's rungs: the encoder writes both). */
+  storyboardTiles: (jobId: string, chunkIndex: number) => `${jobId}/chunks/storyboard/${padded(chunkIndex)}.png`,
   encodedAudio: (jobId: string, track = 0) => `${jobId}/audio/${track}.m4a`,
 };
 

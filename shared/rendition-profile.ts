@@ -27,6 +27,26 @@ export interface StillProfile {
   formats: readonly ImageFormat[];
 }
 
+/**
+ * A video's storyboard: a frame every `intervalSeconds` as a small tile, tiles laid out
+ * `columns` wide and `rows` high in JPEG sprites, and a WebVTT file mapping times to tiles
+ * (shared/storyboard/plan-storyboard.ts).
+ */
+export interface StoryboardProfile {
+  /** A tile this often, or less often where more than `maxTiles` would be needed. */
+  intervalSeconds: number;
+  /** Bounds the sprites' bytes for a long source: the interval grows instead. */
+  maxTiles: number;
+  /** Tiles are this wide (narrower only for a source narrower than this, never upscaled)… */
+  tileWidth: number;
+  /** …and their height follows the displayed aspect ratio, at most this (a tall source gets narrower tiles). */
+  maxTileHeight: number;
+  columns: number;
+  rows: number;
+  /** sharp's JPEG quality for the sprites. */
+  jpegQuality: number;
+}
+
 export interface RenditionProfile {
   /** Largest first; a source gets the rungs at or below its short side (plan-ladder.ts). */
   ladder: readonly RungProfile[];
@@ -43,6 +63,8 @@ export interface RenditionProfile {
   /** About how long an encoder's chunk is. */
   chunkSeconds: number;
   x264Preset: z.infer<typeof JobX264Preset>;
+  /** Seek-bar previews: a sprite of tiles and its WebVTT map. */
+  storyboard: StoryboardProfile;
   /** Encoded once for the whole file (AAC priming makes per-chunk audio click). */
   audio: { codec: 'aac'; bitrateKbps: number; channels: number; sampleRate: number };
 }
@@ -62,5 +84,8 @@ export const RENDITION_PROFILE: RenditionProfile = {
   segmentSeconds: 4,
   chunkSeconds: 4,
   x264Preset: 'veryfast',
+  // 160-px tiles every 5 s, 10 × 10 to a sprite (1600 px wide, about 60 KB at 16:9): 300 tiles
+  // cover 25 min at 5 s; a longer source gets a longer interval, so it never has more than 3 sprites.
+  storyboard: { intervalSeconds: 5, maxTiles: 300, tileWidth: 160, maxTileHeight: 320, columns: 10, rows: 10, jpegQuality: 70 },
   audio: { codec: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000 },
 };

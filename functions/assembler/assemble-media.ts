@@ -18,6 +18,7 @@ import type { MasterPlaylistAudio, MasterPlaylistSubtitles } from '../../shared/
 import { HLS_AUDIO_NAME, hlsTimelineOffset, packageHlsAudio, packageHlsVariant, type PackagedVariant, writeHlsMaster } from '../../shared/media/ffmpeg/package-hls.ts';
 import { HLS_SUBTITLES_NAME, packageHlsSubtitles } from '../../shared/media/webvtt/package-hls-subtitles.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { assembleStoryboard } from './assemble-storyboard.ts';
 
 export interface AssembleMediaDependencies {
   store: ObjectStore;
@@ -62,6 +63,7 @@ export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependen
       }
       assembled.push(await publishRung(plan, rung, joined, { hlsDir, offsetSeconds: timeline.offsetSeconds }, deps));
     }
+    const storyboard = await assembleStoryboard(plan, workDir, deps);
     const masterPath = await writeHlsMaster(hlsDir, assembled.map(({ hls }) => hls), timeline?.audio.map(({ hls }) => hls), timeline?.subtitles.map(({ hls }) => hls));
     await uploadFile(masterPath, keys.hlsMaster(plan.jobId), deps);
     return [
@@ -69,6 +71,7 @@ export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependen
       ...(timeline?.audio ?? []).map(({ rendition }) => rendition),
       ...(timeline?.subtitles ?? []).map(({ rendition }) => rendition),
       { kind: 'hls', key: keys.hlsMaster(plan.jobId), variants: assembled.length, segmentSeconds: plan.segmentSeconds },
+      ...(storyboard ? [storyboard] : []),
     ];
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { encodeAudio } from '../../shared/media/ffmpeg/encode-audio.ts';
 import { CHUNK_CONTAINER, encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { chunkStoryboardFrames } from '../../shared/storyboard/plan-storyboard.ts';
 
 export interface EncoderDependencies {
   store: ObjectStore;
@@ -44,6 +45,11 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
   await store.download({ bucket: workBucket, key: keys.segment(plan.jobId, index, INTERMEDIATE_FORMAT.extension) }, segmentPath);
 
   const outputs = Object.fromEntries(plan.rungs.map((rung) => [rung.name, join(workDir, `${rung.name}.${CHUNK_CONTAINER.extension}`)]));
+  // The storyboard tiles that fall in this chunk come out of the same decode; most chunks have none or one.
+  const storyboardFrames = plan.storyboard ? chunkStoryboardFrames(plan.storyboard.tiles, index) : [];
+  const storyboard = plan.storyboard && storyboardFrames.length > 0
+    ? { frames: storyboardFrames, tileWidth: plan.storyboard.tileWidth, tileHeight: plan.storyboard.tileHeight, outputPath: join(workDir, 'storyboard.png') }
+    : undefined;
   const encoded = await encodeChunk({
     segmentPath,
     startSeconds: chunk.startSeconds,
@@ -54,17 +60,19 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
     gopSeconds: plan.gopSeconds,
     preset: plan.preset,
     outputs,
+    ...(storyboard ? { storyboard } : {}),
     threads: ffmpegThreads ?? 0,
   });
   // A frame lost or duplicated at a seam would show as a stutter and drift the audio: refuse it here.
   for (const { rung, frames } of encoded) {
     if (frames !== chunk.frames) throw new InternalError('ENCODER_FAILED', `chunk ${index} rung ${rung}: ${frames} frames encoded, ${chunk.frames} planned`);
   }
-  await Promise.all(
-    plan.rungs.map((rung) =>
+  await Promise.all([
+    ...plan.rungs.map((rung) =>
       store.uploadFile({ bucket: workBucket, key: keys.encodedChunk(plan.jobId, rung.name, index, CHUNK_CONTAINER.extension) }, outputs[rung.name]!, CHUNK_CONTAINER.contentType),
     ),
-  );
+    ...(storyboard ? [store.uploadFile({ bucket: workBucket, key: keys.storyboardTiles(plan.jobId, index) }, storyboard.outputPath, 'image/png')] : []),
+  ]);
 }
 
 /** One audio track of the source, whole; every track on the same timeline, so each stays in sync with the video. */

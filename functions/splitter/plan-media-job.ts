@@ -28,10 +28,12 @@ import { checkExecutionInputFits } from './plan-execution-size.ts';
 import { planImageSizes } from './plan-image-sizes.ts';
 import { planLadder } from './plan-ladder.ts';
 import { planStills } from './plan-stills.ts';
+import { planStoryboardTiles } from './plan-storyboard-tiles.ts';
+import { planStoryboard, storyboardCues } from '../../shared/storyboard/plan-storyboard.ts';
 import { planTracks } from './plan-tracks.ts';
 
 /** The parts of the profile a video or audio job is planned with. */
-export type MediaProfile = Pick<RenditionProfile, 'ladder' | 'poster' | 'thumbnails' | 'gopSeconds' | 'segmentSeconds' | 'chunkSeconds' | 'x264Preset' | 'audio'>;
+export type MediaProfile = Pick<RenditionProfile, 'ladder' | 'poster' | 'thumbnails' | 'gopSeconds' | 'segmentSeconds' | 'chunkSeconds' | 'x264Preset' | 'audio' | 'storyboard'>;
 
 export interface PlanMediaJobArgs {
   jobId: string;
@@ -158,6 +160,8 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
       })
     : [];
 
+  const storyboard = video && chunks.length > 0 ? planVideoStoryboard({ durationSeconds, width: video.width, height: video.height, shown, chunks, profile: profile.storyboard }) : undefined;
+
   const plan: MediaPlan = {
     jobId,
     rotation: video?.rotation ?? 0,
@@ -172,6 +176,7 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     ...(tracks.audio.length > 0 ? { audio: { ...profile.audio } } : {}),
     audioTracks: tracks.audio.map(({ streamIndex: _, ...track }) => track),
     subtitles: tracks.subtitles.map(({ streamIndex: _, ...track }) => track),
+    ...(storyboard ? { storyboard } : {}),
   };
 
   return {
@@ -186,6 +191,13 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     audioTasks: tracks.audio.map((_, track) => ({ kind: 'audio' as const, jobId, track })),
     imageTasks,
   };
+}
+
+/** The storyboard's layout, and each tile's frame: the one shown at the middle of its time range. */
+function planVideoStoryboard(args: { durationSeconds: number; width: number; height: number; shown: readonly VideoFrame[]; chunks: MediaPlan['chunks']; profile: MediaProfile['storyboard'] }): NonNullable<MediaPlan['storyboard']> {
+  const layout = planStoryboard(args);
+  const tiles = planStoryboardTiles({ cues: storyboardCues(layout), shownSeconds: args.shown.map((frame) => frame.pts), chunks: args.chunks });
+  return { ...layout, tiles };
 }
 
 /** The source as a player shows it, measured from its packets. */

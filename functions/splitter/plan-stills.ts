@@ -20,8 +20,12 @@ export function planStills({ framesSeconds, endSeconds, thumbnails = 5 }: { fram
   };
 }
 
-/** The pts of the last frame at or before `seconds` (the first frame if none): a binary search over sorted times. */
 function frameShownAt(framesSeconds: readonly number[], seconds: number): number {
+  return framesSeconds[frameIndexShownAt(framesSeconds, seconds)]!;
+}
+
+/** The index of the last frame at or before `seconds` (the first frame if none): a binary search over sorted times. */
+export function frameIndexShownAt(framesSeconds: readonly number[], seconds: number): number {
   let low = 0;
   let high = framesSeconds.length - 1;
   while (low < high) {
@@ -29,5 +33,5 @@ function frameShownAt(framesSeconds: readonly number[], seconds: number): number
     if (framesSeconds[middle]! <= seconds + 1e-9) low = middle;
     else high = middle - 1;
   }
-  return framesSeconds[low]!;
+  return low;
 }

@@ -43,7 +43,7 @@ export const OBJECT_ACCESS: Record<FunctionName, Partial<Record<BucketRole, Obje
   },
   assembler: {
     work: { read: ['*/plan.json', '*/chunks/*', '*/audio/*', '*/subtitles/*'], delete: ['*'] },
-    renditions: { write: ['*/video/*', '*/audio/*', '*/subtitles/*', '*/hls/*', '*/manifest.json'], delete: ['*'] },
+    renditions: { write: ['*/video/*', '*/audio/*', '*/subtitles/*', '*/hls/*', '*/storyboard/*', '*/manifest.json'], delete: ['*'] },
   },
   // An execution that ended without a manifest: is there one? Write it; clear what the job left.
   finalizer: {

@@ -83,6 +83,8 @@ function describeRendition(rendition: Manifest['renditions'][number]): string {
       return `${rendition.variants} variants, ${rendition.segmentSeconds} s segments`;
     case 'subtitles':
       return `${rendition.language}, ${rendition.name}, ${formatBytes(rendition.bytes)}`;
+    case 'storyboard':
+      return `${rendition.sprites.length} sprite${rendition.sprites.length === 1 ? '' : 's'} of ${rendition.columns}×${rendition.rows} tiles ${rendition.tileWidth}×${rendition.tileHeight}, one per ${rendition.intervalSeconds} s, ${formatBytes(rendition.bytes)}`;
   }
 }
 

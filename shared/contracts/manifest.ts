@@ -89,7 +89,26 @@ export const HlsRendition = z.object({
   segmentSeconds: z.number().positive(),
 });
 
-export const Rendition = z.discriminatedUnion('kind', [ImageRendition, VideoRendition, AudioRendition, HlsRendition, SubtitlesRendition]);
+/**
+ * A video's seek-bar previews: `key` is a WebVTT file whose cues map time ranges to regions of
+ * the sprites (`00.jpg#xywh=160,0,160,90`, relative to the WebVTT file), the thumbnail format
+ * of video.js, JW Player and Mux. Every sprite is columns × rows tiles of tileWidth × tileHeight.
+ */
+export const StoryboardRendition = z.object({
+  kind: z.literal('storyboard'),
+  key: z.string(),
+  sprites: z.array(z.string()).min(1),
+  intervalSeconds: z.number().positive(),
+  tileWidth: z.number().int().positive(),
+  tileHeight: z.number().int().positive(),
+  columns: z.number().int().positive(),
+  rows: z.number().int().positive(),
+  /** The WebVTT file and every sprite. */
+  bytes: z.number().int().nonnegative(),
+});
+export type StoryboardRendition = z.infer<typeof StoryboardRendition>;
+
+export const Rendition = z.discriminatedUnion('kind', [ImageRendition, VideoRendition, AudioRendition, HlsRendition, SubtitlesRendition, StoryboardRendition]);
 export type Rendition = z.input<typeof Rendition>;
 
 export const JobStatus = z.enum(['succeeded', 'rejected', 'failed']);

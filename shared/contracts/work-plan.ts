@@ -94,6 +94,28 @@ export type AudioTrack = z.infer<typeof AudioTrack>;
 export const SubtitleTrack = z.object({ label: TrackLabel, language: z.string(), name: TrackName });
 export type SubtitleTrack = z.infer<typeof SubtitleTrack>;
 
+/** One storyboard tile: the `frame`-th frame (0-based, in display order) of chunk `chunk`. */
+export const StoryboardTile = z.object({ chunk: z.number().int().nonnegative(), frame: z.number().int().nonnegative() });
+export type StoryboardTile = z.infer<typeof StoryboardTile>;
+
+/**
+ * A video's storyboard (shared/storyboard/plan-storyboard.ts): the layout the cues follow, and
+ * the frame of each tile in tile order. At most the profile's maxTiles tiles.
+ */
+export const StoryboardPlan = z.object({
+  intervalSeconds: z.number().positive(),
+  tileWidth: z.number().int().positive().multipleOf(2),
+  tileHeight: z.number().int().positive().multipleOf(2),
+  columns: z.number().int().positive(),
+  rows: z.number().int().positive(),
+  tileCount: z.number().int().positive(),
+  spriteCount: z.number().int().positive(),
+  durationSeconds: z.number().nonnegative(),
+  jpegQuality: z.number().int().min(1).max(100),
+  tiles: z.array(StoryboardTile),
+}).refine((plan) => plan.tiles.length === plan.tileCount, { message: 'one frame per tile' });
+export type StoryboardPlan = z.infer<typeof StoryboardPlan>;
+
 /** The full plan of a video or audio job, in the work bucket at keys.plan(jobId). */
 export const MediaPlan = z.object({
   jobId: z.string(),
@@ -112,6 +134,8 @@ export const MediaPlan = z.object({
   /** With `audio`: every track it is applied to, in the order of the audio tasks (`track` indexes it). */
   audioTracks: z.array(AudioTrack).default([]),
   subtitles: z.array(SubtitleTrack).default([]),
+  /** A video's seek-bar previews; none for audio alone (or a plan written before storyboards). */
+  storyboard: StoryboardPlan.optional(),
 });
 export type MediaPlan = z.infer<typeof MediaPlan>;
 

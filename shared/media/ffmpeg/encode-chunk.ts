@@ -11,7 +11,7 @@
  * chunk time, with x264's own keyframe placement switched off (keyint=infinite, scenecut 0, no
  * open GOP), so every rung has its IDRs on the same frames and every HLS segment starts on one.
  */
-import { stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { InternalError } from '../../errors.ts';
 import { decimal, integer, seconds } from './ffmpeg-args.ts';
 import { INTERMEDIATE_FORMAT } from './intermediate-format.ts';
@@ -61,6 +61,12 @@ export interface EncodeChunkOptions {
   /** Where each rung goes, by rung name. */
   outputs: Readonly<Record<string, string>>;
   /**
+   * The chunk's storyboard tiles, taken from the same decode: these frames (0-based, display
+   * order within the chunk), each scaled to a tile (upright, deinterlaced like the rungs), side
+   * by side in one PNG at `outputPath`.
+   */
+  storyboard?: ChunkStoryboard;
+  /**
    * Threads for the decoder and each rung's encoder; 0 or unset lets ffmpeg size them to every
    * core (right for a Lambda sandbox, which has its vCPUs to itself; wrong where several
    * encoders share a machine, as the local host's workers do).
@@ -68,6 +74,15 @@ export interface EncodeChunkOptions {
   threads?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
+}
+
+export interface ChunkStoryboard {
+  /** Increasing, each once: the row holds them in this order. */
+  frames: readonly number[];
+  /** As displayed (after rotation), even. */
+  tileWidth: number;
+  tileHeight: number;
+  outputPath: string;
 }
 
 export interface EncodedRung {
@@ -85,6 +100,7 @@ const MAX_DIMENSION = 8192;
 
 export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedRung[]> {
   const { segmentPath, startSeconds, endSeconds, rotation, deinterlace = false, rungs, gopSeconds, preset, outputs, threads = 0, timeoutMs, signal } = options;
+  const storyboard = options.storyboard?.frames.length ? options.storyboard : undefined;
   const threadOptions = threads > 0 ? ['-threads', integer(threads, 1, 256)] : [];
   if (rungs.length === 0) throw new TypeError('encodeChunk needs at least one rung');
   if (!X264Preset.safeParse(preset).success) throw new TypeError(`unknown x264 preset ${JSON.stringify(preset)}`);
@@ -99,8 +115,8 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
   await runFfmpeg({
     task: 'encode chunk',
     inputs: [{ path: segmentPath, options: [...threadOptions, '-f', INTERMEDIATE_FORMAT.muxer, '-format_whitelist', INTERMEDIATE_FORMAT.muxer, '-copyts', '-noautorotate'] }],
-    filterGraph: chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace, rungs }),
-    outputs: rungs.map((rung, index) => ({
+    filterGraph: chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace, rungs, storyboard }),
+    outputs: [...rungs.map((rung, index) => ({
       path: outputPaths[index]!,
       options: [
         '-map', `[v${index}]`,
@@ -122,10 +138,17 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
         '-f', CHUNK_CONTAINER.muxer,
       ],
     })),
+    ...(storyboard ? [{ path: storyboard.outputPath, options: ['-map', `[${STORYBOARD_LABEL}]`, '-frames:v', '1', '-update', '1', '-map_metadata', '-1', '-c:v', 'png', '-f', 'image2'] }] : []),
+    ],
     timeoutMs,
     signal,
   });
 
+  if (storyboard) {
+    await access(storyboard.outputPath).catch(() => {
+      throw new InternalError('ENCODER_FAILED', `encode chunk: no storyboard tiles came out (frames ${storyboard.frames.join(', ')})`);
+    });
+  }
   return Promise.all(
     rungs.map(async (rung, index) => {
       const path = outputPaths[index]!;
@@ -136,25 +159,41 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
   );
 }
 
+const STORYBOARD_LABEL = 'storyboard';
+
 /**
  * [0:v] → deinterlace (interlaced sources) → pick the chunk's frames → rebase to its first frame → split → per rung: scale to the
  * stored orientation's size (Lanczos, square pixels, 4:2:0), then turn upright. Turning after
- * scaling moves the fewest pixels. Every value in it is a checked number.
+ * scaling moves the fewest pixels. With a storyboard, one more branch picks its frames by number,
+ * scales and turns them the same way, and tiles them in a row. Every value in it is a checked number.
  */
-function chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace = false, rungs }: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds' | 'rotation' | 'deinterlace' | 'rungs'>): string {
+function chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace = false, rungs, storyboard }: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds' | 'rotation' | 'deinterlace' | 'rungs' | 'storyboard'>): string {
   const offset = INTERMEDIATE_FORMAT.timestampOffsetSeconds;
   const from = `gte(t,${seconds(startSeconds + offset - BOUNDARY_TOLERANCE_SECONDS)})`;
   const select = endSeconds === undefined ? from : `${from}*lt(t,${seconds(endSeconds + offset - BOUNDARY_TOLERANCE_SECONDS)})`;
-  const branches = rungs.map((_, index) => `[s${index}]`).join('');
+  const branches = [...rungs.map((_, index) => `[s${index}]`), ...(storyboard ? [`[s${STORYBOARD_LABEL}]`] : [])];
   const turned = rotation === 90 || rotation === 270;
+  const stored = (width: number, height: number) => (turned ? [height, width] : [width, height]);
   return [
-    `[0:v:0]${deinterlaceFilter(deinterlace)}select='${select}',setpts=PTS-STARTPTS,split=${rungs.length}${branches}`,
+    `[0:v:0]${deinterlaceFilter(deinterlace)}select='${select}',setpts=PTS-STARTPTS,split=${branches.length}${branches.join('')}`,
+    ...(storyboard ? [storyboardBranch(storyboard, stored, rotation)] : []),
     ...rungs.map((rung, index) => {
       const width = integer(rung.width, 2, MAX_DIMENSION);
       const height = integer(rung.height, 2, MAX_DIMENSION);
       if (rung.width % 2 !== 0 || rung.height % 2 !== 0) throw new RangeError(`rung ${rung.name} is ${width}×${height}; 4:2:0 needs even sizes`);
-      const [storedWidth, storedHeight] = turned ? [height, width] : [width, height];
+      const [storedWidth, storedHeight] = stored(rung.width, rung.height);
       return `[s${index}]scale=w=${storedWidth}:h=${storedHeight}:flags=lanczos,setsar=1,format=yuv420p${uprightFilter(rotation)}[v${index}]`;
     }),
   ].join(';');
+}
+
+/** The storyboard's frames by number (`n` counts the chunk's frames from 0), as tiles in one row. */
+function storyboardBranch(storyboard: ChunkStoryboard, stored: (width: number, height: number) => number[], rotation: Rotation): string {
+  const width = integer(storyboard.tileWidth, 2, MAX_DIMENSION);
+  const height = integer(storyboard.tileHeight, 2, MAX_DIMENSION);
+  const frames = storyboard.frames.map((frame) => integer(frame, 0, 10_000_000));
+  if (storyboard.frames.some((frame, index) => index > 0 && frame <= storyboard.frames[index - 1]!)) throw new RangeError('storyboard frames go in increasing order, each once');
+  const [storedWidth, storedHeight] = stored(storyboard.tileWidth, storyboard.tileHeight);
+  const picked = frames.map((frame) => `eq(n,${frame})`).join('+');
+  return `[s${STORYBOARD_LABEL}]select='${picked}',scale=w=${storedWidth}:h=${storedHeight}:flags=lanczos,setsar=1,format=rgb24${uprightFilter(rotation)},tile=layout=${frames.length}x1[${STORYBOARD_LABEL}]`;
 }
