@@ -75,6 +75,9 @@ export function playbackOf(manifest: Manifest, urls: JobUrls): Playback {
         else if (rendition.role === 'thumbnail') playback.thumbnails.push(url);
         else playback.images.push({ width: rendition.width, height: rendition.height, format: rendition.format, bytes: rendition.bytes, url });
         break;
+      case 'storyboard':
+        playback.storyboard = { vtt: url, sprites: rendition.sprites.map((key) => urls.url(key)) };
+        break;
     }
   }
   if (urls.expiresAt) playback.expiresAt = urls.expiresAt;

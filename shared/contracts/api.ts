@@ -94,6 +94,8 @@ export const Playback = z.object({
   poster: z.url().optional(),
   thumbnails: z.array(z.url()),
   images: z.array(z.object({ width: z.number().int(), height: z.number().int(), format: z.string(), bytes: z.number().int(), url: z.url() })),
+  /** Seek-bar previews: the WebVTT that maps times to sprite regions (sprite URLs in it are relative to it), and the sprites. */
+  storyboard: z.object({ vtt: z.url(), sprites: z.array(z.url()) }).optional(),
   /** Set when the URLs are signed: after this they stop working. */
   expiresAt: z.iso.datetime().optional(),
 });

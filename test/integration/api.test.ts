@@ -163,6 +163,14 @@ describe('job API (local stack, MinIO)', () => {
     expect(poster.status).toBe(200);
     expect(poster.headers.get('content-type')).toMatch(/^image\//);
     expect((await fetch(playback.manifest)).status).toBe(200);
+    // The storyboard: its WebVTT, and a sprite it names (relative to the VTT, as players resolve it).
+    const storyboard = await fetch(playback.storyboard!.vtt);
+    expect(storyboard.headers.get('content-type')).toMatch(/^text\/vtt/);
+    const spriteRef = (await storyboard.text()).split('\n').find((line) => line.includes('#xywh='))!;
+    const sprite = await fetch(new URL(spriteRef.split('#')[0]!, playback.storyboard!.vtt));
+    expect(sprite.status).toBe(200);
+    expect(sprite.headers.get('content-type')).toBe('image/jpeg');
+    expect(playback.storyboard!.sprites).toContain(sprite.url);
 
     // The token is the job's: another job's id, or a key outside the prefix, is refused.
     const forged = playback.hls!.replace(`/${videoJobId}/`, '/another-job/');
