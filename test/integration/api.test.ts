@@ -213,6 +213,9 @@ describe('job API (local stack, MinIO)', () => {
     expect([401, 404]).toContain((await fetch(forged)).status);
     const escaping = playback.hls!.replace('/hls/master.m3u8', '/..%2F..%2Fsomething');
     expect([401, 404]).toContain((await fetch(escaping)).status);
+    // A path that is not a valid percent-encoding, under a valid token: no such file, not a 500.
+    const malformed = await fetch(playback.hls!.replace('/hls/master.m3u8', '/%E0%A4%A'));
+    expect({ status: malformed.status, body: await malformed.json() }).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
   }, 240_000);
 
   it('turns a multipart upload of a file over the threshold into a succeeded job', async () => {
