@@ -46,6 +46,8 @@ const jsonBody = <Schema extends z.ZodType>(schema: Schema) => ({ required: true
 
 const UploadIdParam = z.object({ uploadId: z.uuid().openapi({ param: { name: 'uploadId', in: 'path' } }) });
 const NameQuery = z.strictObject({ name: z.string().min(1).max(1024).optional() });
+/** `parts`: how many parts the upload was planned with (the complete URL carries it), so none can be left out. */
+const CompleteQuery = NameQuery.extend({ parts: z.coerce.number().int().min(1).max(10_000) });
 const JobIdParam = z.object({ jobId: z.string().max(200).openapi({ param: { name: 'jobId', in: 'path' } }) });
 const COMMON_ERRORS = [401, 503] as const;
 
@@ -68,7 +70,7 @@ const routes = {
     method: 'post',
     path: '/v1/uploads/{uploadId}/complete',
     summary: 'Complete a multipart upload with its parts’ ETags',
-    request: { params: UploadIdParam, query: NameQuery, body: jsonBody(CompleteUploadRequest) },
+    request: { params: UploadIdParam, query: CompleteQuery, body: jsonBody(CompleteUploadRequest) },
     responses: { 200: json(UploadStatus, 'The completed upload and its job'), ...errors(400, 404, ...COMMON_ERRORS) },
   }),
   abortUpload: createRoute({
@@ -132,7 +134,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono {
   app.openapi(routes.getUpload, async (c) => c.json(await uploadStatus(c.req.valid('param').uploadId), 200));
   app.openapi(routes.completeUpload, async (c) => {
     const { uploadId } = c.req.valid('param');
-    await completeUpload(uploadId, c.req.valid('query').name, c.req.valid('json'), uploadDeps);
+    const { name, parts } = c.req.valid('query');
+    await completeUpload(uploadId, { name, parts }, c.req.valid('json'), uploadDeps);
     return c.json(await uploadStatus(uploadId), 200);
   });
   app.openapi(routes.abortUpload, async (c) => {

@@ -81,7 +81,7 @@ export async function createUpload(request: CreateUploadRequest, { config, s3, n
     partBytes: config.MULTIPART_PART_BYTES,
     parts,
     headers: {},
-    complete: { method: 'POST', url: `${self}/complete${name}` },
+    complete: { method: 'POST', url: `${self}/complete${name}&parts=${parts.length}` },
     abort: { method: 'DELETE', url: `${self}${name}` },
   };
 }
@@ -100,9 +100,17 @@ async function pendingMultipart(uploadId: string, name: string | undefined, { co
   return (page.Uploads ?? []).flatMap((upload) => (upload.Key && upload.UploadId ? [{ key: upload.Key, s3UploadId: upload.UploadId }] : []));
 }
 
-export async function completeUpload(uploadId: string, name: string | undefined, request: CompleteUploadRequest, deps: UploadDeps): Promise<string> {
-  const [pending] = await pendingMultipart(uploadId, name, deps);
+/**
+ * Completes the upload with every part it was planned with: S3 completes any subset of the
+ * parts, which would start a job on a shorter file than the one declared.
+ */
+export async function completeUpload(uploadId: string, planned: { name?: string; parts: number }, request: CompleteUploadRequest, deps: UploadDeps): Promise<string> {
+  const [pending] = await pendingMultipart(uploadId, planned.name, deps);
   if (!pending) throw new ApiProblem(404, 'UPLOAD_NOT_FOUND', `no multipart upload ${uploadId} is in progress`);
+  const numbers = new Set(request.parts.map((part) => part.partNumber));
+  if (numbers.size !== planned.parts || request.parts.length !== planned.parts || [...numbers].some((number) => number > planned.parts)) {
+    throw new ApiProblem(400, 'UPLOAD_INCOMPLETE', `upload ${uploadId} has ${planned.parts} parts: send the ETag of each, numbered 1 to ${planned.parts}`);
+  }
   const parts = [...request.parts].sort((a, b) => a.partNumber - b.partNumber).map((part) => ({ PartNumber: part.partNumber, ETag: part.etag }));
   try {
     await deps.s3.send(new CompleteMultipartUploadCommand({ Bucket: deps.config.INPUT_BUCKET, Key: pending.key, UploadId: pending.s3UploadId, MultipartUpload: { Parts: parts } }));

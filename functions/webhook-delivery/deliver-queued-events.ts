@@ -70,6 +70,8 @@ async function deliverRecord(body: string, deps: DeliveryDeps): Promise<string |
   const parsed = QueuedJobEvent.safeParse(safeJson(body));
   // Not ours to deliver, ever: it fails every receive and waits in the dead-letter queue for a person.
   if (!parsed.success) return `the message is not a job event: ${z.prettifyError(parsed.error)}`;
+  // Nowhere to deliver: taken off the queue. A stack deployed without webhooks has no secret to read.
+  if (deps.urls.length === 0) return undefined;
   const secret = await deps.secret();
   const attempts: WebhookAttempt[] = await Promise.all(deps.urls.map((url) => deliverWebhook({ url, event: parsed.data.detail, secret, timeoutMs: deps.timeoutMs })));
   const reasons = attempts.flatMap((attempt) => (attempt.delivered ? [] : [attempt.reason]));

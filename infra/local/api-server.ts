@@ -71,6 +71,15 @@ export function localPlayback(endpoint: string, apiKey: string): PlaybackPort {
   };
 }
 
+/** A path that is not valid percent-encoding names no file (decodeURIComponent would throw: a 500). */
+function decodedOrUndefined(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+}
+
 const CONTENT_TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
   '.ts': 'video/mp2t',
@@ -106,9 +115,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.on(['GET', 'HEAD'], '/play/:token/:jobId/*', async (c) => {
     const { token, jobId } = c.req.param();
     if (!sameSecret(token, playbackToken(apiKey, jobId))) return c.json({ code: 'UNAUTHORIZED', message: 'not a playback token for this job' }, 401);
-    const key = decodeURIComponent(c.req.path.slice(`/play/${token}/`.length));
+    const key = decodedOrUndefined(c.req.path.slice(`/play/${token}/`.length));
     // The token is for one job: a key that leaves its prefix (`..`, an encoded slash) is refused.
-    if (!key.startsWith(keys.jobPrefix(jobId)) || key.split('/').some((part) => part === '..' || part === '.')) {
+    if (key === undefined || !key.startsWith(keys.jobPrefix(jobId)) || key.split('/').some((part) => part === '..' || part === '.')) {
       return c.json({ code: 'NOT_FOUND', message: 'no such file' }, 404);
     }
     try {

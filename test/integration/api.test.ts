@@ -3,7 +3,7 @@
  * multipart) through to succeeded jobs with playback URLs that work, the listing, every bad
  * request's code, and a DELETE that removes the job's objects and nothing else.
  */
-import { ListMultipartUploadsCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoFixture } from '../../fixtures/videos.ts';
 import { CreateUploadResponse, Job, JobList, JobTimeline, UploadStatus } from '../../shared/contracts/api.ts';
 import { Manifest } from '../../shared/contracts/manifest.ts';
-import { startApiServer } from '../../infra/local/api-server.ts';
+import { playbackToken, startApiServer } from '../../infra/local/api-server.ts';
 import { startStepFunctionsServer } from '../../infra/local/step-functions/server.ts';
 import { findFreePort } from '../../infra/local/storage/find-free-port.ts';
 import type { ExecutionInput } from '../../shared/contracts/execution-input.ts';
@@ -24,6 +24,7 @@ import { fanoutCli, runFanout } from '../support/run-fanout.ts';
 import { connectionOf, writeConnection } from '../../infra/cli/stack-connection.ts';
 
 const MiB = 1024 ** 2;
+const ANY_UPLOAD_ID = '5b0c1f8e-2a65-4d3e-9d1f-3c0b6f7e8a90';
 let harness: TestStack;
 let workDir: string;
 let noisePng: string;
@@ -53,6 +54,40 @@ const versionsOf = async (bucket: string, prefix: string) => {
   return [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((entry) => entry.Key);
 };
 
+/**
+ * The pipeline's own state machine on a second local endpoint whose Split task waits for the
+ * test, behind a second API over the given buckets: an execution is RUNNING until the test
+ * stops it, with no timing to race.
+ */
+async function startHeldApi(buckets: { input: string; renditions: string }) {
+  const { deployment, s3, storage } = harness.stack;
+  const splitStarted = Promise.withResolvers<unknown>();
+  const releaseSplit = Promise.withResolvers<void>();
+  const stepFunctions = await startStepFunctionsServer({
+    stateMachines: [deployment.stateMachine],
+    invokeTask: async (_resource, payload) => {
+      splitStarted.resolve(payload);
+      await releaseSplit.promise;
+      return {};
+    },
+  });
+  const sfn = new SFNClient({ endpoint: stepFunctions.endpoint, region: deployment.region, credentials: storage.credentials });
+  const heldApi = await startApiServer({
+    stateDir: harness.stateDir,
+    environment: { INPUT_BUCKET: buckets.input, RENDITIONS_BUCKET: buckets.renditions, STATE_MACHINE_ARN: deployment.stateMachine.arn },
+    s3,
+    sfn,
+    port: await findFreePort(),
+  });
+  const close = async () => {
+    releaseSplit.resolve();
+    await heldApi.close();
+    await stepFunctions.close();
+    sfn.destroy();
+  };
+  return { sfn, heldApi, splitStarted: splitStarted.promise, close };
+}
+
 describe('job API (local stack, MinIO)', () => {
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'fanout-api-'));
@@ -74,12 +109,19 @@ describe('job API (local stack, MinIO)', () => {
   });
 
   it('answers 401 without a key and with a wrong one, on every route', async () => {
-    for (const [method, path] of [['GET', '/v1/jobs'], ['POST', '/v1/uploads'], ['GET', '/v1/jobs/some-job'], ['DELETE', '/v1/jobs/some-job'], ['GET', '/v1/openapi.json'], ['GET', '/nowhere']] as const) {
-      for (const key of [null, 'wrong-key', `${harness.stack.api.apiKey}x`]) {
+    const upload = `/v1/uploads/${ANY_UPLOAD_ID}`;
+    const routes = [['GET', '/v1/jobs'], ['POST', '/v1/uploads'], ['GET', upload], ['POST', `${upload}/complete`], ['DELETE', upload], ['GET', '/v1/jobs/some-job'], ['DELETE', '/v1/jobs/some-job'], ['GET', '/v1/openapi.json'], ['GET', '/nowhere']] as const;
+    const { apiKey } = harness.stack.api;
+    for (const [method, path] of routes) {
+      for (const key of [null, 'wrong-key', `${apiKey}x`, apiKey.slice(0, -1), apiKey.slice(0, 8)]) {
         const response = await api(path, { method, key });
         expect(response.status, `${method} ${path} with ${key}`).toBe(401);
         expect(await response.json()).toMatchObject({ code: 'UNAUTHORIZED' });
       }
+    }
+    // The key itself, but not as a bearer credential.
+    for (const authorization of [apiKey, `Basic ${apiKey}`, `Bearer ${apiKey} ${apiKey}`]) {
+      expect((await fetch(`${harness.stack.api.endpoint}/v1/jobs`, { headers: { authorization } })).status, authorization).toBe(401);
     }
     expect((await api('/v1/jobs')).status).toBe(200);
   });
@@ -107,7 +149,7 @@ describe('job API (local stack, MinIO)', () => {
       [api('/v1/jobs?cursor=not-a-cursor'), 400, 'INVALID_REQUEST'],
       [api('/v1/jobs?color=red'), 400, 'INVALID_REQUEST'],
       [api('/v1/uploads/not-an-id'), 400, 'INVALID_REQUEST'],
-      [postJson('/v1/uploads/5b0c1f8e-2a65-4d3e-9d1f-3c0b6f7e8a90/complete', { parts: [{ partNumber: 1, etag: 'x' }] }), 404, 'UPLOAD_NOT_FOUND'],
+      [postJson(`/v1/uploads/${ANY_UPLOAD_ID}/complete?parts=1`, { parts: [{ partNumber: 1, etag: 'x' }] }), 404, 'UPLOAD_NOT_FOUND'],
       [api('/v1/elsewhere'), 404, 'NOT_FOUND'],
     ];
     for (const [pending, status, code] of cases) {
@@ -173,10 +215,15 @@ describe('job API (local stack, MinIO)', () => {
     expect(playback.storyboard!.sprites).toContain(sprite.url);
 
     // The token is the job's: another job's id, or a key outside the prefix, is refused.
+    const otherToken = playback.hls!.replace(/\/play\/[^/]+\//, `/play/${playbackToken(harness.stack.api.apiKey, 'another-job')}/`);
+    expect((await fetch(otherToken)).status).toBe(401);
     const forged = playback.hls!.replace(`/${videoJobId}/`, '/another-job/');
     expect([401, 404]).toContain((await fetch(forged)).status);
     const escaping = playback.hls!.replace('/hls/master.m3u8', '/..%2F..%2Fsomething');
     expect([401, 404]).toContain((await fetch(escaping)).status);
+    // A path that is not a valid percent-encoding, under a valid token: no such file, not a 500.
+    const malformed = await fetch(playback.hls!.replace('/hls/master.m3u8', '/%E0%A4%A'));
+    expect({ status: malformed.status, body: await malformed.json() }).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
   }, 240_000);
 
   it("draws the video job's fan-out from its execution history: a bar per chunk, side by side, inside the execution's span", async () => {
@@ -230,7 +277,11 @@ describe('job API (local stack, MinIO)', () => {
       offset += part.bytes;
     }
     expect(await uploadStatus(created.uploadId)).toMatchObject({ status: 'awaiting-upload' });
-    const completed = await postJson(created.complete.url, { parts });
+    // Leaving out a part would complete a shorter file than the one declared (S3 completes any subset): refused.
+    const short = await postJson(created.complete.url, { parts: parts.slice(0, 1) });
+    expect({ status: short.status, body: await short.json() }).toMatchObject({ status: 400, body: { code: 'UPLOAD_INCOMPLETE' } });
+    expect(await uploadStatus(created.uploadId)).toMatchObject({ status: 'awaiting-upload' });
+    const completed = await postJson(created.complete.url, { parts: [...parts].reverse() });
     expect(completed.status, await completed.clone().text()).toBe(200);
     expect(UploadStatus.parse(await completed.json()).key).toBe(created.key);
 
@@ -241,6 +292,9 @@ describe('job API (local stack, MinIO)', () => {
     expect(finished).toMatchObject({ status: 'succeeded', mediaType: 'image' });
     const image = finished.playback!.images[0]!;
     expect((await fetch(image.url)).status).toBe(200);
+    // This job's token opens this job's files only: the video job's manifest exists, and is refused.
+    const crossJob = await fetch(finished.playback!.manifest.replace(`/${imageJobId}/`, `/${videoJobId}/`));
+    expect(crossJob.status).toBe(401);
   }, 240_000);
 
   it('aborts a multipart upload in progress', async () => {
@@ -252,6 +306,8 @@ describe('job API (local stack, MinIO)', () => {
   });
 
   it('lists jobs newest first, page by page', async () => {
+    const page = JobList.parse(await (await api('/v1/jobs?limit=2')).json());
+    expect(page.jobs.map((listed) => listed.jobId)).toEqual([imageJobId, videoJobId]);
     const first = JobList.parse(await (await api('/v1/jobs?limit=1')).json());
     expect(first.jobs.map((listed) => listed.jobId)).toEqual([imageJobId]);
     expect(first.nextCursor).not.toBeNull();
@@ -283,28 +339,9 @@ describe('job API (local stack, MinIO)', () => {
   });
 
   it('refuses to delete a job while its execution runs (409 JOB_NOT_FINISHED), and deletes nothing', async () => {
-    // The pipeline's own state machine on a second local endpoint whose Split task waits for the
-    // test, behind a second API over the same storage: the execution is RUNNING until the test
-    // stops it, with no timing to race.
-    const { deployment, s3, storage } = harness.stack;
-    const splitStarted = Promise.withResolvers<unknown>();
-    const releaseSplit = Promise.withResolvers<void>();
-    const stepFunctions = await startStepFunctionsServer({
-      stateMachines: [deployment.stateMachine],
-      invokeTask: async (_resource, payload) => {
-        splitStarted.resolve(payload);
-        await releaseSplit.promise;
-        return {};
-      },
-    });
-    const sfn = new SFNClient({ endpoint: stepFunctions.endpoint, region: deployment.region, credentials: storage.credentials });
-    const heldApi = await startApiServer({
-      stateDir: harness.stateDir,
-      environment: { INPUT_BUCKET: deployment.buckets.input, RENDITIONS_BUCKET: deployment.buckets.renditions, STATE_MACHINE_ARN: deployment.stateMachine.arn },
-      s3,
-      sfn,
-      port: await findFreePort(),
-    });
+    // A second API over the stack's own buckets, its executions held in Split (startHeldApi).
+    const { deployment } = harness.stack;
+    const { sfn, heldApi, splitStarted, close } = await startHeldApi(deployment.buckets);
     const deleteHeld = () => fetch(`${heldApi.endpoint}/v1/jobs/held-job`, { method: 'DELETE', headers: { authorization: `Bearer ${heldApi.apiKey}` } });
     try {
       const input: ExecutionInput = {
@@ -313,7 +350,7 @@ describe('job API (local stack, MinIO)', () => {
         receivedAt: new Date().toISOString(),
       };
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: deployment.stateMachine.arn, name: input.jobId, input: JSON.stringify(input) }));
-      await splitStarted.promise;
+      await splitStarted;
       const videoRenditions = await keysUnder(harness.stack, `${videoJobId}/`);
 
       const whileRunning = await deleteHeld();
@@ -326,10 +363,58 @@ describe('job API (local stack, MinIO)', () => {
       const afterStop = await deleteHeld();
       expect({ status: afterStop.status, body: await afterStop.json() }).toMatchObject({ status: 404, body: { code: 'JOB_NOT_FOUND' } });
     } finally {
-      releaseSplit.resolve();
-      await heldApi.close();
-      await stepFunctions.close();
-      sfn.destroy();
+      await close();
+    }
+  });
+
+  it('reports an upload queued, then its job running, then as its manifest says; DELETE then removes every version of the source and no neighbour', async () => {
+    // Buckets of its own, which the stack does not watch, behind a second API whose executions
+    // are held in Split (startHeldApi): each status is certain, not raced.
+    const { deployment, s3 } = harness.stack;
+    const buckets = { input: 'api-held-input', renditions: 'api-held-renditions' };
+    for (const bucket of Object.values(buckets)) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: buckets.input, VersioningConfiguration: { Status: 'Enabled' } }));
+    const { sfn, heldApi, splitStarted, close } = await startHeldApi(buckets);
+    const held = (path: string, method = 'GET') => fetch(`${heldApi.endpoint}${path}`, { method, headers: { authorization: `Bearer ${heldApi.apiKey}` } });
+    const put = (Key: string, Body: string, Bucket = buckets.input) => s3.send(new PutObjectCommand({ Bucket, Key, Body }));
+    try {
+      const uploadId = '0f5e8a2c-7d41-4c6b-9e3a-2b1d0c9f8e7a';
+      const key = `uploads/${uploadId}/held.mp4`;
+      await put(key, 'an earlier version');
+      await put(key, 'the bytes');
+      // Neighbours: a key the source is a prefix of, and another upload.
+      const neighbours = [`${key}.keep`, `uploads/${ANY_UPLOAD_ID}/held.mp4`];
+      for (const neighbour of neighbours) await put(neighbour, 'keep me');
+
+      const landed = UploadStatus.parse(await (await held(`/v1/uploads/${uploadId}`)).json());
+      expect(landed).toMatchObject({ key, status: 'queued', jobId: expect.any(String) });
+      const jobId = landed.jobId!;
+
+      const input: ExecutionInput = { jobId, upload: { bucket: buckets.input, key, size: 9 }, receivedAt: new Date().toISOString() };
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: deployment.stateMachine.arn, name: jobId, input: JSON.stringify(input) }));
+      await splitStarted;
+      expect(Job.parse(await (await held(`/v1/jobs/${jobId}`)).json())).toMatchObject({ jobId, status: 'running', sourceKey: key });
+      expect(UploadStatus.parse(await (await held(`/v1/uploads/${uploadId}`)).json()).status).toBe('running');
+      await sfn.send(new StopExecutionCommand({ executionArn }));
+
+      // The manifest stands for how the job ended: here, rejected with the input's fault.
+      const rejected: Manifest = {
+        schemaVersion: 1, jobId, status: 'rejected', source: input.upload, error: { code: 'CORRUPT_INPUT', message: 'moov atom not found' }, renditions: [],
+        timings: { receivedAt: input.receivedAt, finishedAt: new Date().toISOString(), totalMs: 1, queuedMs: 0, splitMs: 1, assembleMs: 0, steps: [] },
+      };
+      await put(`${jobId}/manifest.json`, JSON.stringify(rejected), buckets.renditions);
+      await put('another-job/manifest.json', '{}', buckets.renditions);
+      expect(Job.parse(await (await held(`/v1/jobs/${jobId}`)).json())).toMatchObject({ status: 'rejected', error: { code: 'CORRUPT_INPUT' } });
+      expect(UploadStatus.parse(await (await held(`/v1/uploads/${uploadId}`)).json()).status).toBe('rejected');
+
+      expect((await held(`/v1/jobs/${jobId}`, 'DELETE')).status).toBe(204);
+
+      const inputVersions = await harness.stack.s3.send(new ListObjectVersionsCommand({ Bucket: buckets.input }));
+      expect([...(inputVersions.Versions ?? []), ...(inputVersions.DeleteMarkers ?? [])].map((entry) => entry.Key).sort()).toEqual(neighbours.sort());
+      const renditions = await s3.send(new ListObjectsV2Command({ Bucket: buckets.renditions }));
+      expect((renditions.Contents ?? []).map((entry) => entry.Key)).toEqual(['another-job/manifest.json']);
+    } finally {
+      await close();
     }
   });
 

@@ -24,6 +24,10 @@ describe('sanitizeFilename', () => {
     ['a\u0000b', 'control'],
     ['a\nb.mp4', 'control'],
     ['evil\u202Egnp.exe', 'control'],
+    ['a\u007Fb.mp4', 'control'], // DEL
+    ['a\u0085b.mp4', 'control'], // C1: next line
+    ['a\u2028b.mp4', 'control'], // line separator
+    ['a\u2066b.mp4', 'control'], // bidi isolate
     ['   ', 'empty'],
     ['///', 'absolute'],
   ])('refuses %j', (input, reason) => {

@@ -146,6 +146,16 @@ describe('deliverQueuedEvents (the delivery function core)', () => {
     expect(hook.received).toHaveLength(1);
   });
 
+  it('with no URLs configured takes every message off the queue, needing no secret (a stack without webhooks has none)', async () => {
+    const queue = new RecordingVisibility();
+    const batch = SqsBatch.parse({ Records: [message('m1', event, 1)] });
+    const noSecret = async (): Promise<string> => {
+      throw new Error('ParameterNotFound: /fanout/webhook-secret');
+    };
+    expect(await deliverQueuedEvents(batch, { urls: [], secret: noSecret, queue, timeoutMs: 2000 })).toEqual({ batchItemFailures: [] });
+    expect(queue.changes).toEqual([]);
+  });
+
   it('a receiver that hangs fails the message once its timeout passes', async () => {
     const hook = await receiver('hang');
     const queue = new RecordingVisibility();
