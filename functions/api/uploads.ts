@@ -25,8 +25,13 @@ import { sdkErrorKind } from '../../shared/sdk-error-kind.ts';
 export const uploadPrefix = (uploadId: string) => `uploads/${uploadId}/`;
 /** A browser that declares no type uploads bytes, and must say so: the type is part of the signature. */
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
-/** Content-Type and Content-Length stay headers the signature covers (the presigner leaves Content-Type unsigned by default). */
-const SIGNED_HEADERS = new Set(['content-type', 'content-length']);
+/**
+ * Content-Type and Content-Length stay headers the signature covers (the presigner leaves
+ * Content-Type unsigned by default), and so does `If-None-Match: *`: the URL makes one object,
+ * never a second version of a key that exists (a reused URL would start a second job on the
+ * same key, and deleting either job would take the other's source).
+ */
+const SIGNED_HEADERS = new Set(['content-type', 'content-length', 'if-none-match']);
 /** A part's type is the upload's (set when it was created): only its size is bound. */
 const SIGNED_PART_HEADERS = new Set(['content-length']);
 
@@ -54,9 +59,9 @@ export async function createUpload(request: CreateUploadRequest, { config, s3, n
   const Bucket = config.INPUT_BUCKET;
 
   if (request.bytes <= config.MULTIPART_THRESHOLD_BYTES) {
-    const command = new PutObjectCommand({ Bucket, Key: key, ContentLength: request.bytes, ContentType: contentType });
+    const command = new PutObjectCommand({ Bucket, Key: key, ContentLength: request.bytes, ContentType: contentType, IfNoneMatch: '*' });
     const url = await getSignedUrl(s3, command, { expiresIn, signableHeaders: SIGNED_HEADERS });
-    return { uploadId, key, expiresAt, method: 'PUT', url, headers: { 'Content-Type': contentType, 'Content-Length': String(request.bytes) } };
+    return { uploadId, key, expiresAt, method: 'PUT', url, headers: { 'Content-Type': contentType, 'Content-Length': String(request.bytes), 'If-None-Match': '*' } };
   }
 
   const created = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: contentType }));

@@ -80,7 +80,8 @@ export const MAX_INPUT_BYTES = 5 * 1024 ** 3;
 /** Browsers PUT uploads (and their parts) straight into the input bucket: what they may send, and read back. */
 export const UPLOAD_CORS = {
   allowedMethods: [HttpMethods.PUT, HttpMethods.HEAD],
-  allowedHeaders: ['Content-Type', 'Content-Length', 'Content-MD5', 'x-amz-*'],
+  // If-None-Match: the upload URL is signed for one new object (functions/api/uploads.ts).
+  allowedHeaders: ['Content-Type', 'Content-Length', 'Content-MD5', 'If-None-Match', 'x-amz-*'],
   // A multipart upload is completed with each part's ETag, which the browser reads from the PUT's response.
   exposedHeaders: ['ETag'],
   maxAge: 3600,

@@ -102,6 +102,12 @@ async function put(url: string, body: Buffer, headers: Record<string, string>, s
     await response.body?.cancel();
     return response.headers.get('etag') ?? '';
   }
+  // The single PUT's URL makes one object (If-None-Match: *): a retry after a try whose answer
+  // was lost finds its own upload there. The key is this upload's alone.
+  if (response.status === 412) {
+    await response.body?.cancel();
+    return '';
+  }
   const error = new Error(`PUT to storage answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
   throw response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429 ? new AbortError(error) : error;
 }

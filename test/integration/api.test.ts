@@ -173,10 +173,18 @@ describe('job API (local stack, MinIO)', () => {
     // Size and type are part of the signature: the store refuses anything else.
     const wrongSize = await fetch(created.url, { method: 'PUT', headers: withoutLength(created.headers), body: bytes.subarray(1) });
     expect(wrongSize.status).toBe(403);
-    const wrongType = await fetch(created.url, { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: bytes });
+    const wrongType = await fetch(created.url, { method: 'PUT', headers: { ...withoutLength(created.headers), 'Content-Type': 'image/png' }, body: bytes });
     expect(wrongType.status).toBe(403);
     const put = await fetch(created.url, { method: 'PUT', headers: withoutLength(created.headers), body: bytes });
     expect(put.status).toBe(200);
+    // The URL is good for one upload: used again (still within its expiry) it would add a second
+    // version of the key, a second job sharing this one's source. The store refuses it.
+    const again = await fetch(created.url, { method: 'PUT', headers: withoutLength(created.headers), body: bytes });
+    expect(again.status).toBe(412);
+    // Dropping the condition does not get round it: it is part of the signature.
+    const unconditional = Object.fromEntries(Object.entries(withoutLength(created.headers)).filter(([name]) => name.toLowerCase() !== 'if-none-match'));
+    // (S3 says 403 SignatureDoesNotMatch; MinIO 400 for a signed header that is missing.)
+    expect([400, 403]).toContain((await fetch(created.url, { method: 'PUT', headers: unconditional, body: bytes })).status);
 
     const landed = await until(() => uploadStatus(created.uploadId), (status) => status.status === 'succeeded', 180_000);
     expect(landed).toMatchObject({ key: created.key, status: 'succeeded' });

@@ -29,7 +29,7 @@ describe('POST /v1/uploads (a single presigned PUT)', () => {
     expect(ApiError.parse(await over.json()).code).toBe('TOO_LARGE');
   });
 
-  it('signs a PUT of the key under uploads/, valid for UPLOAD_URL_SECONDS, binding the declared size and type', async () => {
+  it('signs a PUT of the key under uploads/, valid for UPLOAD_URL_SECONDS, binding the declared size and type, for one new object only', async () => {
     const response = await create({ filename: 'clips/Café.mp4', bytes: 1234, contentType: 'video/mp4' });
     const upload = SingleUpload.parse(await response.json());
     expect(upload.key).toBe(`uploads/${upload.uploadId}/Café.mp4`);
@@ -38,8 +38,8 @@ describe('POST /v1/uploads (a single presigned PUT)', () => {
     expect(url.searchParams.get('X-Amz-Expires')).toBe(String(config.UPLOAD_URL_SECONDS));
     expect(config.UPLOAD_URL_SECONDS).toBe(900);
     expect(upload.expiresAt).toBe(new Date(now.getTime() + 900_000).toISOString());
-    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';').sort()).toEqual(['content-length', 'content-type', 'host']);
-    expect(upload.headers).toEqual({ 'Content-Type': 'video/mp4', 'Content-Length': '1234' });
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';').sort()).toEqual(['content-length', 'content-type', 'host', 'if-none-match']);
+    expect(upload.headers).toEqual({ 'Content-Type': 'video/mp4', 'Content-Length': '1234', 'If-None-Match': '*' });
   });
 
   it('binds application/octet-stream when the client declares no type', async () => {
