@@ -25,6 +25,8 @@ export function sanitizeFilename(filename: string): SanitizedFilename {
   // A relative path (`photos/cat.jpg`) keeps its last part: the folder was the user's, not ours.
   const last = parts.filter((part) => part.trim() !== '').at(-1)?.trim() ?? '';
   if (last === '') return { ok: false, reason: 'the file name is empty' };
+  // Format characters (zero-width spaces and joiners, BOM) alone would make an invisible key.
+  if (last.replace(/[\p{Cf}\s]/gu, '') === '') return { ok: false, reason: 'the file name has nothing visible in it' };
   return { ok: true, name: boundLength(last) };
 }
 

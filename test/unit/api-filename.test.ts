@@ -29,6 +29,8 @@ describe('sanitizeFilename', () => {
     ['a\u2028b.mp4', 'control'], // line separator
     ['a\u2066b.mp4', 'control'], // bidi isolate
     ['   ', 'empty'],
+    ['\u200B', 'nothing visible'], // zero-width space alone: an invisible key
+    ['\u200D\uFEFF', 'nothing visible'],
     ['///', 'absolute'],
   ])('refuses %j', (input, reason) => {
     const result = sanitizeFilename(input);
