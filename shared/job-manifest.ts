@@ -1,12 +1,19 @@
 /**
  * Writing a job's manifest, the one record every upload ends with: the assembler writes it for
  * every execution that reaches it, the finalizer for one that ended without it. Both go
- * through here, so the record and its clean-up are the same whoever writes them.
+ * through here, so the record and its clean-up are the same whoever writes them; its readers
+ * (the CLI, the job API) read it through here too.
  */
 import type { ExecutionInput } from './contracts/execution-input.ts';
 import { Manifest } from './contracts/manifest.ts';
 import { keys } from './keys.ts';
 import type { ObjectStore } from './storage/object-store.ts';
+
+/** A job's manifest, or undefined while it has none; storage errors come mapped (shared/storage). */
+export async function readJobManifest(store: Pick<ObjectStore, 'getJson'>, renditionsBucket: string, jobId: string): Promise<Manifest | undefined> {
+  const raw = await store.getJson({ bucket: renditionsBucket, key: keys.manifest(jobId) });
+  return raw === undefined ? undefined : Manifest.parse(raw);
+}
 
 export interface ManifestStore {
   store: ObjectStore;

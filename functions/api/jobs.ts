@@ -3,12 +3,13 @@
  * running, progress from its history) and the manifest (how it ended, what it made). A job
  * whose execution ended but whose manifest and source are gone was deleted: it is unknown.
  */
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand, type DescribeExecutionCommandOutput, type SFNClient } from '@aws-sdk/client-sfn';
 import pLimit from 'p-limit';
 import type { Job, JobList, JobSummary, JobTimeline } from '../../shared/contracts/api.ts';
 import { ExecutionInput } from '../../shared/contracts/execution-input.ts';
-import { Manifest } from '../../shared/contracts/manifest.ts';
+import type { Manifest } from '../../shared/contracts/manifest.ts';
+import { readJobManifest } from '../../shared/job-manifest.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { keys } from '../../shared/keys.ts';
 import { sdkErrorKind } from '../../shared/sdk-error-kind.ts';
@@ -42,10 +43,8 @@ async function orUndefined<T>(work: Promise<T>): Promise<T | undefined> {
   }
 }
 
-export async function readManifest(jobId: string, { config, s3 }: Pick<JobDeps, 'config' | 's3'>): Promise<Manifest | undefined> {
-  const object = await orUndefined(s3.send(new GetObjectCommand({ Bucket: config.RENDITIONS_BUCKET, Key: keys.manifest(jobId) })));
-  if (!object?.Body) return undefined;
-  return Manifest.parse(JSON.parse(await object.Body.transformToString()));
+function readManifest(jobId: string, { config, s3 }: Pick<JobDeps, 'config' | 's3'>): Promise<Manifest | undefined> {
+  return readJobManifest(s3ObjectStore(s3), config.RENDITIONS_BUCKET, jobId);
 }
 
 function describe(jobId: string, { config, sfn }: Pick<JobDeps, 'config' | 'sfn'>): Promise<Execution | undefined> {

@@ -5,9 +5,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Manifest } from '../../shared/contracts/manifest.ts';
+import type { Manifest } from '../../shared/contracts/manifest.ts';
 import { TransientError } from '../../shared/errors.ts';
-import { keys } from '../../shared/keys.ts';
+import { readJobManifest } from '../../shared/job-manifest.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { executionArnFor, executionHistory } from '../../shared/workflow.ts';
 import { summarizeProgress, type ExecutionEnd, type JobProgress } from '../../shared/summarize-progress.ts';
@@ -29,9 +29,8 @@ export interface WatchOptions {
   onProgress?: (progress: JobProgress) => void;
 }
 
-export async function readManifest(s3: S3Client, renditionsBucket: string, jobId: string): Promise<Manifest | undefined> {
-  const raw = await s3ObjectStore(s3).getJson({ bucket: renditionsBucket, key: keys.manifest(jobId) });
-  return raw === undefined ? undefined : Manifest.parse(raw);
+export function readManifest(s3: S3Client, renditionsBucket: string, jobId: string): Promise<Manifest | undefined> {
+  return readJobManifest(s3ObjectStore(s3), renditionsBucket, jobId);
 }
 
 /**
