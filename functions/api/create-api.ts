@@ -48,7 +48,7 @@ const UploadIdParam = z.object({ uploadId: z.uuid().openapi({ param: { name: 'up
 const NameQuery = z.strictObject({ name: z.string().min(1).max(1024).optional() });
 /** `parts`: how many parts the upload was planned with (the complete URL carries it), so none can be left out. */
 const CompleteQuery = NameQuery.extend({ parts: z.coerce.number().int().min(1).max(10_000) });
-const JobIdParam = z.object({ jobId: z.string().max(200).openapi({ param: { name: 'jobId', in: 'path' } }) });
+const JobIdParam = z.object({ jobId: z.string().openapi({ param: { name: 'jobId', in: 'path' } }) });
 const COMMON_ERRORS = [401, 503] as const;
 
 const routes = {

@@ -130,8 +130,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const body = c.req.method === 'HEAD' ? null : (object.Body?.transformToWebStream() ?? null);
       return new Response(body, { status: object.ContentRange ? 206 : 200, headers });
     } catch (error) {
-      if (sdkErrorKind(error) === 'not-found') return c.json({ code: 'NOT_FOUND', message: 'no such file' }, 404);
-      if ((error as { name?: string }).name === 'InvalidRange') return c.body(null, 416);
+      if ((error as { name?: string }).name === 'InvalidRange') return c.json({ code: 'INVALID_REQUEST', message: 'the range is outside the file' }, 416);
+      // Only an outage is worth retrying; anything else the store refuses (a key too long, say) is no such file.
+      if (sdkErrorKind(error) !== 'transient') return c.json({ code: 'NOT_FOUND', message: 'no such file' }, 404);
       options.log?.(`api: playback of ${key}: ${String(error)}`);
       return c.json({ code: 'UNAVAILABLE', message: 'storage is unavailable' }, 503);
     }

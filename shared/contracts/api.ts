@@ -122,7 +122,8 @@ export type Job = z.infer<typeof Job>;
 
 export const ListJobsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(4096).optional(),
+  /** Step Functions' nextToken, at most 1024 characters. */
+  cursor: z.string().min(1).max(1024).optional(),
 });
 
 export const JobList = z.object({ jobs: z.array(JobSummary), nextCursor: z.string().nullable() });

@@ -86,11 +86,6 @@ describe.skipIf(!runnable)('playback in a real browser (Chromium, local stack, M
     await harness?.stop();
   });
 
-  it('is served to a page on another origin than the API', () => {
-    expect(new URL(playback.hls!).origin).not.toBe(pageOrigin);
-    expect(new URL(playback.mp4[0]!.url).origin).not.toBe(pageOrigin);
-  });
-
   it('plays the HLS master playlist through hls.js (fMP4 over MSE), one level per MP4 rung', async () => {
     expect(await inPage(page.evaluate(() => (globalThis as unknown as Player).mseSupportsH264Aac())), 'MediaSource.isTypeSupported(video/mp4; codecs="avc1.640028,mp4a.40.2")').toBe(true);
     const played = await inPage(page.evaluate((url) => (globalThis as unknown as Player).playHls(url, 1.5), playback.hls!));

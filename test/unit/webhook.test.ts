@@ -149,11 +149,14 @@ describe('deliverQueuedEvents (the delivery function core)', () => {
   it('with no URLs configured takes every message off the queue, needing no secret (a stack without webhooks has none)', async () => {
     const queue = new RecordingVisibility();
     const batch = SqsBatch.parse({ Records: [message('m1', event, 1)] });
+    let secretReads = 0;
     const noSecret = async (): Promise<string> => {
+      secretReads++;
       throw new Error('ParameterNotFound: /fanout/webhook-secret');
     };
     expect(await deliverQueuedEvents(batch, { urls: [], secret: noSecret, queue, timeoutMs: 2000 })).toEqual({ batchItemFailures: [] });
     expect(queue.changes).toEqual([]);
+    expect(secretReads).toBe(0);
   });
 
   it('a receiver that hangs fails the message once its timeout passes', async () => {
