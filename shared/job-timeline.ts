@@ -88,6 +88,7 @@ export function timelineOf(events: readonly HistoryEvent[], { now }: { now?: num
         label: lane.label,
         ...(place.iteration !== undefined && { index: place.iteration }),
         attempt: lane.bars.length + 1,
+        scheduledMs: at(event),
         startMs: at(event),
         endMs: at(event),
         outcome: 'running',
@@ -111,7 +112,7 @@ export function timelineOf(events: readonly HistoryEvent[], { now }: { now?: num
       const name = event.stateEnteredEventDetails.name;
       const distributed = DISTRIBUTED_MAPS[name];
       if (distributed) {
-        const bar: TimelineBar = { step: distributed.step, label: distributed.label, attempt: 1, startMs: at(event), endMs: at(event), outcome: 'running' };
+        const bar: TimelineBar = { step: distributed.step, label: distributed.label, attempt: 1, scheduledMs: at(event), startMs: at(event), endMs: at(event), outcome: 'running' };
         laneFor(distributed.step, distributed.label, undefined).bars.push(bar);
         latest.set(name, { bar, open: true });
       }

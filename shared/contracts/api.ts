@@ -141,7 +141,9 @@ export const TimelineBar = z.object({
   index: z.number().int().nonnegative().optional(),
   /** 1 for the first try. */
   attempt: z.number().int().positive(),
-  /** Milliseconds from the execution's start. */
+  /** Milliseconds from the execution's start: when the task was scheduled (TaskScheduled). */
+  scheduledMs: z.number().nonnegative(),
+  /** Milliseconds from the execution's start: when the function began to run it (TaskStarted); the gap after scheduledMs is a wait for a worker. */
   startMs: z.number().nonnegative(),
   /** Milliseconds from the execution's start; for a bar still running, the time it was read. */
   endMs: z.number().nonnegative(),

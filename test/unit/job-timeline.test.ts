@@ -91,18 +91,18 @@ describe('timelineOf an AWS history', () => {
   });
 
   it.each([
-    ['split', [{ step: 'split', attempt: 1, startMs: 40, endMs: 2_040, outcome: 'succeeded' }]],
-    ['chunk 0', [{ step: 'encode', index: 0, attempt: 1, startMs: 2_150, endMs: 5_150, outcome: 'succeeded' }]],
+    ['split', [{ step: 'split', attempt: 1, scheduledMs: 11, startMs: 40, endMs: 2_040, outcome: 'succeeded' }]],
+    ['chunk 0', [{ step: 'encode', index: 0, attempt: 1, scheduledMs: 2_052, startMs: 2_150, endMs: 5_150, outcome: 'succeeded' }]],
     [
       'chunk 1',
       [
-        { step: 'encode', index: 1, attempt: 1, startMs: 2_100, endMs: 2_600, outcome: 'failed', error: 'TransientError: STORAGE_UNAVAILABLE: try again' },
-        { step: 'encode', index: 1, attempt: 2, startMs: 3_650, endMs: 6_650, outcome: 'succeeded' },
+        { step: 'encode', index: 1, attempt: 1, scheduledMs: 2_052, startMs: 2_100, endMs: 2_600, outcome: 'failed', error: 'TransientError: STORAGE_UNAVAILABLE: try again' },
+        { step: 'encode', index: 1, attempt: 2, scheduledMs: 3_600, startMs: 3_650, endMs: 6_650, outcome: 'succeeded' },
       ],
     ],
-    ['audio track 0', [{ step: 'audio', index: 0, attempt: 1, startMs: 2_090, endMs: 5_500, outcome: 'succeeded' }]],
-    ['image 0', [{ step: 'resize', index: 0, attempt: 1, startMs: 2_080, endMs: 2_900, outcome: 'succeeded' }]],
-    ['assemble', [{ step: 'assemble', attempt: 1, startMs: 6_700, endMs: 8_700, outcome: 'succeeded' }]],
+    ['audio track 0', [{ step: 'audio', index: 0, attempt: 1, scheduledMs: 2_052, startMs: 2_090, endMs: 5_500, outcome: 'succeeded' }]],
+    ['image 0', [{ step: 'resize', index: 0, attempt: 1, scheduledMs: 2_052, startMs: 2_080, endMs: 2_900, outcome: 'succeeded' }]],
+    ['assemble', [{ step: 'assemble', attempt: 1, scheduledMs: 6_657, startMs: 6_700, endMs: 8_700, outcome: 'succeeded' }]],
   ])('draws %s: every attempt from its TaskStarted to its end, by its Map iteration', (label, bars) => {
     expect(timeline.lanes.find((lane) => lane.label === label)?.bars).toEqual(bars.map((bar) => ({ label, ...bar })));
   });
@@ -121,7 +121,7 @@ describe('timelineOf, other histories', () => {
     expect(timeline).toMatchObject({ status: 'RUNNING', durationMs: 4_000 });
     expect(timeline.endedAt).toBeUndefined();
     expect(timeline.lanes.find((lane) => lane.label === 'chunk 0')?.bars).toEqual([
-      { step: 'encode', label: 'chunk 0', index: 0, attempt: 1, startMs: 2_150, endMs: 4_000, outcome: 'running' },
+      { step: 'encode', label: 'chunk 0', index: 0, attempt: 1, scheduledMs: 2_052, startMs: 2_150, endMs: 4_000, outcome: 'running' },
     ]);
   });
 
@@ -132,7 +132,7 @@ describe('timelineOf, other histories', () => {
 
     expect(timeline).toMatchObject({ status: 'ABORTED', durationMs: 3_000 });
     expect(timeline.lanes.find((lane) => lane.label === 'chunk 1')?.bars).toEqual([
-      { step: 'encode', label: 'chunk 1', index: 1, attempt: 1, startMs: 2_100, endMs: 3_000, outcome: 'failed' },
+      { step: 'encode', label: 'chunk 1', index: 1, attempt: 1, scheduledMs: 2_052, startMs: 2_100, endMs: 3_000, outcome: 'failed' },
     ]);
   });
 
@@ -154,7 +154,7 @@ describe('timelineOf, other histories', () => {
       {
         step: 'encode',
         label: 'chunks (Distributed Map: child executions)',
-        bars: [{ step: 'encode', label: 'chunks (Distributed Map: child executions)', attempt: 1, startMs: 1_000, endMs: 9_002, outcome: 'succeeded' }],
+        bars: [{ step: 'encode', label: 'chunks (Distributed Map: child executions)', attempt: 1, scheduledMs: 1_000, startMs: 1_000, endMs: 9_002, outcome: 'succeeded' }],
       },
     ]);
   });
