@@ -138,6 +138,12 @@ function summaryOfManifest(manifest: Manifest): JobSummary {
     status: manifest.status,
     sourceKey: manifest.source.key,
     ...(manifest.source.mediaType && { mediaType: manifest.source.mediaType }),
+    source: {
+      bytes: manifest.source.size,
+      ...(manifest.source.durationSeconds !== undefined && { durationSeconds: manifest.source.durationSeconds }),
+      ...(manifest.source.width !== undefined && { width: manifest.source.width }),
+      ...(manifest.source.height !== undefined && { height: manifest.source.height }),
+    },
     createdAt: manifest.timings.receivedAt,
     finishedAt: manifest.timings.finishedAt,
     ...(manifest.error && { error: manifest.error }),
@@ -159,7 +165,16 @@ export async function listJobs({ limit, cursor }: { limit: number; cursor?: stri
       readOne(async (): Promise<JobSummary | undefined> => {
         const jobId = execution.name!;
         const createdAt = (execution.startDate ?? deps.now()).toISOString();
-        if (execution.status === 'RUNNING') return { jobId, status: 'running', createdAt };
+        if (execution.status === 'RUNNING') {
+          // Its source and progress, as its own page shows them (a list of 100 holds few running jobs).
+          const job = await getJob(jobId, deps).catch((error: unknown) => {
+            if (error instanceof ApiProblem) return undefined;
+            throw error;
+          });
+          if (!job) return { jobId, status: 'running', createdAt };
+          const { manifest: _manifest, playback: _playback, ...summary } = job;
+          return summary;
+        }
         const manifest = await readManifest(jobId, deps);
         // Ended with no manifest: deleted (or about to be finalized); either way not a job to list.
         return manifest ? summaryOfManifest(manifest) : undefined;

@@ -9,8 +9,8 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
-import type { z } from 'zod';
-import { ApiError, CreateUploadResponse, UploadStatus } from '../../shared/contracts/api.ts';
+import type { UploadStatus } from '../../shared/contracts/api.ts';
+import { JobApiClient } from '../../shared/job-api-client.ts';
 import { checkInputFile } from './check-input-file.ts';
 import { onInterrupt } from './on-interrupt.ts';
 import { formatBytes, startProgress } from './progress.ts';
@@ -32,8 +32,8 @@ const DEFAULT_RETRIES = 4;
 export async function uploadThroughApi(options: ApiUploadOptions): Promise<{ uploadId: string; key: string; jobId: string; uploadedAt: number }> {
   await checkInputFile(options.filePath);
   const { size } = await stat(options.filePath);
-  const api = new ApiClient(options.apiEndpoint, options.apiKey);
-  const created = await api.call('/v1/uploads', CreateUploadResponse, { method: 'POST', json: { filename: basename(options.filePath), bytes: size } });
+  const api = new JobApiClient(options.apiEndpoint, () => options.apiKey);
+  const created = await api.createUpload({ filename: basename(options.filePath), bytes: size });
   const progress = options.quiet ? undefined : startProgress(`upload ${basename(options.filePath)}`, 'bytes');
   const stopped = new AbortController();
   // Stopped (Ctrl-C, or another part failed for good): no more tries.
@@ -45,7 +45,7 @@ export async function uploadThroughApi(options: ApiUploadOptions): Promise<{ upl
     progress?.update(sent, size, `${formatBytes(sent)} of ${formatBytes(size)}`);
   };
   const abortMultipart = async () => {
-    if (created.method === 'MULTIPART') await api.send(created.abort.url, { method: 'DELETE' }).catch(() => undefined);
+    if (created.method === 'MULTIPART') await api.abortUpload(created.abort.url).catch(() => undefined);
   };
   const interrupt = onInterrupt(async () => {
     stopped.abort();
@@ -77,7 +77,7 @@ export async function uploadThroughApi(options: ApiUploadOptions): Promise<{ upl
       await abortMultipart();
       throw error;
     }
-    const completed = await api.call(created.complete.url, UploadStatus, { method: 'POST', json: { parts: etags } });
+    const completed = await api.completeUpload(created.complete.url, etags);
     return { ...(await landed(api, created.uploadId, completed)), uploadedAt: Date.now() };
   } finally {
     interrupt.dispose();
@@ -87,8 +87,8 @@ export async function uploadThroughApi(options: ApiUploadOptions): Promise<{ upl
 }
 
 /** The landed upload's key and job id (known as soon as the object exists: the job id is its identity). */
-async function landed(api: ApiClient, uploadId: string, status?: UploadStatus): Promise<{ uploadId: string; key: string; jobId: string }> {
-  const known = status ?? (await api.call(`/v1/uploads/${uploadId}`, UploadStatus, { method: 'GET' }));
+async function landed(api: JobApiClient, uploadId: string, status?: UploadStatus): Promise<{ uploadId: string; key: string; jobId: string }> {
+  const known = status ?? (await api.upload(uploadId));
   if (known.jobId === null) throw new Error(`upload ${uploadId}: the API does not see the uploaded object at ${known.key}`);
   return { uploadId, key: known.key, jobId: known.jobId };
 }
@@ -117,40 +117,4 @@ async function readSlice(file: Awaited<ReturnType<typeof open>>, position: numbe
   const { bytesRead } = await file.read(buffer, 0, length, position);
   if (bytesRead !== length) throw new Error(`the file changed while it was uploaded: read ${bytesRead} of ${length} bytes at ${position}`);
   return buffer;
-}
-
-/** The API's answers parsed with its contract; its errors become `CODE: message`. */
-class ApiClient {
-  private readonly endpoint: string;
-  private readonly apiKey: string;
-
-  constructor(endpoint: string, apiKey: string) {
-    this.endpoint = endpoint;
-    this.apiKey = apiKey;
-  }
-
-  async call<Schema extends z.ZodType>(path: string, schema: Schema, init: { method: string; json?: unknown }): Promise<z.infer<Schema>> {
-    return schema.parse(JSON.parse(await this.send(path, init)));
-  }
-
-  /** The answer's body, once the API has said yes. */
-  async send(path: string, init: { method: string; json?: unknown }): Promise<string> {
-    const response = await fetch(new URL(path, this.endpoint), {
-      method: init.method,
-      headers: { authorization: `Bearer ${this.apiKey}`, ...(init.json !== undefined && { 'content-type': 'application/json' }) },
-      ...(init.json !== undefined && { body: JSON.stringify(init.json) }),
-    });
-    const text = await response.text();
-    if (response.ok) return text;
-    const problem = ApiError.safeParse(safeJson(text));
-    throw new Error(problem.success ? `${problem.data.code}: ${problem.data.message}` : `${init.method} ${path}: the API answered ${response.status}`);
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -101,20 +101,27 @@ export const Playback = z.object({
 });
 export type Playback = z.infer<typeof Playback>;
 
+/** Tasks done of tasks planned (chunks, audio tracks, stills); 0 of 0 until the split has planned them. */
+export const JobProgress = z.object({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative() });
+
 export const JobSummary = z.object({
   jobId: z.string(),
   status: ApiJobStatus,
   /** The upload's key in the input bucket. */
   sourceKey: z.string().optional(),
   mediaType: MediaType.optional(),
+  /** What the split learned of the source (once the job has ended): enough to list it. */
+  source: z.object({ bytes: z.number().int().nonnegative(), durationSeconds: z.number().nonnegative().optional(), width: z.number().int().positive().optional(), height: z.number().int().positive().optional() }).optional(),
   createdAt: z.iso.datetime(),
   finishedAt: z.iso.datetime().optional(),
+  /** Set while the job is queued or running, and on a listed job's detail. */
+  progress: JobProgress.optional(),
   error: JobErrorShape.optional(),
 });
 export type JobSummary = z.infer<typeof JobSummary>;
 
 export const Job = JobSummary.extend({
-  progress: z.object({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+  progress: JobProgress,
   manifest: Manifest.optional(),
   playback: Playback.optional(),
 });

@@ -324,7 +324,7 @@ describe('job API (local stack, MinIO)', () => {
     expect(first.nextCursor).not.toBeNull();
     const second = JobList.parse(await (await api(`/v1/jobs?limit=1&cursor=${encodeURIComponent(first.nextCursor!)}`)).json());
     expect(second.jobs.map((listed) => listed.jobId)).toEqual([videoJobId]);
-    expect(second.jobs[0]).toMatchObject({ status: 'succeeded', mediaType: 'video' });
+    expect(second.jobs[0]).toMatchObject({ status: 'succeeded', mediaType: 'video', source: { bytes: expect.any(Number), durationSeconds: expect.any(Number), width: expect.any(Number) } });
   });
 
   it("deletes a job's renditions and source versions, and nothing else", async () => {
@@ -405,6 +405,9 @@ describe('job API (local stack, MinIO)', () => {
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: deployment.stateMachine.arn, name: jobId, input: JSON.stringify(input) }));
       await splitStarted;
       expect(Job.parse(await (await held(`/v1/jobs/${jobId}`)).json())).toMatchObject({ jobId, status: 'running', sourceKey: key });
+      // Listed, a running job says what its page says: its source and its progress (the dashboard's list shows them).
+      const listedRunning = JobList.parse(await (await held('/v1/jobs')).json()).jobs.find((listed) => listed.jobId === jobId);
+      expect(listedRunning).toMatchObject({ status: 'running', sourceKey: key, progress: { done: 0, total: 0 } });
       expect(UploadStatus.parse(await (await held(`/v1/uploads/${uploadId}`)).json()).status).toBe('running');
       await sfn.send(new StopExecutionCommand({ executionArn }));
 
