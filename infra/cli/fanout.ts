@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `fanout` command line: thin wiring from arguments to the commands. */
 import { Command, Option } from 'commander';
+import { buildDashboard } from '../local/dashboard-site.ts';
 import { installMinio } from '../local/storage/minio-binary.ts';
 import { DEFAULT_PORTS } from '../local/storage/pick-port.ts';
 import { runDev } from './commands/dev.ts';
@@ -74,7 +75,7 @@ program
 
 program
   .command('setup')
-  .description('what the local stack and the tests need: ffmpeg and ffprobe (installed where it runs as root with apt-get), and the pinned MinIO built with Go into the cache')
+  .description('what the local stack and the tests need: ffmpeg and ffprobe (installed where it runs as root with apt-get), the dashboard\'s page (Vite), and the pinned MinIO built with Go into the cache')
   .option('--no-minio', 'leave MinIO out (`npm start` needs none: it falls back to the embedded S3 server)')
   .option('--ffmpeg-optional', 'a missing ffmpeg is a warning, not a failure (`npm start` falls back to the image sample)')
   .action(async (options: { minio: boolean; ffmpegOptional?: boolean }) => {
@@ -85,6 +86,8 @@ program
       if (!options.ffmpegOptional) throw error;
       log(`warning: ${error instanceof Error ? error.message : String(error)}`);
     }
+    await buildDashboard(log);
+    log('dashboard built: dashboard/dist (served by `fanout dev` at /dashboard/)');
     if (!options.minio) return;
     const path = await installMinio({ onLog: log });
     process.stdout.write(`MinIO ready: ${path}\n`);

@@ -1,7 +1,7 @@
 /** Human-readable views of a job's manifest, for the terminal. */
 import type { JobCost, Manifest } from '../../shared/contracts/manifest.ts';
 import { keys } from '../../shared/keys.ts';
-import { formatBytes } from './progress.ts';
+import { formatBytes } from '../../shared/format-bytes.ts';
 import type { JobProgress } from '../../shared/summarize-progress.ts';
 
 const symbol = { succeeded: '✔', rejected: '✖', failed: '✖' } as const;

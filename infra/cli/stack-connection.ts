@@ -22,6 +22,8 @@ export const StackConnection = z.object({
   /** The job API and its bearer key (absent in files written before the API existed). */
   apiEndpoint: z.string().optional(),
   apiKey: z.string().optional(),
+  /** The dashboard, opened signed in: the key rides in the URL's fragment. */
+  dashboardUrl: z.string().optional(),
   pid: z.number().int(),
 });
 export type StackConnection = z.infer<typeof StackConnection>;
@@ -51,6 +53,7 @@ export function connectionOf(stack: LocalStack): StackConnection {
     stateMachineArn: stack.deployment.stateMachine.arn,
     apiEndpoint: stack.api.endpoint,
     apiKey: stack.api.apiKey,
+    dashboardUrl: stack.api.dashboardUrl,
     pid: process.pid,
   };
 }

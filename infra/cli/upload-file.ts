@@ -7,7 +7,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { jobIdFor } from '../../shared/job-id.ts';
 import { checkInputFile } from './check-input-file.ts';
-import { formatBytes, startProgress } from './progress.ts';
+import { formatBytes } from '../../shared/format-bytes.ts';
+import { startProgress } from './progress.ts';
 
 export async function uploadFile({ s3, bucket, filePath, key = basename(filePath), quiet = false }: { s3: S3Client; bucket: string; filePath: string; key?: string; quiet?: boolean }): Promise<{ upload: UploadRef; jobId: string; uploadedAt: number }> {
   await checkInputFile(filePath);

@@ -18,6 +18,7 @@ import { keys } from '../../shared/keys.ts';
 import { sdkErrorKind } from '../../shared/sdk-error-kind.ts';
 import { createApi } from '../../functions/api/create-api.ts';
 import { encodeKey, type PlaybackPort } from '../../functions/api/playback.ts';
+import { dashboardUrl, mountDashboard } from './dashboard-site.ts';
 
 export const API_KEY_FILE = 'api-key';
 
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
 export interface ApiServer {
   endpoint: string;
   apiKey: string;
+  /** The dashboard, opened signed in (the key in the URL's fragment). */
+  dashboardUrl: string;
   keyFile: string;
   close(): Promise<void>;
 }
@@ -138,6 +141,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
   });
 
+  // The page is public, as CloudFront serves it on AWS; what it reads needs the key.
+  mountDashboard(app);
+
   // As API Gateway's authorizer on AWS: every other route needs the key (CORS preflights were answered above).
   app.use('*', async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -157,6 +163,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     endpoint,
     apiKey,
+    dashboardUrl: dashboardUrl(endpoint, apiKey),
     keyFile,
     close: () =>
       new Promise<void>((resolve) => {

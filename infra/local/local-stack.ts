@@ -56,8 +56,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   storage: { kind: StorageKind; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   stepFunctionsEndpoint: string;
-  /** The job API: its endpoint, its bearer key and the file that keeps it. */
-  api: { endpoint: string; apiKey: string; keyFile: string };
+  /** The job API: its endpoint, its bearer key and the file that keeps it; the dashboard it serves, opened signed in. */
+  api: { endpoint: string; apiKey: string; keyFile: string; dashboardUrl: string };
   /** The local EventBridge endpoint the finalizer puts job events on. */
   eventBridgeEndpoint: string;
   deployment: LocalDeployment;
@@ -227,7 +227,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       storage: { kind: storage.kind, endpoint: storage.endpoint, credentials: storage.credentials },
       stepFunctionsEndpoint: stepFunctions.endpoint,
-      api: { endpoint: api.endpoint, apiKey: api.apiKey, keyFile: api.keyFile },
+      api: { endpoint: api.endpoint, apiKey: api.apiKey, keyFile: api.keyFile, dashboardUrl: api.dashboardUrl },
       eventBridgeEndpoint: events.endpoint,
       deployment,
       reconciled: reconciled.started,

@@ -1,5 +1,6 @@
 /** `fanout dev`: starts the local stack and keeps it running until Ctrl-C. */
 import { mkdir } from 'node:fs/promises';
+import { ensureDashboardBuilt } from '../../local/dashboard-site.ts';
 import { startLocalStack, type StorageChoice, type TriggerChoice } from '../../local/local-stack.ts';
 import { followJobs } from '../job-feed.ts';
 import { connectionOf, defaultStateDir, removeConnection, writeConnection } from '../stack-connection.ts';
@@ -12,6 +13,7 @@ export async function runDev(options: { storage: StorageChoice; concurrency?: nu
   // Fixed ports, so the endpoints printed below stay valid across restarts.
   const ports = { storage: options.storagePort, console: options.storagePort + 1, stepFunctions: options.sfnPort, events: options.sfnPort + 1, api: options.sfnPort + 2, eventBridge: options.sfnPort + 3 };
   const { webhooks, secretFile } = await webhooksFromEnv(stateDir);
+  await ensureDashboardBuilt(logToStderr);
   const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, trigger: options.trigger, ports, webhooks, log: logToStderr });
   const connection = connectionOf(stack);
   await writeConnection(stateDir, connection);
@@ -20,6 +22,8 @@ export async function runDev(options: { storage: StorageChoice; concurrency?: nu
   process.stdout.write(
     [
       'Fanout local stack is running. Ctrl-C stops it.',
+      `  dashboard       ${stack.api.dashboardUrl}`,
+      '                  (opens signed in on this machine; the key is in the fragment, never sent to a server)',
       `  storage         ${storageName} at ${stack.storage.endpoint}`,
       `                  access key ${stack.storage.credentials.accessKeyId}, secret key ${stack.storage.credentials.secretAccessKey}`,
       `  input bucket    s3://${connection.buckets.input}   (uploads here start jobs)`,

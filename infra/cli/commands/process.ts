@@ -38,6 +38,7 @@ export async function runProcess(file: string | undefined, options: { json: bool
   try {
     const stack = await starting;
     logToStderr(`local stack up: ${stack.storage.kind} storage at ${stack.storage.endpoint}, step functions at ${stack.stepFunctionsEndpoint}, api at ${stack.api.endpoint} (key in ${stack.api.keyFile})`);
+    logToStderr(`watch it in the dashboard while it runs: ${stack.api.dashboardUrl}`);
     const { buckets, stateMachine } = stack.deployment;
     const { jobId, uploadedAt } = await uploadFile({ s3: stack.s3, bucket: buckets.input, filePath, quiet: options.json });
     const manifest = await followJob({ s3: stack.s3, sfn: stack.sfn, renditionsBucket: buckets.renditions, stateMachineArn: stateMachine.arn, jobId, uploadedAt, quiet: options.json });

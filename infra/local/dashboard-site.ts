@@ -1,0 +1,52 @@
+/**
+ * The dashboard's built page (dashboard/dist, made by Vite) and how the local host serves it:
+ * at /dashboard/ on the API's own port, with a config.json that points the page at this API and
+ * signs it in with the stack's key. `fanout setup` builds it (so `npm start` and `npm test` do);
+ * `fanout dev` builds it when it was never built.
+ */
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { Hono } from 'hono';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DASHBOARD_PATH, type DashboardConfig } from '../../shared/contracts/dashboard-config.ts';
+
+const REPO_ROOT = join(import.meta.dirname, '..', '..');
+export const DASHBOARD_SOURCE = join(REPO_ROOT, 'dashboard');
+export const DASHBOARD_DIST = join(DASHBOARD_SOURCE, 'dist');
+
+export function dashboardBuilt(dist = DASHBOARD_DIST): boolean {
+  return existsSync(join(dist, 'index.html'));
+}
+
+/** Vite's production build of the page, into dashboard/dist. */
+export async function buildDashboard(log: (line: string) => void = () => {}): Promise<string> {
+  const { build } = await import('vite');
+  log('building the dashboard (Vite)…');
+  await build({ configFile: join(DASHBOARD_SOURCE, 'vite.config.ts'), logLevel: 'warn' });
+  return DASHBOARD_DIST;
+}
+
+export async function ensureDashboardBuilt(log: (line: string) => void = () => {}): Promise<void> {
+  if (!dashboardBuilt()) await buildDashboard(log);
+}
+
+/** The URL that opens the page signed in: the key rides in the fragment, which no request carries. */
+export function dashboardUrl(apiEndpoint: string, apiKey: string): string {
+  return `${apiEndpoint}${DASHBOARD_PATH}#key=${encodeURIComponent(apiKey)}`;
+}
+
+/** The page's routes on the local API server, before its authorizer: the page itself is public, its data is not. */
+export function mountDashboard(app: Hono, { dist = DASHBOARD_DIST }: { dist?: string } = {}): void {
+  const config: DashboardConfig = { apiEndpoint: '', auth: { kind: 'key' } };
+  app.get('/', (c) => c.redirect(DASHBOARD_PATH));
+  app.get('/dashboard', (c) => c.redirect(DASHBOARD_PATH));
+  app.get(`${DASHBOARD_PATH}config.json`, (c) => c.json(config, 200, { 'Cache-Control': 'no-store' }));
+  const files = serveStatic({ root: dist, rewriteRequestPath: (path) => path.slice(DASHBOARD_PATH.length - 1) });
+  app.on(['GET', 'HEAD'], `${DASHBOARD_PATH}*`, async (c) => {
+    if (!dashboardBuilt(dist)) return c.text('The dashboard is not built: run `npm run build:dashboard` (or `npx fanout setup`).', 503);
+    // Hashed file names never change; the page that names them must be read fresh.
+    c.header('Cache-Control', c.req.path.startsWith(`${DASHBOARD_PATH}assets/`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    const served = await files(c, async () => {});
+    return served ?? c.json({ code: 'NOT_FOUND', message: `no file ${c.req.path}` }, 404);
+  });
+}
