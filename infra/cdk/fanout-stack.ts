@@ -4,7 +4,7 @@
  * CloudFront, job events and their webhooks), and what keeps them safe and watched. Nothing in
  * it runs or bills by the hour while no upload is being processed (test/infra/idle-cost.test.ts).
  */
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
@@ -21,6 +21,8 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
+import { DASHBOARD_PATH } from '../../shared/contracts/dashboard-config.ts';
+import { DASHBOARD_PAGE_DIR, DashboardSite } from './dashboard-site.ts';
 import { FfmpegImage } from './ffmpeg-image.ts';
 import { fanoutFunction, type FunctionName, type FunctionNetwork } from './fanout-function.ts';
 import { STACK_OUTPUTS } from './deployed-stack.ts';
@@ -91,9 +93,15 @@ export const UNFINISHED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
 /** Every status change the finalizer hears: a start and each end become a job event. */
 export const JOB_LIFECYCLE_STATUSES = ['RUNNING', 'SUCCEEDED', ...UNFINISHED_EXECUTION_STATUSES];
 
+export interface FanoutStackProps extends StackProps {
+  /** The built dashboard, published with context dashboardOidcClientId; read only then. */
+  dashboardPageDir?: string;
+}
+
 export class FanoutStack extends Stack {
-  constructor(scope: Construct, id: string, props?: StackProps) {
-    super(scope, id, props);
+  constructor(scope: Construct, id: string, props: FanoutStackProps = {}) {
+    const { dashboardPageDir = DASHBOARD_PAGE_DIR, ...stackProps } = props;
+    super(scope, id, stackProps);
     const context = readStackContext(this.node);
     // Log delivery through the logs bucket's policy, not an ACL (ACLs are off: BucketOwnerEnforced).
     this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
@@ -108,7 +116,6 @@ export class FanoutStack extends Stack {
     });
     const bucket = (bucketId: string, role: BucketRole, options: { versioned?: boolean; expireAfter?: Duration }) => this.bucket(bucketId, role, accessLogs, options);
     const input = bucket('InputBucket', 'input', { versioned: true });
-    input.addCorsRule({ ...UPLOAD_CORS, allowedOrigins: context.uploadOrigins });
     // Separate from the input bucket, so writing a rendition never triggers a job.
     const renditions = bucket('RenditionsBucket', 'renditions', {});
     // Cut segments, encoded chunks and stills: deleted by the assembler, expired as a backstop.
@@ -144,12 +151,17 @@ export class FanoutStack extends Stack {
     const finalizer = fanoutFunction(this, 'Finalizer', { name: 'finalizer', ...SIZING.finalizer, environment: bucketNames });
 
 
+    const dashboard = context.dashboardOidcClientId ? new DashboardSite(this, 'Dashboard', { pageDir: dashboardPageDir, serverAccessLogs: accessLogs }) : undefined;
     const playback = new PlaybackCdn(this, 'Playback', {
       renditions,
       serverAccessLogs: accessLogs,
       ...(context.playbackKeyGroupId ? { keyGroupId: context.playbackKeyGroupId } : {}),
       priceClass: context.playbackPriceClass,
+      ...(dashboard ? { leadingBehaviors: dashboard.behaviors } : {}),
     });
+    // The published page calls the API and uploads into the input bucket from the distribution's origin.
+    const withDashboard = (origins: string[]) => (dashboard && !origins.includes('*') ? [...origins, `https://${playback.domainName}`] : origins);
+    input.addCorsRule({ ...UPLOAD_CORS, allowedOrigins: withDashboard(context.uploadOrigins) });
     const signing = context.playbackKeyPairId && context.playbackPrivateKeyParameter ? { keyPairId: context.playbackKeyPairId, privateKeyParameter: context.playbackPrivateKeyParameter } : undefined;
     const api = fanoutFunction(this, 'Api', {
       name: 'api',
@@ -167,8 +179,22 @@ export class FanoutStack extends Stack {
     if (signing) api.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['ssm:GetParameter'], resources: [parameterArn(this, signing.privateKeyParameter)] }));
     const jobApi = new JobApi(this, 'JobApi', {
       fn: api,
-      ...(context.apiJwtIssuer && context.apiJwtAudience ? { jwt: { issuer: context.apiJwtIssuer, audience: context.apiJwtAudience, allowOrigins: context.apiOrigins } } : {}),
+      ...(context.apiJwtIssuer && context.apiJwtAudience ? { jwt: { issuer: context.apiJwtIssuer, audience: context.apiJwtAudience, allowOrigins: withDashboard(context.apiOrigins) } } : {}),
     });
+    if (dashboard && context.dashboardOidcClientId && context.apiJwtIssuer && context.apiJwtAudience) {
+      dashboard.publish({
+        apiEndpoint: jobApi.endpoint,
+        auth: { kind: 'oidc', authority: context.apiJwtIssuer, clientId: context.dashboardOidcClientId, scope: context.dashboardOidcScope },
+      });
+      if (!context.apiJwtAudience.includes(context.dashboardOidcClientId)) {
+        // A warning, not an error: Okta's and Entra ID's access tokens name an API (api://…) in `aud`, not the client.
+        Annotations.of(this).addWarningV2(
+          'fanout:dashboard-audience',
+          `dashboardOidcClientId ${context.dashboardOidcClientId} is not one of apiJwtAudience (${context.apiJwtAudience.join(', ')}): the API's JWT authorizer takes a token whose aud (or client_id) is one of them. Cognito's access tokens carry the client id, so add it there; an issuer that names an API in aud needs that API's scope in dashboardOidcScope.`,
+        );
+      }
+      new CfnOutput(this, 'DashboardUrl', { value: `https://${playback.domainName}${DASHBOARD_PATH}`, description: 'The dashboard; register this URL as the OIDC client\'s redirect (sign-in and sign-out) URI' });
+    }
 
     const webhookDelivery = fanoutFunction(this, 'WebhookDelivery', { name: 'webhook-delivery', ...SIZING['webhook-delivery'], environment: {} });
 
@@ -231,6 +257,7 @@ export class FanoutStack extends Stack {
       stateMachine: pipeline.stateMachine,
       deadLetters: [deadLetters, jobEvents.deadLetters],
       distribution: playback.distribution,
+      ...(dashboard ? { dashboardBucket: dashboard.bucket } : {}),
     });
   }
 

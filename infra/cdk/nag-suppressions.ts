@@ -3,7 +3,7 @@
  * concerns, for the one finding it names, with the reason. test/infra/cdk-nag.test.ts runs the
  * checks and expects zero findings left; a new finding fails it until it is fixed or argued here.
  */
-import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { BOOTSTRAP_QUALIFIER_CONTEXT, type CfnElement, DefaultStackSynthesizer, Stack, Validations } from 'aws-cdk-lib';
 import type { Distribution } from 'aws-cdk-lib/aws-cloudfront';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -23,6 +23,8 @@ export interface NagSubjects {
   /** Dead-letter queues: the end of a redrive, with none behind them. */
   deadLetters: Queue[];
   distribution: Distribution;
+  /** The dashboard's bucket, when the page is published (context dashboardOidcClientId). */
+  dashboardBucket?: Bucket;
 }
 
 export function acknowledgeNagFindings(stack: Stack, subjects: NagSubjects): void {
@@ -121,4 +123,26 @@ export function acknowledgeNagFindings(stack: Stack, subjects: NagSubjects): voi
       "CDK's BucketNotificationsHandler (it sets the input bucket's event notification during deployment) comes with this AWS-managed policy for its logs; it never runs between deployments.",
     );
   }
+  if (subjects.dashboardBucket) acknowledgeDashboardDeployment(stack, subjects.dashboardBucket, logicalId(subjects.dashboardBucket));
+}
+
+/** CDK's BucketDeployment function: it copies the built dashboard into its bucket at deploy time, and never runs between deployments. */
+function acknowledgeDashboardDeployment(stack: Stack, dashboardBucket: Bucket, dashboardBucketId: string): void {
+  const deployment = stack.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
+  if (!deployment) return;
+  const acknowledge = (id: string, reason: string) => Validations.of(deployment).acknowledge({ id: `AwsSolutions-${id}`, reason });
+  const why = "CDK's BucketDeployment grant, for the function that copies the built dashboard at deploy time only";
+  const qualifier = (stack.node.tryGetContext(BOOTSTRAP_QUALIFIER_CONTEXT) as string | undefined) ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+  acknowledge(
+    `IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*]`,
+    `${why}: it reads the page's zipped asset from the CDK bootstrap bucket, whose object keys are content hashes.`,
+  );
+  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) acknowledge(`IAM5[Action::${action}]`, `${why}: reading the asset and listing the buckets it syncs.`);
+  for (const action of ['s3:DeleteObject*', 's3:Abort*']) acknowledge(`IAM5[Action::${action}]`, `${why}: \`aws s3 sync\` into the dashboard bucket (${dashboardBucket.node.path}) only.`);
+  acknowledge(`IAM5[Resource::<${dashboardBucketId}.Arn>/*]`, `${why}: it writes the page's files, any key under dashboard/, in the dashboard's own bucket.`);
+  acknowledge(
+    'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    "CDK's BucketDeployment function comes with this AWS-managed policy for its logs; it runs only during a deployment.",
+  );
+  acknowledge('L1', "CDK pins the Python runtime of its own BucketDeployment handler (with the AWS CLI layer it is tested on); it runs only during a deployment, on no user input.");
 }

@@ -48,6 +48,8 @@ export interface PlaybackCdnProps {
   /** A CloudFront key group id: when set, only signed URLs or cookies play. */
   keyGroupId?: string;
   priceClass?: PriceClass;
+  /** Behaviours matched before the renditions' own, in order (the dashboard's page: infra/cdk/dashboard-site.ts). */
+  leadingBehaviors?: Record<string, BehaviorOptions>;
 }
 
 export class PlaybackCdn extends Construct {
@@ -104,6 +106,7 @@ export class PlaybackCdn extends Construct {
       defaultBehavior: behavior(media, false),
       additionalBehaviors: {
         // More specific first: CloudFront matches behaviours in order.
+        ...props.leadingBehaviors,
         [MANIFEST_PATH_PATTERN]: behavior(manifest, true),
         '*.m3u8': behavior(text, true),
         '*.vtt': behavior(text, true),

@@ -30,6 +30,10 @@ const ContextValues = z.object({
   webhookUrls: commaSeparated.pipe(z.array(z.url())).default([]),
   /** The SSM SecureString parameter holding the webhooks' `whsec_…` secret. */
   webhookSecretParameter: z.string().min(1).default('/fanout/webhook-secret'),
+  /** The dashboard's OIDC client id at the apiJwtIssuer: when set, the page is published at https://<playback domain>/dashboard/. */
+  dashboardOidcClientId: z.string().min(1).optional(),
+  /** The scopes the dashboard asks for, space-separated (an issuer whose access tokens name an API in `aud` wants that API's scope). */
+  dashboardOidcScope: z.string().min(1).default('openid'),
 });
 
 export const StackContext = ContextValues.refine((context) => (context.apiJwtIssuer === undefined) === (context.apiJwtAudience === undefined), {
@@ -43,6 +47,11 @@ export const StackContext = ContextValues.refine((context) => (context.apiJwtIss
   .refine((context) => context.playbackKeyPairId === undefined || context.playbackKeyGroupId !== undefined, {
     message: 'signing playback URLs (playbackKeyPairId) means nothing unless the distribution trusts a key group (playbackKeyGroupId)',
     path: ['playbackKeyGroupId'],
+  })
+  .refine((context) => context.dashboardOidcClientId === undefined || (context.apiJwtIssuer !== undefined && context.apiJwtAudience !== undefined), {
+    message:
+      'the dashboard (dashboardOidcClientId) signs in with OIDC and calls the API with the access token: it needs the API\'s JWT authorizer, apiJwtIssuer (the issuer URL) and apiJwtAudience (normally including the dashboard\'s client id)',
+    path: ['dashboardOidcClientId'],
   });
 export type StackContext = z.infer<typeof StackContext>;
 

@@ -5,7 +5,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,12 @@ afterAll(() => {
   for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
 });
 
-/** Every option a deployer may set: the JWT authorizer, signed playback, webhooks. */
+/** A built dashboard page, for the option that publishes it. */
+const page = mkdtempSync(join(tmpdir(), 'fanout-nag-page-'));
+outdirs.push(page);
+writeFileSync(join(page, 'index.html'), '<!doctype html>');
+
+/** Every option a deployer may set: the JWT authorizer, signed playback, webhooks, the published dashboard. */
 const EVERY_OPTION = {
   apiJwtIssuer: 'https://issuer.example.com/',
   apiJwtAudience: 'dashboard',
@@ -25,6 +30,7 @@ const EVERY_OPTION = {
   playbackKeyPairId: 'K2JCJMDEHXQW5F',
   playbackPrivateKeyParameter: '/fanout/playback-private-key',
   webhookUrls: 'https://app.example.com/hooks/fanout',
+  dashboardOidcClientId: 'dashboard',
 };
 
 interface Violation {
@@ -40,7 +46,7 @@ describe('cdk-nag AwsSolutions', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'fanout-nag-'));
     outdirs.push(outdir);
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
-    const stack = new FanoutStack(app, 'Fanout');
+    const stack = new FanoutStack(app, 'Fanout', { dashboardPageDir: page });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
     let violations: string[] = [];

@@ -3,8 +3,10 @@
  * processed. Every resource type must be on the list below, each with how it bills; a new
  * type fails this test until someone has decided what it costs at rest.
  */
-import type { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourcesOf, synthesizeTemplate, type Resource } from './template-support.ts';
 
 /** The types allowed, and what each costs while idle. */
@@ -44,17 +46,28 @@ const PAY_PER_USE: Record<string, string> = {
   'AWS::CloudFront::OriginAccessControl': 'free',
   'AWS::CloudFront::CachePolicy': 'free',
   'AWS::CloudFront::ResponseHeadersPolicy': 'free',
+  // The published dashboard (context dashboardOidcClientId).
+  'AWS::CloudFront::Function': 'per invocation (the dashboard page’s index document): none while idle',
+  'Custom::CDKBucketDeployment': 'runs at deploy time only (copies the built dashboard into its bucket)',
+  'AWS::Lambda::LayerVersion': 'free: the AWS CLI layer of the deployment function, stored as code',
 };
 
-let template: Template;
-let resources: Array<[string, Resource]>;
+const page = mkdtempSync(join(tmpdir(), 'fanout-idle-page-'));
+writeFileSync(join(page, 'index.html'), '<!doctype html>');
+afterAll(() => rmSync(page, { recursive: true, force: true }));
 
-beforeAll(() => {
-  template = synthesizeTemplate();
-  resources = Object.entries(resourcesOf(template));
-});
+const DASHBOARD = { apiJwtIssuer: 'https://issuer.example.com/', apiJwtAudience: 'dashboard', dashboardOidcClientId: 'dashboard' };
 
-describe('idle cost', () => {
+describe.each([
+  ['by default', {}],
+  ['with the dashboard published', DASHBOARD],
+])('idle cost %s', (_, context: Record<string, string>) => {
+  let resources: Array<[string, Resource]>;
+
+  beforeAll(() => {
+    resources = Object.entries(resourcesOf(synthesizeTemplate(context, { dashboardPageDir: page })));
+  });
+
   it('holds only resource types that bill per use', () => {
     const unknown = [...new Set(resources.map(([, resource]) => resource.Type))].filter((type) => !(type in PAY_PER_USE));
     expect(unknown).toEqual([]);

@@ -1,15 +1,15 @@
 /** Reading the synthesized template the way the tests need it: by role, not by hashed logical id. */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { FanoutStack, type BucketRole } from '../../infra/cdk/fanout-stack.ts';
+import { FanoutStack, type BucketRole, type FanoutStackProps } from '../../infra/cdk/fanout-stack.ts';
 import type { FunctionName } from '../../infra/cdk/fanout-function.ts';
 
 export type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown>; DependsOn?: string[] };
 
 /** The stack as the tests and the local host see it: synthesized without bundling, with the deployer's context if given. */
-export function synthesizeTemplate(context: Record<string, string> = {}): Template {
+export function synthesizeTemplate(context: Record<string, string> = {}, props: FanoutStackProps = {}): Template {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
-  return Template.fromStack(new FanoutStack(app, 'Fanout'));
+  return Template.fromStack(new FanoutStack(app, 'Fanout', props));
 }
 
 export function resourcesOf(template: Template): Record<string, Resource> {
