@@ -5,10 +5,12 @@
  * local endpoint's give the same picture.
  *
  * A task attempt is TaskScheduled, TaskStarted, then TaskSucceeded, TaskFailed or TaskTimedOut
- * (TaskStartFailed, TaskSubmitFailed). Which state and which Map iteration an attempt belongs to
- * is found as AWS records it: each event's `previousEventId` points at the event before it in
- * its own thread, so walking back reaches the state's TaskStateEntered and, inside a Map, the
- * iteration's MapIterationStarted (with its index).
+ * (TaskStartFailed, TaskSubmitFailed). A bar runs from TaskStarted; from TaskScheduled to there
+ * it waited (on the local host, for a worker). An attempt with no TaskStarted never ran: it
+ * waited all along, its run empty at its end. Which state and which Map iteration an attempt
+ * belongs to is found as AWS records it: each event's `previousEventId` points at the event
+ * before it in its own thread, so walking back reaches the state's TaskStateEntered and, inside
+ * a Map, the iteration's MapIterationStarted (with its index).
  *
  * A Distributed Map runs its items as child executions whose events are not in this history:
  * its chunks show as one bar, the whole Map run (locally the same Map runs inline, and each chunk
@@ -48,6 +50,8 @@ interface Place {
 interface OpenBar {
   bar: TimelineBar;
   open: boolean;
+  /** Whether its TaskStarted came: until then the attempt waits (for a worker, on the local host) and has not run. */
+  started: boolean;
 }
 
 /** `now` (epoch ms) ends the bars still running; it defaults to the latest event's time. */
@@ -94,16 +98,20 @@ export function timelineOf(events: readonly HistoryEvent[], { now }: { now?: num
         outcome: 'running',
       };
       lane.bars.push(bar);
-      latest.set(laneKey, { bar, open: true });
+      latest.set(laneKey, { bar, open: true, started: false });
     } else if (type === 'TaskStarted' && laneKey) {
       // The bar is the run itself: from the function's start, not from its scheduling.
       const open = latest.get(laneKey);
-      if (open?.open) open.bar.startMs = at(event);
+      if (open?.open) {
+        open.bar.startMs = at(event);
+        open.started = true;
+      }
     } else if ((type === 'TaskSucceeded' || ATTEMPT_FAILED.has(type)) && laneKey) {
       const open = latest.get(laneKey);
       if (open?.open) {
         open.open = false;
         open.bar.endMs = at(event);
+        if (!open.started) open.bar.startMs = open.bar.endMs;
         open.bar.outcome = type === 'TaskSucceeded' ? 'succeeded' : 'failed';
         const failure = event.taskFailedEventDetails ?? event.taskTimedOutEventDetails ?? event.taskStartFailedEventDetails ?? event.taskSubmitFailedEventDetails;
         if (failure) open.bar.error = [failure.error, failure.cause].filter(Boolean).join(': ') || type;
@@ -114,7 +122,7 @@ export function timelineOf(events: readonly HistoryEvent[], { now }: { now?: num
       if (distributed) {
         const bar: TimelineBar = { step: distributed.step, label: distributed.label, attempt: 1, scheduledMs: at(event), startMs: at(event), endMs: at(event), outcome: 'running' };
         laneFor(distributed.step, distributed.label, undefined).bars.push(bar);
-        latest.set(name, { bar, open: true });
+        latest.set(name, { bar, open: true, started: true });
       }
     } else if ((type === 'MapStateExited' || type === 'MapStateFailed' || type === 'MapStateAborted') && event.stateExitedEventDetails?.name) {
       const open = latest.get(event.stateExitedEventDetails.name);
@@ -144,6 +152,7 @@ export function timelineOf(events: readonly HistoryEvent[], { now }: { now?: num
     if (!open.open) continue;
     // Still open when the execution ended (stopped, timed out): it never finished.
     open.bar.endMs = Math.max(open.bar.startMs, durationMs);
+    if (!open.started) open.bar.startMs = open.bar.endMs;
     if (endedMs !== undefined) open.bar.outcome = 'failed';
   }
   return {

@@ -39,8 +39,16 @@ export interface InvocationSpan {
   ok: boolean;
 }
 
+export interface InvokeOptions {
+  /**
+   * Told when a worker begins the invocation (epoch ms), after its wait in the queue: the time
+   * Lambda starts one on AWS, which Step Functions records as TaskStarted.
+   */
+  onStart?: (startMs: number) => void;
+}
+
 export interface FunctionHost {
-  invoke(functionArnOrName: string, event: unknown): Promise<unknown>;
+  invoke(functionArnOrName: string, event: unknown, options?: InvokeOptions): Promise<unknown>;
   /** The most recent invocations (at most INVOCATION_HISTORY), oldest first. */
   invocations(): InvocationSpan[];
   /** Invocations and failed invocations so far, by function name: what CloudWatch's Invocations and Errors count. */
@@ -107,13 +115,14 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
   };
 
   return {
-    invoke(functionArnOrName, event) {
+    invoke(functionArnOrName, event, options = {}) {
       const { fn, pool } = find(functionArnOrName);
       const counter = counters.get(fn.name)!;
       return queue.add(async () => {
         counter.invocations++;
         const timeout = AbortSignal.timeout(fn.timeoutSeconds * 1000);
         const startMs = Date.now();
+        options.onStart?.(startMs);
         const context = { invokedFunctionArn: fn.arn, memoryLimitInMB: fn.memoryMiB, deadlineMs: startMs + fn.timeoutSeconds * 1000 };
         let outcome: InvocationOutcome;
         try {

@@ -155,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const starts = new Map<string, Promise<unknown>>();
     const stepFunctions = await startStepFunctionsServer({
       stateMachines: [deployment.stateMachine],
-      invokeTask: (resource, input) => host!.invoke(resource, input),
+      invokeTask: (resource, input, options) => host!.invoke(resource, input, options),
       journalFile: join(options.stateDir, 'executions.jsonl'),
       onExecutionStarted: (execution) => {
         const delivery = finalize(execution).catch(() => {});

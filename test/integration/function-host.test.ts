@@ -61,6 +61,26 @@ describe('the local function host', () => {
     expect(host.stats()).toMatchObject({ splitter: { invocations: 2, errors: 0 }, assembler: { invocations: 1, errors: 0 } });
   });
 
+  it('tells the caller when a worker begins its invocation, after its wait in the queue', async () => {
+    const starts: Record<string, number> = {};
+    const onStart = (label: string) => (startMs: number) => {
+      starts[label] = startMs;
+    };
+    const calledAt = Date.now();
+
+    const first = host.invoke('encoder', { label: 'first', holdMs: 500 }, { onStart: onStart('first') });
+    const second = host.invoke('encoder', { label: 'second' }, { onStart: onStart('second') });
+    await first;
+    const firstEndedAt = Date.now();
+    await second;
+
+    expect(starts['first']).toBeGreaterThanOrEqual(calledAt);
+    expect((starts['first'] ?? 0) - calledAt).toBeLessThan(500);
+    // One worker: the second waited for the first to finish.
+    expect(starts['second']).toBeGreaterThanOrEqual((starts['first'] ?? Infinity) + 500);
+    expect(starts['second']).toBeLessThanOrEqual(firstEndedAt);
+  });
+
   it('hands each handler a context that counts down to the function\'s timeout, as Lambda does', async () => {
     const first = (await host.invoke('splitter', { label: 'context', holdMs: 2000 })) as { name: string; memory: string; remainingMs: number; id: string };
     const second = (await host.invoke('splitter', { label: 'context' })) as typeof first;

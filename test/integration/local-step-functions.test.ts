@@ -122,7 +122,9 @@ class FakeFunctions {
   squared: Array<z.infer<typeof SquareInput>> = [];
   private held = Promise.withResolvers<void>();
 
-  readonly invokeTask: TaskInvoker = async (resource, input) => {
+  readonly invokeTask: TaskInvoker = async (resource, input, { onStart }) => {
+    // In process, with no queue: each call starts at once.
+    onStart(Date.now());
     if (resource === SQUARE) {
       const item = SquareInput.parse(input);
       this.inFlight++;

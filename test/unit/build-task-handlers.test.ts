@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PAYLOAD_BYTES, buildTaskHandlers, type TaskInvoker } from '../../infra/local/step-functions/build-task-handlers.ts';
+import { MAX_PAYLOAD_BYTES, buildTaskHandlers, type AttemptListener, type TaskInvoker } from '../../infra/local/step-functions/build-task-handlers.ts';
 
 const ENCODER = 'arn:aws:lambda:us-east-1:0:function:encoder';
 
-function handlerFor(resource: string, invokeTask: TaskInvoker, stopped = new AbortController().signal) {
-  const handlers = buildTaskHandlers({ taskResources: new Map([['Encode', resource]]), invokeTask, stopped, track: () => {} });
+function handlerFor(resource: string, invokeTask: TaskInvoker, stopped = new AbortController().signal, beginAttempt: AttemptListener = () => () => {}) {
+  const handlers = buildTaskHandlers({ taskResources: new Map([['Encode', resource]]), invokeTask, stopped, track: () => {}, beginAttempt });
   const handler = handlers['Encode'];
   if (handler === undefined) throw new Error('no handler for Encode');
   return handler;
@@ -84,6 +84,34 @@ describe('buildTaskHandlers', () => {
 
     expect(error.name).toBe('States.DataLimitExceeded');
     expect(error.isRetryable).toBe(false);
+  });
+
+  it("begins an attempt on every call, stopped ones too, and hands the invoker that attempt's start", async () => {
+    const stop = new AbortController();
+    const attempts: Array<{ state: string; startMs?: number }> = [];
+    const beginAttempt: AttemptListener = (state) => {
+      const attempt: { state: string; startMs?: number } = { state };
+      attempts.push(attempt);
+      return (startMs) => {
+        attempt.startMs = startMs;
+      };
+    };
+    const handler = handlerFor(
+      'arn:aws:states:::lambda:invoke',
+      async (_, __, { onStart }) => {
+        onStart(1_234);
+        return {};
+      },
+      stop.signal,
+      beginAttempt,
+    );
+
+    await handler({ FunctionName: ENCODER, Payload: {} });
+    stop.abort();
+    await rejectionOf(handler({ FunctionName: ENCODER, Payload: {} }));
+
+    // The library logged both attempts before calling the handler: both are paired, only the first ran.
+    expect(attempts).toEqual([{ state: 'Encode', startMs: 1_234 }, { state: 'Encode' }]);
   });
 
   it('settles a Task in flight when its execution stops, and starts none afterwards', async () => {

@@ -136,6 +136,46 @@ describe('timelineOf, other histories', () => {
     ]);
   });
 
+  it('tells a wait for a worker from the run: chunks scheduled together start one after another, and one never started has no run', () => {
+    // The local host with one worker: its history has TaskStarted when a worker took the attempt.
+    const local = history([
+      [1, 0, 'ExecutionStarted', 0],
+      [2, 1, 'MapStateEntered', 100, entered('EncodeChunks')],
+      [3, 2, 'MapIterationStarted', 101, iteration('EncodeChunks', 0)],
+      [4, 2, 'MapIterationStarted', 101, iteration('EncodeChunks', 1)],
+      [5, 2, 'MapIterationStarted', 101, iteration('EncodeChunks', 2)],
+      [6, 3, 'TaskStateEntered', 102, entered('EncodeChunk')],
+      [7, 6, 'TaskScheduled', 102, scheduled],
+      [8, 4, 'TaskStateEntered', 102, entered('EncodeChunk')],
+      [9, 8, 'TaskScheduled', 102, scheduled],
+      [10, 5, 'TaskStateEntered', 102, entered('EncodeChunk')],
+      [11, 10, 'TaskScheduled', 102, scheduled],
+      [12, 7, 'TaskStarted', 105],
+      [13, 12, 'TaskSucceeded', 1_105],
+      [14, 9, 'TaskStarted', 1_106],
+      // Chunk 2's TimeoutSeconds ran out while it still waited: it never ran.
+      [15, 11, 'TaskTimedOut', 1_500, { taskTimedOutEventDetails: { ...lambda, error: 'States.Timeout', cause: 'timed out' } }],
+    ]);
+
+    const timeline = timelineOf(local, { now: T0 + 2_000 });
+
+    expect(timeline.lanes.map((lane) => lane.bars)).toEqual([
+      [{ step: 'encode', label: 'chunk 0', index: 0, attempt: 1, scheduledMs: 102, startMs: 105, endMs: 1_105, outcome: 'succeeded' }],
+      [{ step: 'encode', label: 'chunk 1', index: 1, attempt: 1, scheduledMs: 102, startMs: 1_106, endMs: 2_000, outcome: 'running' }],
+      [{ step: 'encode', label: 'chunk 2', index: 2, attempt: 1, scheduledMs: 102, startMs: 1_500, endMs: 1_500, outcome: 'failed', error: 'States.Timeout: timed out' }],
+    ]);
+  });
+
+  it('shows an attempt still waiting for a worker as a wait, with no run yet', () => {
+    const waiting = awsHistory.filter((event) => (event.id ?? 0) <= 30);
+
+    const timeline = timelineOf(waiting, { now: T0 + 2_070 });
+
+    expect(timeline.lanes.find((lane) => lane.label === 'image 0')?.bars).toEqual([
+      { step: 'resize', label: 'image 0', index: 0, attempt: 1, scheduledMs: 2_052, startMs: 2_070, endMs: 2_070, outcome: 'running' },
+    ]);
+  });
+
   it('shows a Distributed Map as one bar: its chunks ran as child executions, outside this history', () => {
     const distributed = history([
       [1, 0, 'ExecutionStarted', 0],

@@ -11,8 +11,21 @@ import type { TaskResources } from './prepare-definition.ts';
  * Called for every Task state; `resource` is the Task's Resource (a Lambda function ARN), or
  * the FunctionName of an `arn:aws:states:::lambda:invoke` Task. To fail the task, throw an
  * Error whose `name` is the error that Retry/Catch match and whose `message` is the Cause.
+ * Call `onStart` when the function begins running (after any wait for a worker): it is the
+ * attempt's TaskStarted; an attempt that never reports a start has none.
  */
-export type TaskInvoker = (resource: string, input: unknown) => Promise<unknown>;
+export type TaskInvoker = (resource: string, input: unknown, options: TaskInvocationOptions) => Promise<unknown>;
+
+export interface TaskInvocationOptions {
+  /** Epoch milliseconds. */
+  onStart: (startMs: number) => void;
+}
+
+/**
+ * Told of each Task attempt as the library calls its handler, which it does synchronously right
+ * after it logs the attempt's StateEntered or StateRetried; returns what to call when it starts.
+ */
+export type AttemptListener = (stateName: string) => (startMs: number) => void;
 
 export type JsonValue = Parameters<StateMachine['run']>[0];
 type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -48,6 +61,7 @@ export interface BuildTaskHandlersOptions {
   stopped: AbortSignal;
   /** Registers an invocation in flight, so the host can wait for it to settle. */
   track: (invocation: Promise<unknown>) => void;
+  beginAttempt: AttemptListener;
 }
 
 export function buildTaskHandlers(options: BuildTaskHandlersOptions): TaskHandlers {
@@ -55,8 +69,11 @@ export function buildTaskHandlers(options: BuildTaskHandlersOptions): TaskHandle
   const retryCount = retryCounter();
   for (const [stateName, resource] of options.taskResources) {
     handlers[stateName] = async (input) => {
+      // First, before anything can throw: every call is an attempt the library has logged.
+      const onStart = options.beginAttempt(stateName);
       if (options.stopped.aborted) throw executionStopped();
-      const invocation = invoke(resource, retryCount(stateName, input), options.invokeTask);
+      const invokeTask = (name: string, payload: unknown) => options.invokeTask(name, payload, { onStart });
+      const invocation = invoke(resource, retryCount(stateName, input), invokeTask);
       options.track(invocation);
       return untilStopped(invocation, options.stopped);
     };
@@ -99,7 +116,9 @@ function executionStopped(): TerminalStatesError {
   return new TerminalStatesError('States.Runtime', 'The execution is no longer running');
 }
 
-async function invoke(resource: string, input: JsonValue, invokeTask: TaskInvoker): Promise<JsonValue> {
+type BoundInvoker = (resource: string, input: unknown) => Promise<unknown>;
+
+async function invoke(resource: string, input: JsonValue, invokeTask: BoundInvoker): Promise<JsonValue> {
   if (resource !== LAMBDA_INVOKE) return toStateOutput(await callTask(invokeTask, resource, input));
   const parameters = LambdaInvokeParameters.safeParse(input);
   if (!parameters.success) {
@@ -117,7 +136,7 @@ async function invoke(resource: string, input: JsonValue, invokeTask: TaskInvoke
 }
 
 /** Runs the invoker and reduces whatever it throws to the `name` + `message` that Step Functions sees. */
-async function callTask(invokeTask: TaskInvoker, resource: string, input: unknown): Promise<unknown> {
+async function callTask(invokeTask: BoundInvoker, resource: string, input: unknown): Promise<unknown> {
   try {
     return await invokeTask(resource, input);
   } catch (error) {

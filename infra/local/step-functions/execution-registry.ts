@@ -241,7 +241,10 @@ export class ExecutionRegistry {
   private launch(machine: PreparedStateMachine, record: ExecutionRecord, input: JsonValue): void {
     if (machine.runner === undefined) return;
     const stopped = new AbortController();
-    const threads = new HistoryThreads({ ...machine, region: regionOf(machine.arn) }, (body, previousEventId) => this.appendEvent(record, body, previousEventId));
+    // A task can start after its execution was stopped: its history is closed by then.
+    const threads = new HistoryThreads({ ...machine, region: regionOf(machine.arn) }, (body, previousEventId) =>
+      record.status === 'RUNNING' ? this.appendEvent(record, body, previousEventId) : undefined,
+    );
     const execution = runExecution({
       runner: machine.runner,
       input,
@@ -255,6 +258,7 @@ export class ExecutionRegistry {
         invokeTask: this.invokeTask,
         stopped: stopped.signal,
         track: (invocation) => this.track(invocation),
+        beginAttempt: (stateName) => threads.beginAttempt(stateName),
       }),
       onEvent: (event) => {
         if (record.status !== 'RUNNING') return;

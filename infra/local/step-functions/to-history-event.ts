@@ -56,11 +56,11 @@ const TASK_TIMEOUT_ERROR = 'States.Timeout';
  * events of their own). Failures of states other than Task, Map and Parallel appear only as the
  * ExecutionFailed (or the catching state's exit) that follows.
  *
- * Every Task attempt is TaskScheduled and TaskStarted, then TaskSucceeded, TaskFailed or
- * TaskTimedOut, as on AWS: the library calls the task's handler as it enters the state (or
- * retries it) and reports its end as soon as the handler settles, so these are the attempt's
- * own times. The local host's worker queue has no AWS counterpart: a wait in it counts as
- * running, like a Lambda cold start does on AWS. A state exited after a caught failure gets no
+ * Every Task attempt is TaskScheduled, then TaskSucceeded, TaskFailed or TaskTimedOut: the
+ * library calls the task's handler as it enters the state (or retries it) and reports its end as
+ * soon as the handler settles. Its TaskStarted, in between as on AWS, is not in the library's
+ * log: the function host says when a worker took the attempt (a wait in its queue is no run),
+ * and `HistoryThreads.beginAttempt` writes it. A state exited after a caught failure gets no
  * TaskSucceeded: `HistoryThreads` drops it.
  */
 export function toHistoryEvents(event: LibraryEvent, context: HistoryContext): HistoryEventBody[] {
@@ -68,7 +68,6 @@ export function toHistoryEvents(event: LibraryEvent, context: HistoryContext): H
   const taskAttempt = (input: unknown, resourceType: string, resource: string): HistoryEventBody[] => [
     // The state's input: the task's Parameters are applied inside the library, out of the log's sight.
     { timestamp, type: 'TaskScheduled', taskScheduledEventDetails: { resourceType, resource, region: context.region, parameters: toJson(input) } },
-    { timestamp, type: 'TaskStarted', taskStartedEventDetails: { resourceType, resource } },
   ];
   if (event.type === 'StateEntered' || event.type === 'StateRetried' || event.type === 'StateExited') {
     if (event.state.type === 'Task') {
@@ -147,6 +146,15 @@ function toHistoryEvent(event: LibraryEvent, context: HistoryContext): HistoryEv
  * returns its id (undefined when the history is full). A Map iteration is its own thread, found
  * from the iteration index the library puts on its events and the Map that runs the state;
  * everything else (Parallel branches too, which the library does not tell apart) is one thread.
+ *
+ * TaskStarted comes from outside the log: `beginAttempt(state)` is called as the library calls
+ * a Task's handler, and the function it returns when a worker starts that attempt. The handler
+ * does not know its Map iteration, so calls are paired with the logged attempts of the same
+ * state in order: the library calls a handler synchronously right after it logs the attempt, and
+ * forwards each iteration's events to this log in that order (it does so in microtasks, which
+ * end before the next timer or worker reply can start another attempt). A start that comes
+ * before its attempt reaches the log is written right after its TaskScheduled; an attempt that
+ * ends before any worker took it (it timed out in the queue) gets no TaskStarted.
  */
 export class HistoryThreads {
   /** Thread -> the id of its latest event. */
@@ -155,6 +163,10 @@ export class HistoryThreads {
   private readonly mapEntered = new Map<string, number>();
   /** Threads whose latest Task attempt failed: their state exits by a catch, not a success. */
   private readonly failedAttempt = new Set<string>();
+  /** Task state name -> handler calls whose attempt the log has not reached yet, oldest first. */
+  private readonly unlogged = new Map<string, Attempt[]>();
+  /** Thread -> its attempt scheduled in the history and not yet started. */
+  private readonly unstarted = new Map<string, Attempt>();
 
   private readonly context: HistoryContext & { enclosingMaps: EnclosingMaps };
   private readonly append: (body: HistoryEventBody, previousEventId: number) => number | undefined;
@@ -170,13 +182,51 @@ export class HistoryThreads {
       if (body.type === 'TaskSucceeded' && this.failedAttempt.has(thread)) continue;
       if (body.type === 'TaskFailed' || body.type === 'TaskTimedOut') this.failedAttempt.add(thread);
       if (body.type === 'TaskScheduled') this.failedAttempt.delete(thread);
-      const iteration = body.mapIterationStartedEventDetails;
-      const previous = this.latest.get(thread) ?? (iteration ? this.mapEntered.get(iteration.name) : undefined) ?? this.latest.get(ROOT) ?? 0;
-      const id = this.append(body, previous);
-      if (id === undefined) continue;
-      this.latest.set(thread, id);
-      if (body.type === 'MapStateEntered' && body.stateEnteredEventDetails) this.mapEntered.set(body.stateEnteredEventDetails.name, id);
+      if (body.type === 'TaskSucceeded' || body.type === 'TaskFailed' || body.type === 'TaskTimedOut') this.unstarted.delete(thread);
+      this.appendTo(thread, body);
+      if (body.type === 'TaskScheduled' && 'state' in event) this.scheduled(thread, event.state.name);
     }
+  }
+
+  /** A Task's handler was called for `stateName`; the function returned is told when a worker starts it. */
+  beginAttempt(stateName: string): (startMs: number) => void {
+    const attempt: Attempt = {};
+    const calls = this.unlogged.get(stateName) ?? [];
+    calls.push(attempt);
+    this.unlogged.set(stateName, calls);
+    return (startMs) => {
+      if (attempt.thread === undefined) {
+        attempt.startMs = startMs;
+        return;
+      }
+      if (this.unstarted.get(attempt.thread) !== attempt) return;
+      this.unstarted.delete(attempt.thread);
+      this.appendTo(attempt.thread, this.startedEvent(stateName, startMs));
+    };
+  }
+
+  /** Pairs the attempt just scheduled in `thread` with its handler call, and writes its start if it has one. */
+  private scheduled(thread: string, stateName: string): void {
+    const attempt = this.unlogged.get(stateName)?.shift();
+    // None: the library failed the state before it called the handler (its InputPath or Parameters).
+    if (attempt === undefined) return;
+    attempt.thread = thread;
+    if (attempt.startMs === undefined) this.unstarted.set(thread, attempt);
+    else this.appendTo(thread, this.startedEvent(stateName, attempt.startMs));
+  }
+
+  private startedEvent(stateName: string, startMs: number): HistoryEventBody {
+    const [resourceType, resource] = describeResource(this.context.taskResources.get(stateName) ?? '');
+    return { timestamp: startMs / 1000, type: 'TaskStarted', taskStartedEventDetails: { resourceType, resource } };
+  }
+
+  private appendTo(thread: string, body: HistoryEventBody): void {
+    const iteration = body.mapIterationStartedEventDetails;
+    const previous = this.latest.get(thread) ?? (iteration ? this.mapEntered.get(iteration.name) : undefined) ?? this.latest.get(ROOT) ?? 0;
+    const id = this.append(body, previous);
+    if (id === undefined) return;
+    this.latest.set(thread, id);
+    if (body.type === 'MapStateEntered' && body.stateEnteredEventDetails) this.mapEntered.set(body.stateEnteredEventDetails.name, id);
   }
 
   private threadOf(event: LibraryEvent): string {
@@ -191,6 +241,12 @@ export class HistoryThreads {
   }
 }
 const ROOT = '';
+
+/** One call of a Task's handler: its thread once its attempt is in the history, its start once a worker took it. */
+interface Attempt {
+  thread?: string;
+  startMs?: number;
+}
 
 /** `arn:aws:states:::lambda:invoke` -> ['lambda', 'invoke']; a function ARN -> ['lambda', arn]. */
 export function describeResource(resource: string): [string, string] {
