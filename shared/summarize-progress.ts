@@ -43,8 +43,8 @@ export function summarizeProgress(events: readonly HistoryEvent[], { uploadedAt,
   const reach = (next: JobPhase) => {
     if (PHASE_ORDER.indexOf(next) > PHASE_ORDER.indexOf(phase)) phase = next;
   };
-  // AWS schedules a task before a worker starts it (TaskScheduled, TaskStarted); the local host
-  // says neither, so there a Split that was entered counts as running.
+  // Both hosts schedule a task before a worker starts it (TaskScheduled, then TaskStarted): a
+  // Split scheduled but not started is still queued. A history without either counts as running.
   let splitWaitsForWorker = false;
   let ended: ExecutionEnd | undefined;
   let endedAt: number | undefined;

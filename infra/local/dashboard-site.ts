@@ -7,6 +7,7 @@
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Hono } from 'hono';
 import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DASHBOARD_PATH, type DashboardConfig } from '../../shared/contracts/dashboard-config.ts';
 
@@ -26,8 +27,28 @@ export async function buildDashboard(log: (line: string) => void = () => {}): Pr
   return DASHBOARD_DIST;
 }
 
+/** Built, and newer than every file it is built from (the page's own and the shared contracts it imports). */
+export async function dashboardUpToDate(): Promise<boolean> {
+  if (!dashboardBuilt()) return false;
+  const builtAt = (await stat(join(DASHBOARD_DIST, 'index.html'))).mtimeMs;
+  const sources = [join(DASHBOARD_SOURCE, 'index.html'), join(DASHBOARD_SOURCE, 'vite.config.ts'), join(DASHBOARD_SOURCE, 'src'), join(REPO_ROOT, 'shared')];
+  for (const source of sources) {
+    if ((await newestChange(source)) > builtAt) return false;
+  }
+  return true;
+}
+
+/** `fanout dev` after a `git pull`: the page is rebuilt when its sources changed, not served stale. */
 export async function ensureDashboardBuilt(log: (line: string) => void = () => {}): Promise<void> {
-  if (!dashboardBuilt()) await buildDashboard(log);
+  if (!(await dashboardUpToDate())) await buildDashboard(log);
+}
+
+async function newestChange(path: string): Promise<number> {
+  const info = await stat(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  const entries = await readdir(path, { recursive: true, withFileTypes: true });
+  const times = await Promise.all(entries.filter((entry) => entry.isFile()).map(async (entry) => (await stat(join(entry.parentPath, entry.name))).mtimeMs));
+  return Math.max(info.mtimeMs, ...times);
 }
 
 /** The URL that opens the page signed in: the key rides in the fragment, which no request carries. */

@@ -1,24 +1,27 @@
 import { useState } from 'react';
 
-/** Copies a URL; says so for two seconds (and to screen readers). */
-export function CopyButton({ text, label }: { text: string; label: string }) {
-  const [copied, setCopied] = useState<'yes' | 'failed' | undefined>();
+/**
+ * Copies a URL. `what` names it for screen readers ("Copy URL of the 480p MP4": the name starts
+ * with the visible words); the outcome is announced, and shown for two seconds.
+ */
+export function CopyButton({ text, what }: { text: string; what: string }) {
+  const [copied, setCopied] = useState<'copied' | 'failed' | undefined>();
   return (
     <button
       type="button"
-      className="copy"
-      aria-label={label}
+      className={`copy${copied ? ` ${copied}` : ''}`}
+      aria-label={`Copy URL of ${what}`}
       onClick={() => {
         navigator.clipboard.writeText(text).then(
-          () => setCopied('yes'),
+          () => setCopied('copied'),
           () => setCopied('failed'),
         );
         setTimeout(() => setCopied(undefined), 2000);
       }}
     >
-      {copied === 'yes' ? 'Copied' : copied === 'failed' ? 'Copy failed' : 'Copy URL'}
+      Copy URL
       <span className="visually-hidden" aria-live="polite">
-        {copied === 'yes' ? 'copied' : ''}
+        {copied ?? ''}
       </span>
     </button>
   );

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import type { JobSummary } from '../../../shared/contracts/api.ts';
 import type { JobApiClient } from '../../../shared/job-api-client.ts';
-import { formatAge, formatBytes, formatDuration, sourceName } from '../format.ts';
+import { formatAge, formatBytes, formatDuration, formatMs, sourceName } from '../format.ts';
 import { StatusBadge } from './status-badge.tsx';
 
 export const JOBS_POLL_MS = 2000;
@@ -65,6 +65,8 @@ function JobRow({ job, now }: { job: JobSummary; now: number }) {
           </progress>
         ) : job.status === 'queued' || job.status === 'running' ? (
           'splitting…'
+        ) : job.finishedAt ? (
+          `took ${formatMs(Date.parse(job.finishedAt) - Date.parse(job.createdAt))}`
         ) : (
           '—'
         )}

@@ -13,6 +13,7 @@ import { HlsPlayer } from '../player/hls-player.tsx';
 import { CopyButton } from './copy-button.tsx';
 import { renditionUrl } from './rendition-url.ts';
 import { StatusBadge } from './status-badge.tsx';
+import { stillsOf } from './stills.ts';
 import { TimelineChart } from './timeline-chart.tsx';
 
 const POLL_MS = 1500;
@@ -95,7 +96,7 @@ function JobActions({ api, job }: { api: JobApiClient; job: Job }) {
           Download manifest
         </a>
       )}
-      {job.playback && <CopyButton text={job.playback.manifest} label="Copy the manifest's URL" />}
+      {job.playback && <CopyButton text={job.playback.manifest} what="the manifest" />}
       <button
         type="button"
         className="danger"
@@ -112,7 +113,12 @@ function JobActions({ api, job }: { api: JobApiClient; job: Job }) {
 }
 
 function Outputs({ job, manifest, playback, title }: { job: Job; manifest: Manifest; playback: Playback; title: string }) {
-  const stills = [...(playback.poster ? [{ url: playback.poster, alt: `Poster of ${title}` }] : []), ...playback.thumbnails.map((url, index) => ({ url, alt: `Thumbnail ${index + 1} of ${title}` }))];
+  const stills = stillsOf(manifest).map((still) => ({
+    url: renditionUrl(playback, job.jobId, still.key),
+    alt: still.role === 'poster' ? `Poster of ${title}` : `Thumbnail ${still.ordinal} of ${title}`,
+    width: still.width,
+    height: still.height,
+  }));
   return (
     <section className="panel" aria-labelledby="play-heading">
       <h3 id="play-heading">Play</h3>
@@ -120,7 +126,7 @@ function Outputs({ job, manifest, playback, title }: { job: Job; manifest: Manif
         <div className="player-wrap">
           <HlsPlayer playback={{ ...playback, hls: playback.hls }} title={title} />
           <p className="url-line">
-            HLS <code>{playback.hls}</code> <CopyButton text={playback.hls} label="Copy the HLS URL" />
+            HLS <code>{playback.hls}</code> <CopyButton text={playback.hls} what="the HLS master playlist" />
           </p>
         </div>
       )}
@@ -136,7 +142,7 @@ function Outputs({ job, manifest, playback, title }: { job: Job; manifest: Manif
                   </summary>
                   <video controls preload="none" src={mp4.url} width={Math.min(mp4.width, 480)} aria-label={`${title}, ${mp4.rung} MP4`} crossOrigin="anonymous" />
                 </details>
-                <CopyButton text={mp4.url} label={`Copy the ${mp4.rung} MP4's URL`} />
+                <CopyButton text={mp4.url} what={`the ${mp4.rung} MP4`} />
               </li>
             ))}
           </ul>
@@ -149,9 +155,9 @@ function Outputs({ job, manifest, playback, title }: { job: Job; manifest: Manif
             {stills.map((still) => (
               <li key={still.url}>
                 <figure>
-                  <img src={still.url} alt={still.alt} loading="lazy" />
+                  <img src={still.url} alt={still.alt} loading="lazy" width={still.width} height={still.height} />
                   <figcaption>
-                    {still.alt} <CopyButton text={still.url} label={`Copy the URL of ${still.alt}`} />
+                    {still.alt} <CopyButton text={still.url} what={still.alt} />
                   </figcaption>
                 </figure>
               </li>
@@ -168,7 +174,7 @@ function Outputs({ job, manifest, playback, title }: { job: Job; manifest: Manif
                 <figure>
                   <img src={image.url} alt={`${title} as ${image.format}, ${image.width}×${image.height}`} loading="lazy" width={Math.min(image.width, 320)} />
                   <figcaption>
-                    {image.format} {image.width}×{image.height}, {formatBytes(image.bytes)} <CopyButton text={image.url} label={`Copy the ${image.format} ${image.width}px URL`} />
+                    {image.format} {image.width}×{image.height}, {formatBytes(image.bytes)} <CopyButton text={image.url} what={`the ${image.format} ${image.width}px image`} />
                   </figcaption>
                 </figure>
               </li>
@@ -210,7 +216,7 @@ function Facts({ manifest, playback }: { manifest: Manifest; playback: Playback 
                     <td>{'bitrateKbps' in rendition ? `${rendition.bitrateKbps} kbps` : '—'}</td>
                     <td>{qualityOf(rendition)}</td>
                     <td>{'bytes' in rendition && rendition.bytes !== undefined ? formatBytes(rendition.bytes) : '—'}</td>
-                    <td>{playback ? <CopyButton text={renditionUrl(playback, manifest.jobId, rendition.key)} label={`Copy the URL of ${rendition.key}`} /> : '—'}</td>
+                    <td>{playback ? <CopyButton text={renditionUrl(playback, manifest.jobId, rendition.key)} what={rendition.key} /> : '—'}</td>
                   </tr>
                 ))}
               </tbody>

@@ -68,6 +68,7 @@ export function TimelineChart({ timeline }: { timeline: ExecutionTimeline }) {
       </svg>
       <details>
         <summary>The timeline as a table</summary>
+        <div className="table-scroll">
         <table>
           <thead>
             <tr>
@@ -97,6 +98,7 @@ export function TimelineChart({ timeline }: { timeline: ExecutionTimeline }) {
             )}
           </tbody>
         </table>
+        </div>
       </details>
     </div>
   );

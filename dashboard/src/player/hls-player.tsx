@@ -39,10 +39,12 @@ export function HlsPlayer({ playback, title }: { playback: Playback & { hls: str
       <MediaRenditionMenu hidden anchor="auto" id="rendition-menu" />
       <MediaAudioTrackMenu hidden anchor="auto" id="audio-menu" />
       <MediaCaptionsMenu hidden anchor="auto" id="captions-menu" />
-      <MediaTimeRange data-testid="seek-bar">
-        <MediaPreviewThumbnail slot="preview" data-testid="storyboard-preview" />
-        <MediaPreviewTimeDisplay slot="preview" />
-      </MediaTimeRange>
+      <MediaControlBar className="seek-row">
+        <MediaTimeRange data-testid="seek-bar" aria-label="Seek">
+          <MediaPreviewThumbnail slot="preview" data-testid="storyboard-preview" />
+          <MediaPreviewTimeDisplay slot="preview" />
+        </MediaTimeRange>
+      </MediaControlBar>
       <MediaControlBar>
         <MediaPlayButton />
         <MediaMuteButton />
