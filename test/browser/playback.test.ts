@@ -10,7 +10,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoFixture } from '../../fixtures/videos.ts';
 import { Job } from '../../shared/contracts/api.ts';
@@ -21,6 +23,7 @@ const ARTIFACTS = join(import.meta.dirname, 'artifacts');
 const CHUNKING = { CHUNK_SECONDS: '2', SEGMENT_SECONDS: '2', GOP_SECONDS: '1', X264_PRESET: 'ultrafast' };
 const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
 const PAGE = join(import.meta.dirname, 'player.html');
+const MiB = 1024 * 1024;
 
 /** What test/browser/player.html puts on `window` (the functions below run in the page, so each names it itself). */
 interface Player {
@@ -66,7 +69,12 @@ async function inPage<T>(evaluation: Promise<T>): Promise<T> {
 describe.skipIf(!runnable)('playback in a real browser (Chromium, local stack, MinIO)', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package (apt-get install -y --no-install-recommends chromium)`);
-    harness = await startTestStack({ storage: 'minio', functionEnvironment: { splitter: CHUNKING } });
+    harness = await startTestStack({
+      storage: 'minio',
+      functionEnvironment: { splitter: CHUNKING },
+      // Low enough that the dashboard's upload below goes in parts (S3's smallest part is 5 MiB).
+      apiEnvironment: { MULTIPART_THRESHOLD_BYTES: String(6 * MiB), MULTIPART_PART_BYTES: String(5 * MiB) },
+    });
     const { jobId } = await putUpload(harness.stack, await videoFixture('h264.mp4'), 'browser/h264.mp4');
     await waitForManifest(harness.stack, jobId);
     const response = await fetch(`${harness.stack.api.endpoint}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${harness.stack.api.apiKey}` } });
@@ -99,4 +107,25 @@ describe.skipIf(!runnable)('playback in a real browser (Chromium, local stack, M
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'playback.png') });
   }, 30_000);
+
+  it('uploads a file past the multipart threshold from the dashboard: the browser PUTs the parts (storage shows it their ETags) and the API completes them', async () => {
+    // Noise does not compress: a PNG of about 6.8 MB, two parts of 5 MiB and the rest.
+    const side = 1500;
+    const pixels = Buffer.alloc(side * side * 3);
+    for (let index = 0; index < pixels.length; index++) pixels[index] = (index * 2654435761) >>> 24;
+    const png = await sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+    expect(png.length).toBeGreaterThan(6 * MiB);
+
+    const dashboard = await browser.newPage();
+    await dashboard.goto(harness.stack.api.dashboardUrl);
+    await dashboard.getByLabel('Choose files').setInputFiles({ name: 'noise.png', mimeType: 'image/png', buffer: png });
+    const upload = dashboard.locator('.uploads li', { hasText: 'noise.png' });
+    await upload.getByRole('link', { name: /uploaded: job/ }).waitFor({ timeout: 60_000 });
+    expect(await upload.locator('progress').evaluate((bar: HTMLProgressElement) => [bar.value, bar.max])).toEqual([png.length, png.length]);
+    await dashboard.locator('tr', { hasText: 'noise.png' }).locator('[data-status="succeeded"]').waitFor({ timeout: 90_000 });
+    // No parts left behind: the upload was completed, not abandoned.
+    const pending = await harness.stack.s3.send(new ListMultipartUploadsCommand({ Bucket: harness.stack.deployment.buckets.input }));
+    expect(pending.Uploads ?? []).toEqual([]);
+    await dashboard.close();
+  }, 180_000);
 });
