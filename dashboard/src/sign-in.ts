@@ -4,7 +4,6 @@
  * browser's storage for the next visit. Deployed: an OIDC sign-in (authorization code with PKCE,
  * oidc-client-ts) at the issuer the API's JWT authorizer trusts.
  */
-import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
 import { DashboardConfig } from '../../shared/contracts/dashboard-config.ts';
 import type { TokenSource } from '../../shared/job-api-client.ts';
 
@@ -49,6 +48,8 @@ function keySignIn(onChange: () => void): SignIn {
 }
 
 async function oidcSignIn(auth: Extract<DashboardConfig['auth'], { kind: 'oidc' }>): Promise<SignIn> {
+  // Only a deployed page signs in this way: the local page never loads the library.
+  const { UserManager, WebStorageStateStore } = await import('oidc-client-ts');
   const redirect = `${location.origin}${location.pathname}`;
   const users = new UserManager({
     authority: auth.authority,

@@ -3,13 +3,12 @@
  * shown, listed with sizes and bitrates), the source's facts and the cost. Polls while running.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { Job, Playback } from '../../../shared/contracts/api.ts';
 import type { Manifest } from '../../../shared/contracts/manifest.ts';
 import type { JobApiClient } from '../../../shared/job-api-client.ts';
 import { formatBytes, formatDuration, formatMs, sourceName } from '../format.ts';
-import { HlsPlayer } from '../player/hls-player.tsx';
 import { CopyButton } from './copy-button.tsx';
 import { renditionUrl } from './rendition-url.ts';
 import { StatusBadge } from './status-badge.tsx';
@@ -17,6 +16,8 @@ import { stillsOf } from './stills.ts';
 import { TimelineChart } from './timeline-chart.tsx';
 
 const POLL_MS = 1500;
+/** hls.js and media-chrome are most of the page's weight: loaded when a job has something to play. */
+const HlsPlayer = lazy(async () => ({ default: (await import('../player/hls-player.tsx')).HlsPlayer }));
 const ended = (job: Job | undefined) => job !== undefined && job.status !== 'queued' && job.status !== 'running';
 
 export function JobPage({ api, jobId }: { api: JobApiClient; jobId: string }) {
@@ -124,7 +125,9 @@ function Outputs({ job, manifest, playback, title }: { job: Job; manifest: Manif
       <h3 id="play-heading">Play</h3>
       {playback.hls && (
         <div className="player-wrap">
-          <HlsPlayer playback={{ ...playback, hls: playback.hls }} title={title} />
+          <Suspense fallback={<div className="player">Loading the player…</div>}>
+            <HlsPlayer playback={{ ...playback, hls: playback.hls }} title={title} />
+          </Suspense>
           <p className="url-line">
             HLS <code>{playback.hls}</code> <CopyButton text={playback.hls} what="the HLS master playlist" />
           </p>
