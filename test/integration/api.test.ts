@@ -65,7 +65,9 @@ async function startHeldApi(buckets: { input: string; renditions: string }) {
   const releaseSplit = Promise.withResolvers<void>();
   const stepFunctions = await startStepFunctionsServer({
     stateMachines: [deployment.stateMachine],
-    invokeTask: async (_resource, payload) => {
+    invokeTask: async (_resource, payload, { onStart }) => {
+      // A worker took it, as the function host says when it does: the split is running.
+      onStart(Date.now());
       splitStarted.resolve(payload);
       await releaseSplit.promise;
       return {};
