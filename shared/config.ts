@@ -3,6 +3,7 @@
  * start; a missing or malformed variable fails there, naming the variable, rather than
  * surfacing as an odd error in the middle of a job.
  */
+import { parseQualityTarget } from './contracts/quality.ts';
 import { z } from 'zod';
 import { JobX264Preset, RENDITION_PROFILE } from './rendition-profile.ts';
 
@@ -70,6 +71,18 @@ export const SplitterEnv = FunctionEnv.extend(ImageLimitsEnv.shape).extend({
   THUMBNAILS: z.coerce.number().int().nonnegative().default(RENDITION_PROFILE.thumbnails.count),
   /** The assembler's ephemeral storage, set by the stack from its sizing: bounds the longest source. */
   ASSEMBLER_STORAGE_MIB: z.coerce.number().int().positive().default(10240),
+  /** `ssim:0.98` or `vmaf:93` (where libvmaf exists): encode each chunk of each rung to it, and drop rungs that add nothing. Unset: the fixed ladder. */
+  QUALITY_TARGET: z.string().optional().transform((text, context) => {
+    if (text === undefined || text.trim() === '') return undefined;
+    try {
+      return parseQualityTarget(text);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      return z.NEVER;
+    }
+  }),
+  /** Measure every n-th frame of each rung (1: every frame). */
+  QUALITY_SAMPLE_EVERY: z.coerce.number().int().positive().default(1),
 }).refine((env) => env.SEGMENT_SECONDS % env.GOP_SECONDS === 0 && env.CHUNK_SECONDS % env.SEGMENT_SECONDS === 0, {
   message: 'GOP_SECONDS must divide SEGMENT_SECONDS, and SEGMENT_SECONDS must divide CHUNK_SECONDS',
   path: ['GOP_SECONDS'],

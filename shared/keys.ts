@@ -51,6 +51,10 @@ export const keys = {
   /** One chunk's storyboard tiles, side by side in tile order (beside the chunk's rungs: the encoder writes both). */
   storyboardTiles: (jobId: string, chunkIndex: number) => `${jobId}/chunks/storyboard/${padded(chunkIndex)}.png`,
   encodedAudio: (jobId: string, track = 0) => `${jobId}/audio/${track}.m4a`,
+  /** The encoder's report of one chunk: per rung its CRF, bytes and measured quality (shared/contracts/quality.ts). */
+  chunkReport: (jobId: string, index: number) => `${jobId}/chunks/reports/${padded(index)}.json`,
+  /** Target mode: one chunk's CRF search, per rung, before smoothing. */
+  crfSearch: (jobId: string, index: number) => `${jobId}/crf-search/${padded(index)}.json`,
 };
 
 export const contentTypeOf: Record<ImageFormat, string> = { avif: 'image/avif', webp: 'image/webp', jpeg: 'image/jpeg' };

@@ -30,6 +30,7 @@ export async function runEncodeTask(task: EncodeTask, deps: EncoderDependencies)
   const plan = MediaPlan.parse(await deps.store.getJson({ bucket: deps.workBucket, key: keys.plan(task.jobId) }));
   const workDir = await mkdtemp(join(deps.tmpDir, `${WORK_DIR_PREFIX.encoder}${task.kind}-`));
   try {
+    if (task.kind === 'probe') throw new InternalError('INTERNAL', 'CRF search (probe tasks) is not built yet: unset QUALITY_TARGET');
     if (task.kind === 'chunk') await encodeOneChunk(plan, task.index, workDir, deps);
     else await encodeTheAudio(plan, task.track ?? 0, workDir, deps);
     return { kind: task.kind, ...(task.kind === 'chunk' ? { index: task.index } : { track: task.track ?? 0 }), durationMs: Math.round(performance.now() - started) };

@@ -177,6 +177,7 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     audioTracks: tracks.audio.map(({ streamIndex: _, ...track }) => track),
     subtitles: tracks.subtitles.map(({ streamIndex: _, ...track }) => track),
     ...(storyboard ? { storyboard } : {}),
+    sceneCuts: [],
   };
 
   return {

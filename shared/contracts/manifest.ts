@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ErrorCode } from '../errors.ts';
 import { UploadRef } from './upload-event.ts';
+import { LadderReport, RungQuality } from './quality.ts';
 
 export const ImageFormat = z.enum(['avif', 'webp', 'jpeg']);
 export type ImageFormat = z.infer<typeof ImageFormat>;
@@ -56,6 +57,10 @@ export const VideoRendition = z.object({
   durationSeconds: z.number().nonnegative(),
   frames: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),
+  /** Measured as viewed (shared/contracts/quality.ts); absent in manifests written before quality was measured. */
+  quality: RungQuality.optional(),
+  /** The CRF each chunk was encoded at, by chunk index: the rung's fixed CRF, or what the target search chose. */
+  crfs: z.array(z.number()).optional(),
 });
 export type VideoRendition = z.infer<typeof VideoRendition>;
 
@@ -155,6 +160,8 @@ export const Manifest = z.object({
   source: SourceFacts,
   error: JobErrorShape.optional(),
   renditions: z.array(Rendition),
+  /** A video's ladder: fixed, or per title to a quality target, with the rungs it dropped and why. */
+  ladder: LadderReport.optional(),
   timings: JobTimings,
   cost: JobCost.optional(),
 });

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ExecutionInput } from './execution-input.ts';
 import { ImageFormat, ImageRendition, ImageRole, JobErrorShape, JobStatus, SourceFacts } from './manifest.ts';
 import { Rotation } from '../media/rotation.ts';
+import { QualityMeasurement, QualityTarget } from './quality.ts';
 
 /**
  * The memory a task's function ran with, from its Lambda context (memoryLimitInMB): what its
@@ -136,6 +137,12 @@ export const MediaPlan = z.object({
   subtitles: z.array(SubtitleTrack).default([]),
   /** A video's seek-bar previews; none for audio alone (or a plan written before storyboards). */
   storyboard: StoryboardPlan.optional(),
+  /** Shot changes: the source time (seconds) of each shot's first frame after the first shot. The encoder forces an IDR at each. */
+  sceneCuts: z.array(z.number()).default([]),
+  /** How every rung of a video is measured; absent for audio alone. */
+  quality: QualityMeasurement.optional(),
+  /** Set: each chunk of each rung is encoded at the CRF that reaches it (probe tasks search it first). */
+  qualityTarget: QualityTarget.optional(),
 });
 export type MediaPlan = z.infer<typeof MediaPlan>;
 
@@ -144,11 +151,13 @@ export const EncodeTask = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('chunk'), jobId: z.string(), index: z.number().int().nonnegative() }),
   /** `track` indexes the plan's audioTracks. */
   z.object({ kind: z.literal('audio'), jobId: z.string(), track: z.number().int().nonnegative().default(0) }),
+  /** Target mode: search chunk `index`'s CRF per rung with probe encodes, before any chunk is encoded. */
+  z.object({ kind: z.literal('probe'), jobId: z.string(), index: z.number().int().nonnegative() }),
 ]);
 export type EncodeTask = z.input<typeof EncodeTask>;
 
 export const EncodeResult = z.object({
-  kind: z.enum(['chunk', 'audio']),
+  kind: z.enum(['chunk', 'audio', 'probe']),
   index: z.number().int().nonnegative().optional(),
   /** An audio task's track. */
   track: z.number().int().nonnegative().optional(),
@@ -186,6 +195,8 @@ export const SplitResult = z.object({
   chunkTasks: z.array(EncodeTask).default([]),
   /** One task per audio track: each is encoded once for the whole file. */
   audioTasks: z.array(EncodeTask).default([]),
+  /** Target mode: one CRF search per chunk, all done before the chunks are encoded; empty otherwise. */
+  probeTasks: z.array(EncodeTask).default([]),
   imageTasks: z.array(ImageTask),
 });
 export type SplitResult = z.input<typeof SplitResult>;
@@ -195,6 +206,8 @@ export const CaughtFailure = z.object({ Error: z.string().optional(), Cause: z.s
 
 /** The fan-out's three branches, named by the Parallel state's ResultSelector. */
 export const FanOutResults = z.object({
+  /** Target mode's CRF searches (empty without a target). */
+  probeResults: z.array(EncodeResult).default([]),
   chunkResults: z.array(EncodeResult),
   audioResults: z.array(EncodeResult),
   imageResults: z.array(ImageTaskResult),
