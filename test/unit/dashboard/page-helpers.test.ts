@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { formatAge, formatDuration, formatMs, sourceName } from '../../../dashboard/src/format.ts';
 import { renditionUrl } from '../../../dashboard/src/jobs/rendition-url.ts';
 import { stillsOf } from '../../../dashboard/src/jobs/stills.ts';
-import { signedQueryConfig } from '../../../dashboard/src/player/signed-urls.ts';
+import { signedQueryConfig, signedStoryboardVtt } from '../../../dashboard/src/player/signed-urls.ts';
+import { parseStoryboardVtt } from '../../../shared/storyboard/storyboard-vtt.ts';
 import type { Manifest } from '../../../shared/contracts/manifest.ts';
 
 describe('the page\'s formats', () => {
@@ -79,5 +80,21 @@ describe('signedQueryConfig', () => {
 
   it('leaves unsigned playback alone', () => {
     expect(signedQueryConfig('http://127.0.0.1:9704/play/tok/job-1/hls/master.m3u8')).toBeUndefined();
+  });
+});
+
+describe('signedStoryboardVtt', () => {
+  const vtt = 'WEBVTT\n\n00:00.000 --> 00:05.000\n00.jpg#xywh=0,0,160,90\n\n00:05.000 --> 00:10.000\n00.jpg#xywh=160,0,160,90\n';
+
+  it("gives a signed storyboard's sprites the signature (the seek bar's previews fetch them; CloudFront refuses them unsigned)", () => {
+    const signed = signedStoryboardVtt(vtt, 'https://d1.cloudfront.net/job-1/storyboard/storyboard.vtt?Policy=p&Signature=s&Key-Pair-Id=k')!;
+    expect(parseStoryboardVtt(signed).map((cue) => [cue.url, cue.x, cue.startSeconds, cue.endSeconds])).toEqual([
+      ['https://d1.cloudfront.net/job-1/storyboard/00.jpg?Policy=p&Signature=s&Key-Pair-Id=k', 0, 0, 5],
+      ['https://d1.cloudfront.net/job-1/storyboard/00.jpg?Policy=p&Signature=s&Key-Pair-Id=k', 160, 5, 10],
+    ]);
+  });
+
+  it('leaves unsigned storyboards alone', () => {
+    expect(signedStoryboardVtt(vtt, 'http://127.0.0.1:9704/play/tok/job-1/storyboard/storyboard.vtt')).toBeUndefined();
   });
 });
