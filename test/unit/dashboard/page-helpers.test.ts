@@ -40,6 +40,8 @@ describe('renditionUrl', () => {
   it('puts a job\'s file beside its manifest, encoded, with the manifest URL\'s signature', () => {
     const playback = { manifest: 'https://d1.cloudfront.net/job-1/manifest.json?Policy=p&Signature=s&Key-Pair-Id=k' };
     expect(renditionUrl(playback, 'job-1', 'job-1/images/poster 1.webp')).toBe('https://d1.cloudfront.net/job-1/images/poster%201.webp?Policy=p&Signature=s&Key-Pair-Id=k');
+    // A URL's own delimiters in a key stay part of the path, not a query or a fragment.
+    expect(renditionUrl(playback, 'job-1', 'job-1/images/a#b?c.webp')).toBe('https://d1.cloudfront.net/job-1/images/a%23b%3Fc.webp?Policy=p&Signature=s&Key-Pair-Id=k');
   });
 
   it('keeps the local host\'s capability path', () => {
