@@ -51,7 +51,7 @@ export async function uploadThroughApi(options: ApiUploadOptions): Promise<{ upl
 }
 
 /** fetch reports no upload progress: a request counts when storage has taken it. */
-const putWithFetch: PutObject<Buffer> = async ({ url, body, headers, signal, onProgress }) => {
+export const putWithFetch: PutObject<Buffer> = async ({ url, body, headers, signal, onProgress }) => {
   // fetch sets Content-Length from the body itself.
   const sendable = Object.fromEntries(Object.entries(headers).filter(([header]) => header.toLowerCase() !== 'content-length'));
   const response = await fetch(url, { method: 'PUT', headers: sendable, body, signal });

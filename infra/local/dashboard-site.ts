@@ -28,10 +28,10 @@ export async function buildDashboard(log: (line: string) => void = () => {}): Pr
 }
 
 /** Built, and newer than every file it is built from (the page's own and the shared contracts it imports). */
-export async function dashboardUpToDate(): Promise<boolean> {
-  if (!dashboardBuilt()) return false;
-  const builtAt = (await stat(join(DASHBOARD_DIST, 'index.html'))).mtimeMs;
-  const sources = [join(DASHBOARD_SOURCE, 'index.html'), join(DASHBOARD_SOURCE, 'vite.config.ts'), join(DASHBOARD_SOURCE, 'src'), join(REPO_ROOT, 'shared')];
+export async function dashboardUpToDate({ source = DASHBOARD_SOURCE, dist = DASHBOARD_DIST, shared = join(REPO_ROOT, 'shared') } = {}): Promise<boolean> {
+  if (!dashboardBuilt(dist)) return false;
+  const builtAt = (await stat(join(dist, 'index.html'))).mtimeMs;
+  const sources = [join(source, 'index.html'), join(source, 'vite.config.ts'), join(source, 'src'), shared];
   for (const source of sources) {
     if ((await newestChange(source)) > builtAt) return false;
   }

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hlsPlaylistText } from '../../fixtures/videos.ts';
+import { Job } from '../../shared/contracts/api.ts';
 import { findFreePort } from '../../infra/local/storage/find-free-port.ts';
 import { StackConnection } from '../../infra/cli/stack-connection.ts';
 
@@ -105,7 +106,8 @@ describe.skipIf(!runnable)('the dashboard in a real browser (Chromium, fanout de
     connection = StackConnection.parse(JSON.parse(await readFile(join(stateDir, 'stack.json'), 'utf8')));
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'] });
-    page = await browser.newPage({ viewport: LAPTOP });
+    // The copy buttons write to the clipboard; the test reads it back.
+    page = await browser.newPage({ viewport: LAPTOP, permissions: ['clipboard-read', 'clipboard-write'] });
   }, 180_000);
 
   afterAll(async () => {
@@ -209,6 +211,22 @@ describe.skipIf(!runnable)('the dashboard in a real browser (Chromium, fanout de
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-job-hover.png') });
   }, 30_000);
 
+  it('copies the URLs the API hands out for this job: the HLS playlist, each MP4, the manifest', async () => {
+    const jobId = /#\/jobs\/([^/?#]+)/.exec(page.url())![1]!;
+    const answer = await fetch(`${connection.apiEndpoint}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${connection.apiKey}` } });
+    const playback = Job.parse(await answer.json()).playback!;
+    const copied = async (name: string) => {
+      await page.evaluate(() => navigator.clipboard.writeText(''));
+      await page.getByRole('button', { name, exact: true }).click();
+      await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).not.toBe('');
+      return page.evaluate(() => navigator.clipboard.readText());
+    };
+    expect(await copied('Copy URL of the HLS master playlist')).toBe(playback.hls);
+    expect(playback.mp4.length).toBeGreaterThan(1);
+    for (const mp4 of playback.mp4) expect(await copied(`Copy URL of the ${mp4.rung} MP4`), mp4.rung).toBe(mp4.url);
+    expect(await copied('Copy URL of the manifest')).toBe(playback.manifest);
+  }, 30_000);
+
   it('lays the job page out for a phone with no sideways scrolling, and has no serious accessibility faults', async () => {
     expect(await accessibilityFaults(page)).toEqual([]);
     await page.setViewportSize(PHONE);
@@ -236,6 +254,16 @@ describe.skipIf(!runnable)('the dashboard in a real browser (Chromium, fanout de
     await page.setViewportSize(LAPTOP);
 
     await row.getByRole('link', { name: hostile.name }).click();
+    // Asked first: dismissed, nothing is deleted and the job's page stays.
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Delete job' }).click();
+    await expect.poll(() => asked).toContain('Delete job');
+    await page.waitForTimeout(500);
+    expect(await page.getByRole('heading', { name: hostile.name }).count()).toBe(1);
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Delete job' }).click();
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();

@@ -26,14 +26,16 @@ import {
   MediaRenditionMenu,
   MediaRenditionMenuButton,
 } from 'media-chrome/react/menu';
+import { useEffect, useState } from 'react';
 import type { Playback } from '../../../shared/contracts/api.ts';
-import { signedQueryConfig } from './signed-urls.ts';
+import { isSigned, signedQueryConfig, signedStoryboardVtt } from './signed-urls.ts';
 
 export function HlsPlayer({ playback, title }: { playback: Playback & { hls: string }; title: string }) {
+  const storyboard = useStoryboardTrack(playback.storyboard?.vtt);
   return (
     <MediaController className="player" aria-label={`Player: ${title}`}>
       <HlsVideo slot="media" src={playback.hls} crossOrigin="anonymous" playsInline poster={playback.poster} config={signedQueryConfig(playback.hls)} data-testid="hls-video">
-        {playback.storyboard && <track kind="metadata" label="thumbnails" src={playback.storyboard.vtt} default />}
+        {storyboard && <track kind="metadata" label="thumbnails" src={storyboard} default />}
       </HlsVideo>
       <MediaLoadingIndicator slot="centered-chrome" noAutohide />
       <MediaRenditionMenu hidden anchor="auto" id="rendition-menu" />
@@ -58,4 +60,31 @@ export function HlsPlayer({ playback, title }: { playback: Playback & { hls: str
       </MediaControlBar>
     </MediaController>
   );
+}
+
+/**
+ * The storyboard track's source. Signed playback: a copy of the WebVTT whose sprite URLs carry
+ * the signature (relative ones would lose it, and CloudFront would refuse them); none until read.
+ */
+function useStoryboardTrack(vtt: string | undefined): string | undefined {
+  const signed = vtt !== undefined && isSigned(vtt);
+  const [copy, setCopy] = useState<string | undefined>();
+  useEffect(() => {
+    if (vtt === undefined || !signed) return;
+    const stopped = new AbortController();
+    let objectUrl: string | undefined;
+    fetch(vtt, { signal: stopped.signal })
+      .then((response) => (response.ok ? response.text() : Promise.reject(new Error(`storyboard: ${response.status}`))))
+      .then((text) => {
+        objectUrl = URL.createObjectURL(new Blob([signedStoryboardVtt(text, vtt)!], { type: 'text/vtt' }));
+        setCopy(objectUrl);
+      })
+      // No previews then; the video still plays.
+      .catch(() => undefined);
+    return () => {
+      stopped.abort();
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [vtt, signed]);
+  return signed ? copy : vtt;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { formatAge, formatDuration, formatMs, sourceName } from '../../../dashboard/src/format.ts';
 import { renditionUrl } from '../../../dashboard/src/jobs/rendition-url.ts';
 import { stillsOf } from '../../../dashboard/src/jobs/stills.ts';
-import { signedQueryConfig } from '../../../dashboard/src/player/signed-urls.ts';
+import { signedQueryConfig, signedStoryboardVtt } from '../../../dashboard/src/player/signed-urls.ts';
+import { parseStoryboardVtt } from '../../../shared/storyboard/storyboard-vtt.ts';
 import type { Manifest } from '../../../shared/contracts/manifest.ts';
 
 describe('the page\'s formats', () => {
@@ -39,6 +40,8 @@ describe('renditionUrl', () => {
   it('puts a job\'s file beside its manifest, encoded, with the manifest URL\'s signature', () => {
     const playback = { manifest: 'https://d1.cloudfront.net/job-1/manifest.json?Policy=p&Signature=s&Key-Pair-Id=k' };
     expect(renditionUrl(playback, 'job-1', 'job-1/images/poster 1.webp')).toBe('https://d1.cloudfront.net/job-1/images/poster%201.webp?Policy=p&Signature=s&Key-Pair-Id=k');
+    // A URL's own delimiters in a key stay part of the path, not a query or a fragment.
+    expect(renditionUrl(playback, 'job-1', 'job-1/images/a#b?c.webp')).toBe('https://d1.cloudfront.net/job-1/images/a%23b%3Fc.webp?Policy=p&Signature=s&Key-Pair-Id=k');
   });
 
   it('keeps the local host\'s capability path', () => {
@@ -79,5 +82,21 @@ describe('signedQueryConfig', () => {
 
   it('leaves unsigned playback alone', () => {
     expect(signedQueryConfig('http://127.0.0.1:9704/play/tok/job-1/hls/master.m3u8')).toBeUndefined();
+  });
+});
+
+describe('signedStoryboardVtt', () => {
+  const vtt = 'WEBVTT\n\n00:00.000 --> 00:05.000\n00.jpg#xywh=0,0,160,90\n\n00:05.000 --> 00:10.000\n00.jpg#xywh=160,0,160,90\n';
+
+  it("gives a signed storyboard's sprites the signature (the seek bar's previews fetch them; CloudFront refuses them unsigned)", () => {
+    const signed = signedStoryboardVtt(vtt, 'https://d1.cloudfront.net/job-1/storyboard/storyboard.vtt?Policy=p&Signature=s&Key-Pair-Id=k')!;
+    expect(parseStoryboardVtt(signed).map((cue) => [cue.url, cue.x, cue.startSeconds, cue.endSeconds])).toEqual([
+      ['https://d1.cloudfront.net/job-1/storyboard/00.jpg?Policy=p&Signature=s&Key-Pair-Id=k', 0, 0, 5],
+      ['https://d1.cloudfront.net/job-1/storyboard/00.jpg?Policy=p&Signature=s&Key-Pair-Id=k', 160, 5, 10],
+    ]);
+  });
+
+  it('leaves unsigned storyboards alone', () => {
+    expect(signedStoryboardVtt(vtt, 'http://127.0.0.1:9704/play/tok/job-1/storyboard/storyboard.vtt')).toBeUndefined();
   });
 });
