@@ -109,7 +109,16 @@ export async function uploadThroughApi<Body>(api: JobApiClient, source: UploadSo
       await api.abortUpload(created.abort.url).catch(() => undefined);
       throw error;
     }
-    return await landed(api, created.uploadId, await api.completeUpload(created.complete.url, etags));
+    let completed;
+    try {
+      completed = await api.completeUpload(created.complete.url, etags);
+    } catch (error) {
+      // Refused (or unanswered): abort, so its parts do not wait in the bucket for the lifecycle rule.
+      // Had it completed after all, the abort finds nothing to abort and the object stands.
+      await api.abortUpload(created.abort.url).catch(() => undefined);
+      throw error;
+    }
+    return await landed(api, created.uploadId, completed);
   } finally {
     options.signal?.removeEventListener('abort', stop);
   }

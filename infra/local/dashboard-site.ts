@@ -31,7 +31,8 @@ export async function buildDashboard(log: (line: string) => void = () => {}): Pr
 export async function dashboardUpToDate({ source = DASHBOARD_SOURCE, dist = DASHBOARD_DIST, shared = join(REPO_ROOT, 'shared') } = {}): Promise<boolean> {
   if (!dashboardBuilt(dist)) return false;
   const builtAt = (await stat(join(dist, 'index.html'))).mtimeMs;
-  const sources = [join(source, 'index.html'), join(source, 'vite.config.ts'), join(source, 'src'), shared];
+  // The lock file too: an upgraded dependency (hls.js, media-chrome) changes the bundle.
+  const sources = [join(source, 'index.html'), join(source, 'vite.config.ts'), join(source, 'src'), shared, join(source, '..', 'package-lock.json')].filter((path) => existsSync(path));
   for (const source of sources) {
     if ((await newestChange(source)) > builtAt) return false;
   }

@@ -46,6 +46,21 @@ describe('uploadThroughApi against the local API and MinIO', () => {
     expect(pending.Uploads ?? []).toEqual([]);
   }, 60_000);
 
+  it('aborts the multipart upload when the API refuses to complete it: no parts are left in the bucket', async () => {
+    const bytes = randomBytes(7 * MiB);
+    // Every part lands, but one ETag is spoiled on its way back: MinIO refuses the completion.
+    const spoilFirstEtag: PutObject<Buffer> = async (request) => {
+      const answer = await putWithFetch(request);
+      return new URL(request.url).searchParams.get('partNumber') === '1' ? { ...answer, etag: '"0123456789abcdef0123456789abcdef"' } : answer;
+    };
+    let created: { uploadId: string; key: string } | undefined;
+
+    await expect(uploadThroughApi(api, source('uncompleted.mov', bytes), spoilFirstEtag, { onCreated: (upload) => (created = upload) })).rejects.toThrow();
+
+    const pending = await harness.stack.s3.send(new ListMultipartUploadsCommand({ Bucket: harness.stack.deployment.buckets.input, Prefix: created!.key }));
+    expect(pending.Uploads ?? []).toEqual([]);
+  }, 60_000);
+
   it('counts a retried PUT from zero: the bytes of a try that failed are not added to the one that succeeded', async () => {
     const bytes = randomBytes(64 * 1024);
     let tries = 0;

@@ -3,7 +3,7 @@
  * shown, listed with sizes and bitrates), the source's facts and the cost. Polls while running.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useMemo } from 'react';
+import { lazy, Suspense, useEffect, useMemo } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { Job, Playback } from '../../../shared/contracts/api.ts';
 import type { Manifest } from '../../../shared/contracts/manifest.ts';
@@ -21,7 +21,13 @@ const HlsPlayer = lazy(async () => ({ default: (await import('../player/hls-play
 const ended = (job: Job | undefined) => job !== undefined && job.status !== 'queued' && job.status !== 'running';
 
 export function JobPage({ api, jobId }: { api: JobApiClient; jobId: string }) {
-  const job = useQuery({ queryKey: ['job', jobId], queryFn: () => api.job(jobId), refetchInterval: (query) => (ended(query.state.data) ? false : POLL_MS) });
+  // Ended, a job changes no more: no refetch on focus either (a signed deployment's new URLs would restart the player).
+  const job = useQuery({
+    queryKey: ['job', jobId],
+    queryFn: () => api.job(jobId),
+    refetchInterval: (query) => (ended(query.state.data) ? false : POLL_MS),
+    staleTime: (query) => (ended(query.state.data) ? Number.POSITIVE_INFINITY : 0),
+  });
   const timeline = useQuery({
     queryKey: ['timeline', jobId],
     queryFn: () => api.timeline(jobId),
@@ -89,6 +95,9 @@ function JobActions({ api, job }: { api: JobApiClient; job: Job }) {
     },
   });
   const manifestFile = useMemo(() => (job.manifest ? URL.createObjectURL(new Blob([JSON.stringify(job.manifest, null, 2)], { type: 'application/json' })) : undefined), [job.manifest]);
+  useEffect(() => () => {
+    if (manifestFile) URL.revokeObjectURL(manifestFile);
+  }, [manifestFile]);
 
   return (
     <div className="actions">
