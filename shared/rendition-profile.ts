@@ -54,10 +54,11 @@ export interface StoryboardProfile {
  */
 export interface SceneCutProfile {
   /**
-   * scdet's threshold: the score (0–100) is the mean absolute luma and chroma difference from
-   * the previous frame, in percent of full scale, less motion (the change of that difference).
-   * ffmpeg's default and the middle of its documented good range (8–14); on the generated test
-   * sources a hard cut scores 29–34 and fast motion under 1.
+   * scdet's threshold. Its score (0–100) is the mean absolute difference from the previous frame
+   * (every plane, in percent of full scale), or that difference's change from the frame before,
+   * whichever is smaller: steady motion keeps a high difference but no change, a cut has both.
+   * 10 is ffmpeg's default and inside its documented good range (8–14); on the generated test
+   * sources a hard cut scores 29–34, fast motion with grain under 1.
    */
   threshold: number;
   /** Frames are scaled to this width before scoring: the score is a mean, and decoding dominates. */
