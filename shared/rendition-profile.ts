@@ -47,6 +47,29 @@ export interface StoryboardProfile {
   jpegQuality: number;
 }
 
+/**
+ * Shot changes (shared/media/ffmpeg/detect-scene-cuts.ts, functions/splitter/plan-scene-cuts.ts):
+ * the splitter finds them with ffmpeg's scdet filter on a downscaled decode, and the encoder
+ * forces an IDR at each, on top of the GOP grid.
+ */
+export interface SceneCutProfile {
+  /**
+   * scdet's threshold. Its score (0–100) is the mean absolute difference from the previous frame
+   * (every plane, in percent of full scale), or that difference's change from the frame before,
+   * whichever is smaller: steady motion keeps a high difference but no change, a cut has both.
+   * 10 is ffmpeg's default and inside its documented good range (8–14); on the generated test
+   * sources a hard cut scores 29–34, fast motion with grain under 1.
+   */
+  threshold: number;
+  /** Frames are scaled to this width before scoring: the score is a mean, and decoding dominates. */
+  detectWidth: number;
+  /**
+   * A cut closer than this to an IDR already there (the GOP grid, or an earlier cut) is dropped:
+   * its IDR would add a tiny GOP's cost for a fraction of a second of better prediction.
+   */
+  minGapSeconds: number;
+}
+
 export interface RenditionProfile {
   /** Largest first; a source gets the rungs at or below its short side (plan-ladder.ts). */
   ladder: readonly RungProfile[];
@@ -65,6 +88,7 @@ export interface RenditionProfile {
   x264Preset: z.infer<typeof JobX264Preset>;
   /** Seek-bar previews: a sprite of tiles and its WebVTT map. */
   storyboard: StoryboardProfile;
+  sceneCuts: SceneCutProfile;
   /** Encoded once for the whole file (AAC priming makes per-chunk audio click). */
   audio: { codec: 'aac'; bitrateKbps: number; channels: number; sampleRate: number };
 }
@@ -87,5 +111,6 @@ export const RENDITION_PROFILE: RenditionProfile = {
   // 160-px tiles every 5 s, 10 × 10 to a sprite (1600 px wide, about 60 KB at 16:9): 300 tiles
   // cover 25 min at 5 s; a longer source gets a longer interval, so it never has more than 3 sprites.
   storyboard: { intervalSeconds: 5, maxTiles: 300, tileWidth: 160, maxTileHeight: 320, columns: 10, rows: 10, jpegQuality: 70 },
+  sceneCuts: { threshold: 10, detectWidth: 320, minGapSeconds: 0.5 },
   audio: { codec: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000 },
 };

@@ -11,7 +11,7 @@ import { InternalError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { encodeAudio } from '../../shared/media/ffmpeg/encode-audio.ts';
-import { CHUNK_CONTAINER, encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
+import { CHUNK_CONTAINER, chunkKeyframeSeconds, encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { chunkStoryboardFrames } from '../../shared/storyboard/plan-storyboard.ts';
@@ -59,6 +59,7 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
     deinterlace: plan.deinterlace,
     rungs: plan.rungs,
     gopSeconds: plan.gopSeconds,
+    keyframeSeconds: chunkKeyframeSeconds(plan.sceneCuts, chunk),
     preset: plan.preset,
     outputs,
     ...(storyboard ? { storyboard } : {}),

@@ -27,13 +27,14 @@ import { planChunks, shownFrames } from './plan-chunks.ts';
 import { checkExecutionInputFits } from './plan-execution-size.ts';
 import { planImageSizes } from './plan-image-sizes.ts';
 import { planLadder } from './plan-ladder.ts';
+import { planSceneCuts } from './plan-scene-cuts.ts';
 import { planStills } from './plan-stills.ts';
 import { planStoryboardTiles } from './plan-storyboard-tiles.ts';
 import { planStoryboard, storyboardCues } from '../../shared/storyboard/plan-storyboard.ts';
 import { planTracks } from './plan-tracks.ts';
 
 /** The parts of the profile a video or audio job is planned with. */
-export type MediaProfile = Pick<RenditionProfile, 'ladder' | 'poster' | 'thumbnails' | 'gopSeconds' | 'segmentSeconds' | 'chunkSeconds' | 'x264Preset' | 'audio' | 'storyboard'>;
+export type MediaProfile = Pick<RenditionProfile, 'ladder' | 'poster' | 'thumbnails' | 'gopSeconds' | 'segmentSeconds' | 'chunkSeconds' | 'x264Preset' | 'audio' | 'storyboard' | 'sceneCuts'>;
 
 export interface PlanMediaJobArgs {
   jobId: string;
@@ -45,6 +46,8 @@ export interface PlanMediaJobArgs {
    * audio-only source.
    */
   frames: readonly VideoFrame[];
+  /** The shot changes detectSceneCuts found (source seconds); planSceneCuts keeps those that need an IDR. */
+  detectedSceneCuts?: readonly number[];
   /** Where the audio's packets start and end (listPackets), when the source has audio. */
   audioSpan?: { startSeconds: number; endSeconds: number };
   /** The longest source accepted, checked against the measured duration. */
@@ -177,7 +180,7 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     audioTracks: tracks.audio.map(({ streamIndex: _, ...track }) => track),
     subtitles: tracks.subtitles.map(({ streamIndex: _, ...track }) => track),
     ...(storyboard ? { storyboard } : {}),
-    sceneCuts: [],
+    sceneCuts: planSceneCuts({ detected: args.detectedSceneCuts ?? [], shownSeconds: shown.map((frame) => frame.pts), chunks, gopSeconds: profile.gopSeconds, minGapSeconds: profile.sceneCuts.minGapSeconds }),
   };
 
   return {

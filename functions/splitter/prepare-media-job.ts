@@ -1,8 +1,9 @@
 /**
  * The splitter's video and audio branch, as I/O around a pure planner (plan-media-job.ts):
- * probe under whitelists, list the packets (the video's frames, the audio's span), plan, then do
- * what the plan says (cut each chunk's segment by stream copy, take each audio track, each
- * subtitle track and the stills out, upload them) and leave the full plan in the work bucket.
+ * probe under whitelists, list the packets (the video's frames, the audio's span), find the shot
+ * changes (one downscaled decode of the video), plan, then do what the plan says (cut each
+ * chunk's segment by stream copy, take each audio track, each subtitle track and the stills
+ * out, upload them) and leave the full plan in the work bucket.
  * The execution itself carries only indices into it.
  */
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type { SplitResult } from '../../shared/contracts/work-plan.ts';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
 import { keys } from '../../shared/keys.ts';
 import { cutSegment, extractAudio } from '../../shared/media/ffmpeg/cut-segment.ts';
+import { detectSceneCuts } from '../../shared/media/ffmpeg/detect-scene-cuts.ts';
 import { extractFrames } from '../../shared/media/ffmpeg/extract-frames.ts';
 import { extractSubtitles } from '../../shared/media/ffmpeg/extract-subtitles.ts';
 import { listPackets } from '../../shared/media/ffmpeg/list-video-frames.ts';
@@ -62,6 +64,12 @@ export async function prepareMediaJob(args: {
   // Every packet, also for audio alone: the duration planned is what the packets span.
   const packets = await listPackets(localSource, { format });
   deadline?.throwIfAborted();
+  const profile = mediaProfile(media);
+  // One more decode, of small frames: where the shots change. A still (one frame) has none.
+  const detectedSceneCuts = facts.video && packets.video.length > 1
+    ? await detectSceneCuts({ sourcePath: localSource, format, threshold: profile.sceneCuts.threshold, detectWidth: profile.sceneCuts.detectWidth, maxSeconds: media.maxDurationSeconds, workDir, signal: deadline })
+    : [];
+  deadline?.throwIfAborted();
 
   const planned = planMediaJob({
     jobId,
@@ -69,9 +77,10 @@ export async function prepareMediaJob(args: {
     format,
     facts,
     frames: packets.video,
+    detectedSceneCuts,
     ...(packets.audio && { audioSpan: packets.audio }),
     maxDurationSeconds: media.maxDurationSeconds,
-    profile: mediaProfile(media),
+    profile,
     workBucket: settings.workBucket,
     distributedMapThreshold: media.distributedMapThreshold,
     assemblerStorageBytes: media.assemblerStorageBytes,

@@ -74,6 +74,18 @@ describe('prepareMediaJob', () => {
     expect(prepared.imageTasks.map((task) => task.source.key)).toEqual(expect.arrayContaining([keys.still('clip', 'poster')]));
   });
 
+  it.each([
+    { fixture: 'audio-only.m4a', format: 'm4a' },
+    { fixture: 'cover-art.mp3', format: 'mp3' },
+  ] as const)('plans no scene cuts for audio alone, and decodes no picture for them: $fixture', async ({ fixture, format }) => {
+    const store = new MemoryObjectStore();
+    const upload = { bucket: 'in', key: fixture, etag: 'e', size: 1 };
+
+    await prepareMediaJob({ jobId: 'sound', upload, sniffed: { mediaType: 'audio', format, mime: 'audio/mp4' }, localSource: await videoFixture(fixture), workDir, settings, store });
+
+    expect(MediaPlan.parse(await store.getJson({ bucket: 'work', key: keys.plan('sound') })).sceneCuts).toEqual([]);
+  });
+
   it("refuses a video whose ladder would not fit the assembler's storage, before cutting anything", async () => {
     const store = new MemoryObjectStore();
     const upload = { bucket: 'in', key: 'clip.mp4', etag: 'e', size: 1 };

@@ -103,6 +103,13 @@ describe('planMediaJob', () => {
     expect(planned.imageTasks.filter((task) => task.role === 'poster').map((task) => task.width)).toEqual([640, 1080]);
   });
 
+  it('puts the shot changes that need an IDR into the plan (planSceneCuts); audio alone has none', () => {
+    // 4 s chunks, 2 s GOPs: 1.3 s and 5 s are off the grid, 7.9 s is 0.1 s before its IDR at 8 s.
+    const planned = planMediaJob(args({ video: picture(), detectedSceneCuts: [7.9, 1.3, 5] }));
+    expect(planned.plan.sceneCuts).toEqual([1.3, 5]);
+    expect(planMediaJob(args({ audio: sound, detectedSceneCuts: [1.3] })).plan.sceneCuts).toEqual([]);
+  });
+
   it('deinterlaces an interlaced source', () => {
     expect(planMediaJob(args({ video: picture({ interlaced: true }) })).plan.deinterlace).toBe(true);
   });

@@ -10,6 +10,8 @@
  * gopSeconds: an IDR is forced at the first frame at or after each multiple of gopSeconds of
  * chunk time, with x264's own keyframe placement switched off (keyint=infinite, scenecut 0, no
  * open GOP), so every rung has its IDRs on the same frames and every HLS segment starts on one.
+ * The splitter's shot changes inside the chunk (keyframeSeconds) get an IDR too, on top of the
+ * grid: the grid keeps its frames whatever the cuts, so the segments stay where they were.
  */
 import { access, stat } from 'node:fs/promises';
 import { InternalError } from '../../errors.ts';
@@ -57,6 +59,11 @@ export interface EncodeChunkOptions {
   rungs: readonly ChunkRung[];
   /** Closed GOP length; it must divide the HLS segment length. */
   gopSeconds: number;
+  /**
+   * More IDRs: the first frame at or after each of these times from the chunk's first frame
+   * (the plan's scene cuts inside the chunk), each in [0, 1e6).
+   */
+  keyframeSeconds?: readonly number[];
   preset: string;
   /** Where each rung goes, by rung name. */
   outputs: Readonly<Record<string, string>>;
@@ -95,17 +102,17 @@ export interface EncodedRung {
  * A tenth of a millisecond under each boundary absorbs the rounding of timestamps printed
  * to the microsecond; it assumes frames at least 0.2 ms apart (below 5000 fps).
  */
-const BOUNDARY_TOLERANCE_SECONDS = 1e-4;
+export const BOUNDARY_TOLERANCE_SECONDS = 1e-4;
 const MAX_DIMENSION = 8192;
 
 export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedRung[]> {
-  const { segmentPath, startSeconds, endSeconds, rotation, deinterlace = false, rungs, gopSeconds, preset, outputs, threads = 0, timeoutMs, signal } = options;
+  const { segmentPath, startSeconds, endSeconds, rotation, deinterlace = false, rungs, gopSeconds, keyframeSeconds = [], preset, outputs, threads = 0, timeoutMs, signal } = options;
   const storyboard = options.storyboard?.frames.length ? options.storyboard : undefined;
   const threadOptions = threads > 0 ? ['-threads', integer(threads, 1, 256)] : [];
   if (rungs.length === 0) throw new TypeError('encodeChunk needs at least one rung');
   if (!X264Preset.safeParse(preset).success) throw new TypeError(`unknown x264 preset ${JSON.stringify(preset)}`);
   if (endSeconds !== undefined && !(endSeconds > startSeconds)) throw new RangeError(`chunk ends (${endSeconds}) before it starts (${startSeconds})`);
-  const gop = decimal(gopSeconds, 0.1, 60);
+  const forceKeyFrames = forcedKeyframes(gopSeconds, keyframeSeconds);
   const outputPaths = rungs.map((rung) => {
     const path = outputs[rung.name];
     if (path === undefined) throw new TypeError(`no output path for rung ${rung.name}`);
@@ -130,7 +137,7 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
         '-sc_threshold', '0',
         '-x264-params', 'keyint=infinite:open-gop=0',
         '-forced-idr', '1',
-        '-force_key_frames', `expr:gte(t,n_forced*${gop}-${BOUNDARY_TOLERANCE_SECONDS})`,
+        '-force_key_frames', forceKeyFrames,
         '-fps_mode', 'passthrough',
         '-enc_time_base', '-1',
         '-map_metadata', '-1',
@@ -159,7 +166,44 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
   );
 }
 
+/** Whether a frame at `pts` (source seconds) is one of the chunk's: the window the filter graph selects. */
+export function chunkContains(chunk: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds'>, pts: number): boolean {
+  return pts >= chunk.startSeconds - BOUNDARY_TOLERANCE_SECONDS && (chunk.endSeconds === undefined || pts < chunk.endSeconds - BOUNDARY_TOLERANCE_SECONDS);
+}
+
+/** The scene cuts (source seconds) among the chunk's frames, as keyframeSeconds: from its first frame. */
+export function chunkKeyframeSeconds(sceneCuts: readonly number[], chunk: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds'>): number[] {
+  return sceneCuts.filter((cut) => chunkContains(chunk, cut)).map((cut) => Math.max(0, cut - chunk.startSeconds));
+}
+
 const STORYBOARD_LABEL = 'storyboard';
+/** Cuts a chunk can carry: a 4 s chunk holds at most a handful past the planner's minimum gap. */
+const MAX_KEYFRAME_TIMES = 1000;
+
+/**
+ * `-force_key_frames` as an expression, evaluated on every frame (t: its time from the chunk's
+ * first frame; prev_forced_t: the last forced one's, NaN before any): the first frame; the first
+ * frame of each new gopSeconds interval; and for each extra time c, the first frame at or after
+ * it (t ≥ c while the last forced frame was before c). The grid term counts intervals rather
+ * than forced frames (n_forced), so a cut forced between two grid points leaves the grid alone.
+ * Times sit a tenth of a millisecond early, for timestamps rounded to the microsecond.
+ */
+function forcedKeyframes(gopSeconds: number, keyframeSeconds: readonly number[]): string {
+  if (keyframeSeconds.length > MAX_KEYFRAME_TIMES) throw new RangeError(`at most ${MAX_KEYFRAME_TIMES} extra keyframes in a chunk, not ${keyframeSeconds.length}`);
+  const gop = decimal(gopSeconds, 0.1, 60);
+  const tolerance = decimal(BOUNDARY_TOLERANCE_SECONDS, 0, 1);
+  const interval = (time: string) => `floor((${time}+${tolerance})/${gop})`;
+  const terms = [
+    'isnan(prev_forced_t)',
+    `gt(${interval('t')},${interval('prev_forced_t')})`,
+    ...keyframeSeconds.map((time) => {
+      if (!(time >= 0 && time < 1e6)) throw new RangeError(`not a time within a chunk: ${time}`);
+      const at = seconds(Math.max(0, time - BOUNDARY_TOLERANCE_SECONDS));
+      return `gte(t,${at})*lt(prev_forced_t,${at})`;
+    }),
+  ];
+  return `expr:gt(${terms.join('+')},0)`;
+}
 
 /**
  * [0:v] → deinterlace (interlaced sources) → pick the chunk's frames → rebase to its first frame → split → per rung: scale to the
