@@ -55,14 +55,15 @@ async function runA(context: RunContext, round: number): Promise<{ result: Pipel
       wallMs: job.manifestMs - job.startMs,
       cpuSeconds: tree.cpuSeconds,
       peakRssBytes: tree.peakRssBytes,
-      chunks: input.chunkTasks?.length ?? 0,
+      // The execution's input is the upload since the Split state: count the chunks the manifest timed.
+      chunks: input.chunkTasks?.length ?? timings.steps.filter((step) => step.step === 'encode').length,
       orchestrationMs: uncoveredMs({ startMs: job.startMs, endMs: job.manifestMs }, spans),
       splitMs: timings.splitMs,
       chunkMs: timings.steps.filter((step) => step.step === 'encode').map((step) => step.ms),
       ...(audio ? { audioMs: audio.ms } : {}),
       assembleMs: timings.assembleMs,
       invocations: spans.map((span) => ({ name: span.name, durationMs: span.endMs - span.startMs })),
-      stateTransitions: stateTransitionsPerJob({ chunks: input.chunkTasks?.length ?? 0, audioTasks: input.audioTasks?.length ?? 0, imageTasks: input.imageTasks?.length ?? 0 }),
+      stateTransitions: stateTransitionsPerJob({ chunks: input.chunkTasks?.length ?? timings.steps.filter((step) => step.step === 'encode').length, audioTasks: input.audioTasks?.length ?? 0, imageTasks: input.imageTasks?.length ?? 0 }),
       rungBytes: Object.fromEntries(Object.entries(outputs).map(([rung, output]) => [rung, output.bytes])),
     },
   };

@@ -25,8 +25,8 @@ afterAll(() => rm(outDir, { recursive: true, force: true }));
 // Like every MinIO and ffmpeg suite, this one fails rather than skips where they are missing:
 // .ci/run installs both.
 describe('npm run bench -- --quick --seconds 4', () => {
-  it('ends and writes the report as Markdown and JSON', { timeout: 300_000 }, async () => {
-    const { stdout } = await run(process.execPath, [entry, '--quick', '--seconds', '4', '--images', '2', '--titles', 'slides', '--corpus-seconds', '2', '--corpus-height', '360', '--out', outDir], { maxBuffer: 16 * 1024 * 1024, timeout: 290_000 });
+  it('ends and writes the report as Markdown and JSON', { timeout: 540_000 }, async () => {
+    const { stdout } = await run(process.execPath, [entry, '--quick', '--seconds', '4', '--images', '2', '--titles', 'slides', '--corpus-seconds', '2', '--corpus-height', '360', '--out', outDir], { maxBuffer: 16 * 1024 * 1024, timeout: 530_000 });
 
     const markdown = await readFile(join(outDir, 'bench-report.md'), 'utf8');
     const json = JSON.parse(await readFile(join(outDir, 'bench-report.json'), 'utf8')) as BenchRecord & { summary: BenchSummaries };
@@ -50,6 +50,7 @@ describe('npm run bench -- --quick --seconds 4', () => {
       expect(rung.psnrA).toBeGreaterThan(30);
       expect(rung.bytesA).toBeGreaterThan(0);
     }
+    expect(summary!.chunks).toBe(1);
     expect(summary!.wallRatio).toBeGreaterThan(0);
     expect(summary!.cpuA).toBeGreaterThan(0);
     expect(summary!.cpuB).toBeGreaterThan(0);
