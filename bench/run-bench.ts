@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: the pipeline end to end on a real MinIO (A) against one ffmpeg producing the
- * same ladder (B), alternating A and B for several rounds on the same machine, then images
- * (pipeline vs a plain sharp loop). Prints a Markdown table, writes it and the raw record
- * (JSON) to --out. A benchmark, run on demand: goals are reported, never asserted.
+ * `npm run bench`: the pipeline end to end on a real MinIO (A) against one ffmpeg command
+ * producing the same outputs (B), alternating A and B for several rounds on the same machine,
+ * for each source length; then images (pipeline vs a plain sharp loop); then the quality
+ * comparison on a generated corpus (fixed ladder vs target mode). Prints a Markdown report,
+ * writes it and the raw record (JSON) to --out. A benchmark, run on demand: goals are reported,
+ * never asserted.
  */
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { execFileSync } from 'node:child_process';
@@ -15,14 +17,15 @@ import { loadConfig, SplitterEnv } from '../shared/config.ts';
 import { RENDITION_PROFILE } from '../shared/rendition-profile.ts';
 import { measurePsnr } from '../shared/media/ffmpeg/measure-psnr.ts';
 import { executionArnFor } from '../shared/workflow.ts';
-import { benchSource, benchSourceName, DEFAULT_BENCH_SOURCE } from './bench-source.ts';
-import { formatReport, summarize, type BenchRecord, type PipelineRound, type RoundRecord, type RungQuality, type SingleRound } from './bench-report.ts';
+import { benchSource, benchSourceName, DEFAULT_BENCH_SOURCE, type BenchSource } from './bench-source.ts';
+import { formatReport, summarize, type BenchRecord, type PipelineRound, type RoundRecord, type RungQuality, type SingleRound, type SourceRecord } from './bench-report.ts';
 import { stateTransitionsPerJob, uncoveredMs } from './bench-stats.ts';
 import { parseBenchOptions, USAGE, type BenchOptions } from './bench-options.ts';
 import { startTreeWindow } from './proc-tree.ts';
 import { downloadVideoRenditions, runPipelineJob } from './run-pipeline-job.ts';
 import { planSingleFfmpeg, runSingleFfmpeg, type EncodeSettings, type SingleFfmpegPlan } from './run-single-ffmpeg.ts';
 import { runImageBench } from './run-image-bench.ts';
+import { runQualityBench } from './run-quality-bench.ts';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -52,14 +55,15 @@ async function runA(context: RunContext, round: number): Promise<{ result: Pipel
       wallMs: job.manifestMs - job.startMs,
       cpuSeconds: tree.cpuSeconds,
       peakRssBytes: tree.peakRssBytes,
-      chunks: input.chunkTasks?.length ?? 0,
+      // The execution's input is the upload since the Split state: count the chunks the manifest timed.
+      chunks: input.chunkTasks?.length ?? timings.steps.filter((step) => step.step === 'encode').length,
       orchestrationMs: uncoveredMs({ startMs: job.startMs, endMs: job.manifestMs }, spans),
       splitMs: timings.splitMs,
       chunkMs: timings.steps.filter((step) => step.step === 'encode').map((step) => step.ms),
       ...(audio ? { audioMs: audio.ms } : {}),
       assembleMs: timings.assembleMs,
       invocations: spans.map((span) => ({ name: span.name, durationMs: span.endMs - span.startMs })),
-      stateTransitions: stateTransitionsPerJob({ chunks: input.chunkTasks?.length ?? 0, audioTasks: input.audioTasks?.length ?? 0, imageTasks: input.imageTasks?.length ?? 0 }),
+      stateTransitions: stateTransitionsPerJob({ chunks: input.chunkTasks?.length ?? timings.steps.filter((step) => step.step === 'encode').length, audioTasks: input.audioTasks?.length ?? 0, imageTasks: input.imageTasks?.length ?? 0 }),
       rungBytes: Object.fromEntries(Object.entries(outputs).map(([rung, output]) => [rung, output.bytes])),
     },
   };
@@ -69,18 +73,18 @@ async function runA(context: RunContext, round: number): Promise<{ result: Pipel
 function encodeSettings(stack: LocalStack): EncodeSettings {
   const splitter = stack.deployment.functions.find((fn) => fn.name === 'splitter');
   const env = loadConfig(SplitterEnv, { STATE_MACHINE_ARN: 'bench', RENDITIONS_BUCKET: 'bench', WORK_BUCKET: 'bench', ...splitter?.environment });
-  return { gopSeconds: env.GOP_SECONDS, preset: env.X264_PRESET, audio: RENDITION_PROFILE.audio };
+  return { gopSeconds: env.GOP_SECONDS, segmentSeconds: env.SEGMENT_SECONDS, preset: env.X264_PRESET, thumbnails: env.THUMBNAILS, audio: RENDITION_PROFILE.audio };
 }
 
 async function runB(context: RunContext, settings: EncodeSettings): Promise<{ result: SingleRound; outputs: Awaited<ReturnType<typeof runSingleFfmpeg>>['outputs']; workDir: string }> {
   const window = startTreeWindow();
   const started = Date.now();
-  const { outputs, workDir } = await runSingleFfmpeg(context.single, settings);
+  const { outputs, workDir, extras } = await runSingleFfmpeg(context.single, settings);
   const wallMs = Date.now() - started;
   const tree = window.stop();
   // B is this process and the ffmpeg it starts: MinIO and the idle workers of A are left out.
   const cpuSeconds = tree.cpuSecondsExcluding((sample, rootPid) => !(sample.ppid === rootPid && /^ff(mpeg|probe)$/.test(sample.comm)));
-  return { result: { wallMs, cpuSeconds, peakRssBytes: tree.peakRssBytes, rungBytes: Object.fromEntries(Object.entries(outputs).map(([rung, output]) => [rung, output.bytes])) }, outputs, workDir };
+  return { result: { wallMs, cpuSeconds, peakRssBytes: tree.peakRssBytes, rungBytes: Object.fromEntries(Object.entries(outputs).map(([rung, output]) => [rung, output.bytes])), extras }, outputs, workDir };
 }
 
 function versions(): BenchRecord['meta']['versions'] {
@@ -90,14 +94,47 @@ function versions(): BenchRecord['meta']['versions'] {
 
 export async function runBench(options: BenchOptions): Promise<BenchRecord> {
   const startedAt = new Date().toISOString();
-  const source = { ...DEFAULT_BENCH_SOURCE, seconds: options.seconds };
-  log(`source ${benchSourceName(source)} (generated on first use)`);
-  const sourcePath = await benchSource(source);
+  const runId = startedAt.replace(/[^0-9]/g, '');
   const stateDir = await mkdtemp(join(tmpdir(), 'fanout-bench-'));
   const stack = await startLocalStack({ stateDir, storage: 'minio', concurrency: options.concurrency });
-  const cleanups: string[] = [stateDir];
+  let sources: SourceRecord[] = [];
+  let images: Awaited<ReturnType<typeof runImageBench>> | undefined;
+  const memoryMiB = Object.fromEntries(stack.deployment.functions.map((fn) => [fn.name, fn.memoryMiB]));
   try {
-    const context: RunContext = { stack, sourcePath, sourceBody: await readFile(sourcePath), single: await planSingleFfmpeg(sourcePath), runId: startedAt.replace(/[^0-9]/g, '') };
+    for (const seconds of options.seconds) sources = [...sources, await runSource(stack, options, { ...DEFAULT_BENCH_SOURCE, seconds }, `${runId}-${seconds}s`)];
+    const splitter = stack.deployment.functions.find((fn) => fn.name === 'splitter');
+    if (options.images > 0) images = await runImageBench({ stack, images: options.images, concurrency: options.concurrency, maxPixels: Number(splitter?.environment.IMAGE_MAX_PIXELS ?? 100_000_000), label: `${runId}-images` });
+  } finally {
+    await stack.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+  // Its own two stacks (fixed, then target), started after this one is gone.
+  const corpus =
+    options.titles.length > 0
+      ? await runQualityBench({
+          titles: options.titles,
+          size: { width: 2 * Math.round((options.corpusHeight * 16) / 9 / 2), height: options.corpusHeight, fps: 30, seconds: options.corpusSeconds },
+          target: options.qualityTarget,
+          concurrency: options.concurrency,
+          label: `${runId}-corpus`,
+          log,
+        })
+      : undefined;
+  return {
+    meta: { startedAt, cores: availableParallelism(), concurrency: options.concurrency, quick: options.quick, versions: versions(), memoryMiB },
+    sources,
+    ...(images ? { images } : {}),
+    ...(corpus ? { corpus } : {}),
+  };
+}
+
+/** A and B alternated on one source length. */
+async function runSource(stack: LocalStack, options: BenchOptions, source: BenchSource, runId: string): Promise<SourceRecord> {
+  log(`source ${benchSourceName(source)} (generated on first use)`);
+  const sourcePath = await benchSource(source);
+  const cleanups: string[] = [];
+  try {
+    const context: RunContext = { stack, sourcePath, sourceBody: await readFile(sourcePath), single: await planSingleFfmpeg(sourcePath), runId };
     const rounds: RoundRecord[] = [];
     let quality: RungQuality[] = [];
     const settings = encodeSettings(stack);
@@ -113,11 +150,11 @@ export async function runBench(options: BenchOptions): Promise<BenchRecord> {
           const theirs = Object.entries(a.outputs).map(([rung, output]) => `${rung}:${output.width}x${output.height}`).sort();
           const ours = rungs.map((rung) => `${rung.name}:${rung.width}x${rung.height}`).sort();
           if (theirs.join() !== ours.join()) throw new Error(`B's ladder (${ours.join(', ')}) differs from the pipeline's (${theirs.join(', ')})`);
-          log(`round ${round + 1} A: ${(a.result.wallMs / 1000).toFixed(1)} s, ${a.result.cpuSeconds.toFixed(1)} CPU-s`);
+          log(`${source.seconds} s round ${round + 1} A: ${(a.result.wallMs / 1000).toFixed(1)} s, ${a.result.cpuSeconds.toFixed(1)} CPU-s`);
         } else {
           b = await runB(context, settings);
           cleanups.push(b.workDir);
-          log(`round ${round + 1} B: ${(b.result.wallMs / 1000).toFixed(1)} s, ${b.result.cpuSeconds.toFixed(1)} CPU-s`);
+          log(`${source.seconds} s round ${round + 1} B: ${(b.result.wallMs / 1000).toFixed(1)} s, ${b.result.cpuSeconds.toFixed(1)} CPU-s`);
         }
       }
       rounds.push({ round: round + 1, order, a: a!.result, b: b!.result });
@@ -130,30 +167,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRecord> {
       }
       for (const output of Object.values(a!.outputs)) await rm(output.path, { force: true });
     }
-
-    const memoryMiB = Object.fromEntries(stack.deployment.functions.map((fn) => [fn.name, fn.memoryMiB]));
-    const splitter = stack.deployment.functions.find((fn) => fn.name === 'splitter');
-    const images =
-      options.images > 0
-        ? await runImageBench({ stack, images: options.images, concurrency: options.concurrency, maxPixels: Number(splitter?.environment.IMAGE_MAX_PIXELS ?? 100_000_000), label: `${context.runId}-images` })
-        : undefined;
-    return {
-      meta: {
-        startedAt,
-        cores: availableParallelism(),
-        concurrency: options.concurrency,
-        quick: options.quick,
-        sourceSeconds: options.seconds,
-        source: `${source.width}×${source.height} ${source.fps} fps H.264 + AAC (${benchSourceName(source)})`,
-        versions: versions(),
-        memoryMiB,
-      },
-      rounds,
-      quality,
-      ...(images ? { images } : {}),
-    };
+    return { sourceSeconds: source.seconds, source: `${source.width}×${source.height} ${source.fps} fps H.264 + AAC (${benchSourceName(source)})`, rounds, quality };
   } finally {
-    await stack.stop();
     for (const dir of cleanups) await rm(dir, { recursive: true, force: true });
   }
 }

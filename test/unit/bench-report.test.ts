@@ -83,12 +83,20 @@ describe('the cost model', () => {
 
 describe('parseBenchOptions', () => {
   it('defaults to cores for concurrency and shortens everything with --quick', () => {
-    expect(parseBenchOptions([], 8)).toMatchObject({ quick: false, seconds: 60, rounds: 3, concurrency: 8, images: 24 });
-    expect(parseBenchOptions(['--quick'], 2)).toMatchObject({ quick: true, seconds: 10, rounds: 1, concurrency: 2, images: 4 });
-    expect(parseBenchOptions(['--quick', '--seconds', '4', '--rounds', '2', '--concurrency', '3', '--out', '/tmp/x'], 2)).toMatchObject({ seconds: 4, rounds: 2, concurrency: 3, outDir: '/tmp/x' });
+    expect(parseBenchOptions([], 8)).toMatchObject({ quick: false, seconds: [20, 60], rounds: 3, concurrency: 8, images: 24, corpusSeconds: 16, corpusHeight: 720, qualityTarget: { metric: 'ssim', value: 0.98 } });
+    expect(parseBenchOptions([], 8).titles.map((title) => title.name)).toEqual(['slides', 'talking-head', 'grain-motion', 'animation']);
+    expect(parseBenchOptions(['--quick'], 2)).toMatchObject({ quick: true, seconds: [10], rounds: 1, concurrency: 2, images: 4, corpusSeconds: 6, corpusHeight: 540 });
+    expect(parseBenchOptions(['--quick', '--seconds', '4', '--rounds', '2', '--concurrency', '3', '--out', '/tmp/x'], 2)).toMatchObject({ seconds: [4], rounds: 2, concurrency: 3, outDir: '/tmp/x' });
   });
 
-  it.each([[['--seconds', '0']], [['--rounds', '1.5']], [['--bogus']]])('refuses %j', (argv) => {
+  it('takes several source lengths, a subset of the corpus or none, and a quality target', () => {
+    expect(parseBenchOptions(['--seconds', '20,60'], 2).seconds).toEqual([20, 60]);
+    expect(parseBenchOptions(['--titles', 'slides,animation'], 2).titles.map((title) => title.name)).toEqual(['slides', 'animation']);
+    expect(parseBenchOptions(['--titles', 'none'], 2).titles).toEqual([]);
+    expect(parseBenchOptions(['--quality-target', 'vmaf:93'], 2).qualityTarget).toEqual({ metric: 'vmaf', value: 93 });
+  });
+
+  it.each([[['--seconds', '0']], [['--seconds', '20,x']], [['--rounds', '1.5']], [['--bogus']], [['--titles', 'cats']], [['--quality-target', 'ssim:2']], [['--corpus-height', '361']]])('refuses %j', (argv) => {
     expect(() => parseBenchOptions(argv, 2)).toThrow();
   });
 });
@@ -120,11 +128,12 @@ const recorded: BenchRecord = {
     cores: 2,
     concurrency: 2,
     quick: true,
-    sourceSeconds: 4,
-    source: '1920×1080 30 fps H.264 + AAC',
     versions: { node: '24.21.0', ffmpeg: '5.1.9', sharp: '0.35.5', libvips: '8.18.7' },
     memoryMiB: { splitter: 2048, encoder: 4096, 'image-resize': 2048, assembler: 3008 },
   },
+  sources: [{
+  sourceSeconds: 4,
+  source: '1920×1080 30 fps H.264 + AAC',
   rounds: [
     { round: 1, order: 'AB', a: roundA, b: { wallMs: 7262, cpuSeconds: 11.43, peakRssBytes: 2055471104, rungBytes: { '1080p': 2525886, '720p': 785920 } } },
     {
@@ -138,11 +147,13 @@ const recorded: BenchRecord = {
     { rung: '1080p', width: 1920, height: 1080, psnrA: 43.0, psnrB: 43.22 },
     { rung: '720p', width: 1280, height: 720, psnrA: 41.8, psnrB: 42.26 },
   ],
+  }],
   images: { images: 4, outputsPerImage: 12, pipelineImagesPerSecond: 0.78, sharpLoopImagesPerSecond: 1.3, pipelinePeakRssBytes: 1988767744, sharpLoopPeakRssBytes: 2263179264 },
 };
 
 describe('summarize', () => {
-  const summary = summarize(recorded);
+  const summaries = summarize(recorded);
+  const summary = summaries.sources[0]!;
 
   it('takes medians and the median of the pair-by-pair ratios', () => {
     expect(summary.wallA).toBe((20337 + 16000) / 2);
@@ -158,7 +169,8 @@ describe('summarize', () => {
       ['1080p', -0.22, (2525886 + 2600000) / 2 / 2525886],
       ['720p', -0.46, 1],
     ]);
-    expect(summary.imageRatio).toBeCloseTo(0.6, 12);
+    expect(summaries.imageRatio).toBeCloseTo(0.6, 12);
+    expect(summary.endsMs).toBe(3962 + 5826);
   });
 });
 
@@ -167,7 +179,8 @@ describe('formatReport', () => {
   const tableRows = (text: string) => text.split('\n').filter((line) => line.startsWith('|'));
 
   it('prints the machine, the versions and a well-formed table, goals beside the figures', () => {
-    expect(report).toContain('2 cores · worker concurrency 2 · 2 round(s) (--quick)');
+    expect(report).toContain('2 cores · worker concurrency 2 · --quick · source lengths 4 s');
+    expect(report).toContain('## 4 s source: 1920×1080 30 fps H.264 + AAC · 2 round(s) · 1 chunks');
     expect(report).toContain('Node 24.21.0 · ffmpeg 5.1.9 · sharp 0.35.5 (libvips 8.18.7)');
     const rows = tableRows(report);
     const header = rows[0]!.split('|').length;
