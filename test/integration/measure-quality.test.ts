@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateRungQuality } from '../../functions/assembler/aggregate-rung-quality.ts';
 import type { ChunkReport } from '../../shared/contracts/quality.ts';
-import { CHUNK_CONTAINER, type ChunkRung } from '../../shared/media/ffmpeg/encode-chunk.ts';
+import { CHUNK_CONTAINER, encodeChunk, type ChunkRung } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
 import { measureQuality, type QualityReference } from '../../shared/media/ffmpeg/measure-quality.ts';
 import { ffmpegSsim, ffmpegSsimFrames, writeGrainySource } from '../support/quality-checks.ts';
@@ -88,6 +88,16 @@ describe('measureQuality', () => {
     }
     // The figures measure-quality.ts documents: how far a subsample moves the mean on this source.
     console.log(`as-viewed SSIM mean, subsampled minus every frame: ${moved.join(', ')}`);
+  });
+
+  it('reports the CPU encoding and measuring took, as ffmpeg counted it', async () => {
+    const chunk = encode.chunks[0]!;
+    const segmentPath = join(workDir, `segment-0.${INTERMEDIATE_FORMAT.extension}`);
+    const path = join(workDir, 'cpu-360p.mp4');
+    const encoded = await encodeChunk({ segmentPath, startSeconds: chunk.startSeconds, endSeconds: chunk.endSeconds, rotation: 0, rungs: [RUNGS[1]!], gopSeconds: 1, preset: 'ultrafast', outputs: { '360p': path } });
+    const measured = await measureQuality({ segmentPath, startSeconds: chunk.startSeconds, endSeconds: chunk.endSeconds, rotation: 0, rungs: [{ ...RUNGS[1]!, path }], metric: 'ssim', reference: VIEWED, workDir });
+    expect(encoded.cpuMs).toBeGreaterThan(0);
+    expect(measured.cpuMs).toBeGreaterThan(0);
   });
 
   it('refuses a measurement over fewer frames than the chunk has', async () => {

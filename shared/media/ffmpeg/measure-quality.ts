@@ -19,9 +19,9 @@
  * same frames; test/integration/measure-quality.test.ts checks them against ffmpeg's per-frame
  * figures). It is not free of bias: each chunk's frame 0 is an IDR, always picked, and with n
  * dividing the GOP every IDR is. Measured (ffmpeg 5.1, x264 ultrafast, 1 s GOPs) on a generated
- * 6 s 854×480 grainy source in 2 s chunks, the as-viewed SSIM mean moved by +0.0042 (480p) and
- * +0.0027 (360p) at n=2, +0.0066/+0.0053 at n=3, +0.0105/+0.0049 at n=4: all over the 0.002 the
- * issue allows. So 1 (every frame) is the default, and QUALITY_SAMPLE_EVERY > 1 trades truth for
+ * 6 s 854×480 grainy source in 2 s chunks, the as-viewed SSIM mean moved by about +0.004 (480p)
+ * and +0.003 (360p) at n=2, +0.006/+0.005 at n=3, +0.010/+0.005 at n=4 (two runs; the figures vary
+ * in the 4th decimal): all over the 0.002 the issue allows. So 1 (every frame) is the default, and QUALITY_SAMPLE_EVERY > 1 trades truth for
  * CPU knowingly; the manifest says which (`quality.sampleEvery`).
  */
 import { readFile, rm } from 'node:fs/promises';
