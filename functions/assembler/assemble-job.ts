@@ -5,6 +5,8 @@
  * split that crashed or timed out (Catch), in which case `failure` says why and no plan exists.
  */
 import type { JobStatus, Manifest, Rendition } from '../../shared/contracts/manifest.ts';
+import type { LadderReport } from '../../shared/contracts/quality.ts';
+import { detectQualityMetric, measuredWith } from '../../shared/media/ffmpeg/detect-quality-metric.ts';
 import { MediaPlan, type AssembleInput, type AssembleResult } from '../../shared/contracts/work-plan.ts';
 import { FanoutError, TransientError, parseTaskFailure, type JobError } from '../../shared/errors.ts';
 import { jobTimings, writeJobManifest } from '../../shared/job-manifest.ts';
@@ -28,9 +30,12 @@ export async function assembleJob(input: AssembleInput, deps: AssembleDependenci
   const started = now();
   let { status, error } = outcomeOf(input);
   let renditions: Rendition[] = [];
+  let ladder: LadderReport | undefined;
   if (status === 'succeeded') {
     try {
-      renditions = [...(input.results?.imageResults ?? []).flatMap((result) => result.renditions), ...(await mediaRenditions(input, deps))];
+      const media = await mediaRenditions(input, deps);
+      renditions = [...(input.results?.imageResults ?? []).flatMap((result) => result.renditions), ...media.renditions];
+      ladder = media.ladder;
     } catch (assemblyError) {
       // A storage hiccup is worth the state machine's retry; anything else ends the job here, with its manifest.
       if (assemblyError instanceof TransientError) throw assemblyError;
@@ -48,6 +53,7 @@ export async function assembleJob(input: AssembleInput, deps: AssembleDependenci
     source: input.plan?.source ?? input.upload,
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
     renditions: status === 'succeeded' ? (renditions as Manifest['renditions']) : [],
+    ...(status === 'succeeded' && ladder ? { ladder } : {}),
     timings: jobTimings({ input, finishedAt: finished, ...(input.plan ? { split: input.plan } : {}), assembleMs, steps: stepTimings(input) }),
     cost: assemblyCost(input, { ...deps.cost, durationMs: assembleMs }),
   };
@@ -55,11 +61,15 @@ export async function assembleJob(input: AssembleInput, deps: AssembleDependenci
   return { jobId: input.jobId, status: written.manifest.status, manifestKey: written.manifestKey };
 }
 
-async function mediaRenditions(input: AssembleInput, deps: AssembleDependencies): Promise<Rendition[]> {
+async function mediaRenditions(input: AssembleInput, deps: AssembleDependencies): Promise<{ renditions: Rendition[]; ladder?: LadderReport }> {
   const mediaType = input.plan?.source.mediaType;
-  if (mediaType !== 'video' && mediaType !== 'audio') return [];
+  if (mediaType !== 'video' && mediaType !== 'audio') return { renditions: [] };
   const plan = MediaPlan.parse(await deps.store.getJson({ bucket: deps.workBucket, key: keys.plan(input.jobId) }));
-  return assembleMedia(plan, deps);
+  const renditions = await assembleMedia(plan, deps);
+  if (!plan.quality) return { renditions };
+  // The encoders measured with the same ffmpeg build as this function's (one image for all).
+  const capability = await detectQualityMetric();
+  return { renditions, ladder: { mode: 'fixed', measuredWith: measuredWith(capability, plan.quality.metric), dropped: [] } };
 }
 
 function outcomeOf(input: AssembleInput): { status: JobStatus; error?: JobError } {

@@ -10,6 +10,8 @@ import { join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import type { Rendition, VideoRendition } from '../../shared/contracts/manifest.ts';
 import type { MediaPlan } from '../../shared/contracts/work-plan.ts';
+import { ChunkReport } from '../../shared/contracts/quality.ts';
+import { TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { WORK_DIR_PREFIX } from '../../shared/leftover-work-dirs.ts';
 import { type AssembledRung, assembleRung } from '../../shared/media/ffmpeg/assemble-rung.ts';
@@ -18,6 +20,7 @@ import type { MasterPlaylistAudio, MasterPlaylistSubtitles } from '../../shared/
 import { HLS_AUDIO_NAME, hlsTimelineOffset, packageHlsAudio, packageHlsVariant, type PackagedVariant, writeHlsMaster } from '../../shared/media/ffmpeg/package-hls.ts';
 import { HLS_SUBTITLES_NAME, packageHlsSubtitles } from '../../shared/media/webvtt/package-hls-subtitles.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { aggregateRungQuality } from './aggregate-rung-quality.ts';
 import { assembleStoryboard } from './assemble-storyboard.ts';
 
 export interface AssembleMediaDependencies {
@@ -44,6 +47,7 @@ export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependen
     // The MP4s (and an audio-only upload's one rendition) carry the default track alone.
     const audioPath = tracks.find(({ track }) => track.default)?.path ?? tracks[0]?.path;
     if (plan.rungs.length === 0) return audioPath ? [await audioRendition(plan, audioPath, deps)] : [];
+    const reports = plan.quality ? await readChunkReports(plan, deps) : undefined;
 
     // One rung at a time, each leaving nothing on disk when done: the assembler's /tmp holds
     // about two copies of the largest rung, not three of the ladder. The first joined MP4 fixes
@@ -61,7 +65,9 @@ export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependen
         for (const track of tracks) audio.push(await publishHlsAudio(plan, track, hls, deps));
         timeline = { offsetSeconds, audio, subtitles: await publishSubtitles(plan, workDir, hls, deps) };
       }
-      assembled.push(await publishRung(plan, rung, joined, { hlsDir, offsetSeconds: timeline.offsetSeconds }, deps));
+      const published = await publishRung(plan, rung, joined, { hlsDir, offsetSeconds: timeline.offsetSeconds }, deps);
+      const measured = plan.quality && reports ? aggregateRungQuality({ rung: rung.name, reports, measurement: plan.quality }) : undefined;
+      assembled.push(measured ? { ...published, rendition: { ...published.rendition, ...measured } } : published);
     }
     const storyboard = await assembleStoryboard(plan, workDir, deps);
     const masterPath = await writeHlsMaster(hlsDir, assembled.map(({ hls }) => hls), timeline?.audio.map(({ hls }) => hls), timeline?.subtitles.map(({ hls }) => hls));
@@ -76,6 +82,22 @@ export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependen
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Every chunk's report, in chunk order. The encoder writes one before its task succeeds, so a
+ * missing one is ours (a lost write, a stale read): a retry of the assembler may find it, and a
+ * rendition without its quality is never published in its place.
+ */
+async function readChunkReports(plan: MediaPlan, deps: AssembleMediaDependencies): Promise<ChunkReport[]> {
+  const transfer = pLimit(TRANSFER_CONCURRENCY);
+  return settleAll(
+    plan.chunks.map((chunk) => transfer(async () => {
+      const report = await deps.store.getJson({ bucket: deps.workBucket, key: keys.chunkReport(plan.jobId, chunk.index) });
+      if (report === undefined) throw new TransientError('INTERNAL', `chunk ${chunk.index} of ${plan.jobId} has no quality report (${keys.chunkReport(plan.jobId, chunk.index)})`);
+      return ChunkReport.parse(report);
+    })),
+  );
 }
 
 type AudioTrack = MediaPlan['audioTracks'][number];

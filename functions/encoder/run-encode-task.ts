@@ -14,6 +14,7 @@ import { encodeAudio } from '../../shared/media/ffmpeg/encode-audio.ts';
 import { CHUNK_CONTAINER, chunkKeyframeSeconds, encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { reportChunkQuality } from './report-chunk-quality.ts';
 import { chunkStoryboardFrames } from '../../shared/storyboard/plan-storyboard.ts';
 
 export interface EncoderDependencies {
@@ -51,13 +52,16 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
   const storyboard = plan.storyboard && storyboardFrames.length > 0
     ? { frames: storyboardFrames, tileWidth: plan.storyboard.tileWidth, tileHeight: plan.storyboard.tileHeight, outputPath: join(workDir, 'storyboard.png') }
     : undefined;
+  // The CRF each rung is encoded at; the chunk's report says it.
+  const rungs = plan.rungs;
+  const encodeStarted = performance.now();
   const encoded = await encodeChunk({
     segmentPath,
     startSeconds: chunk.startSeconds,
     endSeconds: chunk.endSeconds,
     rotation: plan.rotation,
     deinterlace: plan.deinterlace,
-    rungs: plan.rungs,
+    rungs,
     gopSeconds: plan.gopSeconds,
     keyframeSeconds: chunkKeyframeSeconds(plan.sceneCuts, chunk),
     preset: plan.preset,
@@ -66,7 +70,8 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
     threads: ffmpegThreads ?? 0,
   });
   // A frame lost or duplicated at a seam would show as a stutter and drift the audio: refuse it here.
-  for (const { rung, frames } of encoded) {
+  const encodeWallMs = Math.round(performance.now() - encodeStarted);
+  for (const { rung, frames } of encoded.rungs) {
     if (frames !== chunk.frames) throw new InternalError('ENCODER_FAILED', `chunk ${index} rung ${rung}: ${frames} frames encoded, ${chunk.frames} planned`);
   }
   await Promise.all([
@@ -74,6 +79,11 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
       store.uploadFile({ bucket: workBucket, key: keys.encodedChunk(plan.jobId, rung.name, index, CHUNK_CONTAINER.extension) }, outputs[rung.name]!, CHUNK_CONTAINER.contentType),
     ),
     ...(storyboard ? [store.uploadFile({ bucket: workBucket, key: keys.storyboardTiles(plan.jobId, index) }, storyboard.outputPath, 'image/png')] : []),
+    // Measured while the rungs upload: every rung against the frames it was encoded from.
+    ...(plan.quality
+      ? [reportChunkQuality({ plan, chunk, rungs, encoded, encodeWallMs, segmentPath, outputs, workDir, threads: ffmpegThreads ?? 0 })
+          .then((report) => store.putJson({ bucket: workBucket, key: keys.chunkReport(plan.jobId, index) }, report))]
+      : []),
   ]);
 }
 

@@ -32,6 +32,8 @@ import { planStills } from './plan-stills.ts';
 import { planStoryboardTiles } from './plan-storyboard-tiles.ts';
 import { planStoryboard, storyboardCues } from '../../shared/storyboard/plan-storyboard.ts';
 import { planTracks } from './plan-tracks.ts';
+import { planQualityMeasurement } from './plan-quality-measurement.ts';
+import type { QualityMetric } from '../../shared/contracts/quality.ts';
 
 /** The parts of the profile a video or audio job is planned with. */
 export type MediaProfile = Pick<RenditionProfile, 'ladder' | 'poster' | 'thumbnails' | 'gopSeconds' | 'segmentSeconds' | 'chunkSeconds' | 'x264Preset' | 'audio' | 'storyboard' | 'sceneCuts'>;
@@ -59,6 +61,8 @@ export interface PlanMediaJobArgs {
   distributedMapThreshold: number;
   /** The assembler's /tmp: a source whose ladder would not fit there is refused up front. */
   assemblerStorageBytes: number;
+  /** How a video's rungs are measured: the metric the ffmpeg in use offers, and every n-th frame. Unset: not measured. */
+  quality?: { metric: QualityMetric; sampleEvery: number };
 }
 
 /** One stream copy of the source: a chunk's segment, from its cut keyframe to the next chunk's start. */
@@ -181,6 +185,7 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     subtitles: tracks.subtitles.map(({ streamIndex: _, ...track }) => track),
     ...(storyboard ? { storyboard } : {}),
     sceneCuts: planSceneCuts({ detected: args.detectedSceneCuts ?? [], shownSeconds: shown.map((frame) => frame.pts), chunks, gopSeconds: profile.gopSeconds, minGapSeconds: profile.sceneCuts.minGapSeconds }),
+    ...(video && args.quality ? { quality: planQualityMeasurement({ width: video.width, height: video.height, ...args.quality }) } : {}),
   };
 
   return {

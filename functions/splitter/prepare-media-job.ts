@@ -17,6 +17,7 @@ import { extractFrames } from '../../shared/media/ffmpeg/extract-frames.ts';
 import { extractSubtitles } from '../../shared/media/ffmpeg/extract-subtitles.ts';
 import { listPackets } from '../../shared/media/ffmpeg/list-video-frames.ts';
 import { probeMedia } from '../../shared/media/ffmpeg/probe-media.ts';
+import { detectQualityMetric } from '../../shared/media/ffmpeg/detect-quality-metric.ts';
 import type { SniffedMedia } from '../../shared/media/sniff-media-type.ts';
 import { JobX264Preset, RENDITION_PROFILE } from '../../shared/rendition-profile.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
@@ -36,6 +37,8 @@ export interface MediaSettings {
   thumbnails: number;
   /** The assembler's /tmp: a source whose ladder would not fit there is refused up front. */
   assemblerStorageBytes: number;
+  /** Measure every n-th frame of each rung (1, every frame, when unset). */
+  qualitySampleEvery?: number;
 }
 
 /** Stream copies are disk- and network-bound: a few at once keep both busy. */
@@ -70,6 +73,8 @@ export async function prepareMediaJob(args: {
     ? await detectSceneCuts({ sourcePath: localSource, format, threshold: profile.sceneCuts.threshold, detectWidth: profile.sceneCuts.detectWidth, maxSeconds: media.maxDurationSeconds, workDir, signal: deadline })
     : [];
   deadline?.throwIfAborted();
+  // What this ffmpeg can measure with; the encoders run the same build.
+  const { metric } = await detectQualityMetric();
 
   const planned = planMediaJob({
     jobId,
@@ -84,6 +89,7 @@ export async function prepareMediaJob(args: {
     workBucket: settings.workBucket,
     distributedMapThreshold: media.distributedMapThreshold,
     assemblerStorageBytes: media.assemblerStorageBytes,
+    quality: { metric, sampleEvery: media.qualitySampleEvery ?? 1 },
   });
 
   const put = (key: string, path: string, contentType = 'application/octet-stream') => store.uploadFile({ bucket: settings.workBucket, key }, path, contentType);

@@ -92,7 +92,7 @@ export async function encodeChunked(options: {
     await cutSegment({ sourcePath, format, fromSeconds: chunk.cutFromSeconds, toSeconds: chunk.endSeconds, outputPath: segmentPath });
     const outputs = Object.fromEntries(rungs.map((rung) => [rung.name, join(workDir, `chunk-${rung.name}-${index}.${CHUNK_CONTAINER.extension}`)]));
     encoded.push(
-      await encodeChunk({ segmentPath, startSeconds: chunk.startSeconds, endSeconds: chunk.endSeconds, rotation, rungs, gopSeconds, preset, outputs }),
+      (await encodeChunk({ segmentPath, startSeconds: chunk.startSeconds, endSeconds: chunk.endSeconds, rotation, rungs, gopSeconds, preset, outputs })).rungs,
     );
   }
 

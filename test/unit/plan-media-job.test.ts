@@ -110,6 +110,13 @@ describe('planMediaJob', () => {
     expect(planMediaJob(args({ audio: sound, detectedSceneCuts: [1.3] })).plan.sceneCuts).toEqual([]);
   });
 
+  it('plans how the rungs are measured: the metric it is given, at the displayed size capped to 1920×1080; nothing for audio alone', () => {
+    const quality = { metric: 'ssim' as const, sampleEvery: 1 };
+    const phone = planMediaJob(args({ video: picture({ codedWidth: 1920, codedHeight: 1080, width: 1080, height: 1920, rotation: 90 }), quality }));
+    expect(phone.plan.quality).toEqual({ metric: 'ssim', sampleEvery: 1, referenceWidth: 608, referenceHeight: 1080 });
+    expect(planMediaJob(args({ audio: sound, quality })).plan.quality).toBeUndefined();
+  });
+
   it('deinterlaces an interlaced source', () => {
     expect(planMediaJob(args({ video: picture({ interlaced: true }) })).plan.deinterlace).toBe(true);
   });

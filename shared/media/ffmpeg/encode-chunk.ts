@@ -15,11 +15,10 @@
  */
 import { access, stat } from 'node:fs/promises';
 import { InternalError } from '../../errors.ts';
+import { BOUNDARY_TOLERANCE_SECONDS, chunkFramesFilter, MAX_DIMENSION, rungScaleFilter, segmentInputOptions, storedSize, threadOptions as threadsOption } from './chunk-frames.ts';
 import { decimal, integer, seconds } from './ffmpeg-args.ts';
-import { INTERMEDIATE_FORMAT } from './intermediate-format.ts';
 import { readMp4Info } from './read-mp4-info.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
-import { deinterlaceFilter } from './deinterlace-filter.ts';
 import { X264Preset } from '../../rendition-profile.ts';
 import type { Rotation } from '../rotation.ts';
 import { uprightFilter } from './upright-filter.ts';
@@ -98,17 +97,16 @@ export interface EncodedRung {
   bytes: number;
 }
 
-/**
- * A tenth of a millisecond under each boundary absorbs the rounding of timestamps printed
- * to the microsecond; it assumes frames at least 0.2 ms apart (below 5000 fps).
- */
-export const BOUNDARY_TOLERANCE_SECONDS = 1e-4;
-const MAX_DIMENSION = 8192;
+export interface EncodedChunk {
+  rungs: EncodedRung[];
+  /** The CPU the encoding ffmpeg used (all its threads), as it reported it. */
+  cpuMs: number | undefined;
+}
 
-export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedRung[]> {
+export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedChunk> {
   const { segmentPath, startSeconds, endSeconds, rotation, deinterlace = false, rungs, gopSeconds, keyframeSeconds = [], preset, outputs, threads = 0, timeoutMs, signal } = options;
   const storyboard = options.storyboard?.frames.length ? options.storyboard : undefined;
-  const threadOptions = threads > 0 ? ['-threads', integer(threads, 1, 256)] : [];
+  const threadOptions = threadsOption(threads);
   if (rungs.length === 0) throw new TypeError('encodeChunk needs at least one rung');
   if (!X264Preset.safeParse(preset).success) throw new TypeError(`unknown x264 preset ${JSON.stringify(preset)}`);
   if (endSeconds !== undefined && !(endSeconds > startSeconds)) throw new RangeError(`chunk ends (${endSeconds}) before it starts (${startSeconds})`);
@@ -119,9 +117,10 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
     return path;
   });
 
-  await runFfmpeg({
+  const { cpuMs } = await runFfmpeg({
     task: 'encode chunk',
-    inputs: [{ path: segmentPath, options: [...threadOptions, '-f', INTERMEDIATE_FORMAT.muxer, '-format_whitelist', INTERMEDIATE_FORMAT.muxer, '-copyts', '-noautorotate'] }],
+    reportCpu: true,
+    inputs: [{ path: segmentPath, options: segmentInputOptions(threads) }],
     filterGraph: chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace, rungs, storyboard }),
     outputs: [...rungs.map((rung, index) => ({
       path: outputPaths[index]!,
@@ -156,7 +155,7 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
       throw new InternalError('ENCODER_FAILED', `encode chunk: no storyboard tiles came out (frames ${storyboard.frames.join(', ')})`);
     });
   }
-  return Promise.all(
+  const encoded = await Promise.all(
     rungs.map(async (rung, index) => {
       const path = outputPaths[index]!;
       const [{ videoFrames }, { size }] = await Promise.all([readMp4Info(path), stat(path)]);
@@ -164,6 +163,7 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedR
       return { rung: rung.name, frames: videoFrames, bytes: size };
     }),
   );
+  return { rungs: encoded, cpuMs };
 }
 
 /** Whether a frame at `pts` (source seconds) is one of the chunk's: the window the filter graph selects. */
@@ -206,38 +206,27 @@ function forcedKeyframes(gopSeconds: number, keyframeSeconds: readonly number[])
 }
 
 /**
- * [0:v] → deinterlace (interlaced sources) → pick the chunk's frames → rebase to its first frame → split → per rung: scale to the
- * stored orientation's size (Lanczos, square pixels, 4:2:0), then turn upright. Turning after
- * scaling moves the fewest pixels. With a storyboard, one more branch picks its frames by number,
- * scales and turns them the same way, and tiles them in a row. Every value in it is a checked number.
+ * [0:v] → the chunk's frames (chunk-frames.ts: deinterlace, pick, rebase) → split → per rung:
+ * scale to the stored orientation's size (Lanczos, square pixels, 4:2:0), then turn upright.
+ * With a storyboard, one more branch picks its frames by number, scales and turns them the same
+ * way, and tiles them in a row. Every value in it is a checked number.
  */
 function chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace = false, rungs, storyboard }: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds' | 'rotation' | 'deinterlace' | 'rungs' | 'storyboard'>): string {
-  const offset = INTERMEDIATE_FORMAT.timestampOffsetSeconds;
-  const from = `gte(t,${seconds(startSeconds + offset - BOUNDARY_TOLERANCE_SECONDS)})`;
-  const select = endSeconds === undefined ? from : `${from}*lt(t,${seconds(endSeconds + offset - BOUNDARY_TOLERANCE_SECONDS)})`;
   const branches = [...rungs.map((_, index) => `[s${index}]`), ...(storyboard ? [`[s${STORYBOARD_LABEL}]`] : [])];
-  const turned = rotation === 90 || rotation === 270;
-  const stored = (width: number, height: number) => (turned ? [height, width] : [width, height]);
   return [
-    `[0:v:0]${deinterlaceFilter(deinterlace)}select='${select}',setpts=PTS-STARTPTS,split=${branches.length}${branches.join('')}`,
-    ...(storyboard ? [storyboardBranch(storyboard, stored, rotation)] : []),
-    ...rungs.map((rung, index) => {
-      const width = integer(rung.width, 2, MAX_DIMENSION);
-      const height = integer(rung.height, 2, MAX_DIMENSION);
-      if (rung.width % 2 !== 0 || rung.height % 2 !== 0) throw new RangeError(`rung ${rung.name} is ${width}×${height}; 4:2:0 needs even sizes`);
-      const [storedWidth, storedHeight] = stored(rung.width, rung.height);
-      return `[s${index}]scale=w=${storedWidth}:h=${storedHeight}:flags=lanczos,setsar=1,format=yuv420p${uprightFilter(rotation)}[v${index}]`;
-    }),
+    `[0:v:0]${chunkFramesFilter({ startSeconds, endSeconds, deinterlace })},split=${branches.length}${branches.join('')}`,
+    ...(storyboard ? [storyboardBranch(storyboard, rotation)] : []),
+    ...rungs.map((rung, index) => `[s${index}]${rungScaleFilter(rung, rotation)}[v${index}]`),
   ].join(';');
 }
 
 /** The storyboard's frames by number (`n` counts the chunk's frames from 0), as tiles in one row. */
-function storyboardBranch(storyboard: ChunkStoryboard, stored: (width: number, height: number) => number[], rotation: Rotation): string {
+function storyboardBranch(storyboard: ChunkStoryboard, rotation: Rotation): string {
   const width = integer(storyboard.tileWidth, 2, MAX_DIMENSION);
   const height = integer(storyboard.tileHeight, 2, MAX_DIMENSION);
   const frames = storyboard.frames.map((frame) => integer(frame, 0, 10_000_000));
   if (storyboard.frames.some((frame, index) => index > 0 && frame <= storyboard.frames[index - 1]!)) throw new RangeError('storyboard frames go in increasing order, each once');
-  const [storedWidth, storedHeight] = stored(storyboard.tileWidth, storyboard.tileHeight);
+  const [storedWidth, storedHeight] = storedSize(storyboard.tileWidth, storyboard.tileHeight, rotation);
   const picked = frames.map((frame) => `eq(n,${frame})`).join('+');
   return `[s${STORYBOARD_LABEL}]select='${picked}',scale=w=${storedWidth}:h=${storedHeight}:flags=lanczos,setsar=1,format=rgb24${uprightFilter(rotation)},tile=layout=${frames.length}x1[${STORYBOARD_LABEL}]`;
 }

@@ -29,13 +29,15 @@ export interface RunBoundedProcessOptions {
   onLine?: (line: string) => void;
   /** Aborting kills the process and rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Receives the tail of stderr (its last 4 KiB) when the process succeeds: ffmpeg's closing report. */
+  onStderrTail?: (tail: string) => void;
   /** The error a failed run rejects with. */
   failure: (failure: ProcessFailure) => Error;
 }
 
 /** Resolves with stdout (empty when onLine takes it) once the process exits with code 0. */
 export function runBoundedProcess(options: RunBoundedProcessOptions): Promise<string> {
-  const { command, args, timeoutMs, maxOutputBytes, onLine, signal, failure } = options;
+  const { command, args, timeoutMs, maxOutputBytes, onLine, onStderrTail, signal, failure } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolvePromise, rejectPromise) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
@@ -103,6 +105,7 @@ export function runBoundedProcess(options: RunBoundedProcessOptions): Promise<st
     child.on('close', (code, exitSignal) => {
       if (stopped) return settle(stopReason);
       if (code === 0) {
+        onStderrTail?.(stderrTail);
         const rest = decoder.end();
         if (!onLine) return settle(undefined, collected.join('') + rest);
         takeLines(rest, true);

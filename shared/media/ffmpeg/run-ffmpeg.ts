@@ -35,6 +35,17 @@ export interface RunFfmpegOptions {
   outputs: readonly FfmpegOutput[];
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Report the CPU the process used (user + system, all its threads): ffmpeg's own `-benchmark`
+   * line, which it prints at the info log level, read from the end of stderr. A child's rusage is
+   * not available from Node, and wall time × threads overstates it.
+   */
+  reportCpu?: boolean;
+}
+
+export interface FfmpegRun {
+  /** With reportCpu: the CPU milliseconds ffmpeg reported (undefined if it printed none). */
+  cpuMs?: number | undefined;
 }
 
 /** Long enough for any chunk or whole-file audio of an accepted upload; Lambda's 15 min is the hard cap. */
@@ -50,18 +61,35 @@ const MAX_STDOUT_BYTES = 1024 * 1024;
  * Options before the first input. `-y`: without it a leftover output (a retry in a warm
  * container) makes ffmpeg exit "already exists"; outputPath keeps it inside the work directory.
  */
-const GLOBAL_OPTIONS = ['-nostdin', '-y', '-hide_banner', '-nostats', '-loglevel', 'warning'];
+const GLOBAL_OPTIONS = ['-nostdin', '-y', '-hide_banner', '-nostats'];
 
-export async function runFfmpeg(options: RunFfmpegOptions): Promise<void> {
-  const { task, inputs, filterGraph, outputs, timeoutMs = DEFAULT_FFMPEG_TIMEOUT_MS, signal } = options;
+export async function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegRun> {
+  const { task, inputs, filterGraph, outputs, timeoutMs = DEFAULT_FFMPEG_TIMEOUT_MS, signal, reportCpu = false } = options;
   if (inputs.length === 0 || outputs.length === 0) throw new TypeError(`${task}: ffmpeg needs an input and an output`);
+  let cpuMs: number | undefined;
   const args = [
     ...GLOBAL_OPTIONS,
+    ...(reportCpu ? ['-loglevel', 'info', '-benchmark'] : ['-loglevel', 'warning']),
     ...inputs.flatMap((input) => [...(input.options ?? []), '-protocol_whitelist', 'file', '-i', fileUrl(input.path)]),
     ...(filterGraph === undefined ? [] : ['-filter_complex', filterGraph]),
     ...outputs.flatMap((output) => [...output.options, `file:${outputPath(output.path)}`]),
   ];
-  await runBoundedProcess({ command: FFMPEG_PATH, args, timeoutMs, maxOutputBytes: MAX_STDOUT_BYTES, signal, failure: (failure) => toFanoutError(task, failure) });
+  await runBoundedProcess({
+    command: FFMPEG_PATH,
+    args,
+    timeoutMs,
+    maxOutputBytes: MAX_STDOUT_BYTES,
+    signal,
+    ...(reportCpu ? { onStderrTail: (tail: string) => (cpuMs = benchmarkCpuMs(tail)) } : {}),
+    failure: (failure) => toFanoutError(task, failure),
+  });
+  return { cpuMs };
+}
+
+/** User + system CPU from ffmpeg's `bench: utime=1.234s stime=0.056s rtime=0.789s` line. */
+export function benchmarkCpuMs(stderr: string): number | undefined {
+  const line = /bench: utime=([0-9.]+)s stime=([0-9.]+)s/.exec(stderr);
+  return line ? Math.round((Number(line[1]) + Number(line[2])) * 1000) : undefined;
 }
 
 function toFanoutError(task: string, failure: ProcessFailure): Error {
