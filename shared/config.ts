@@ -81,7 +81,11 @@ export const SplitterEnv = FunctionEnv.extend(ImageLimitsEnv.shape).extend({
       return z.NEVER;
     }
   }),
-  /** Measure every n-th frame of each rung (1: every frame). */
+  /**
+   * Measure every n-th frame of each rung. 1 (every frame) is the default: on a grainy generated
+   * source every 2nd frame moved the SSIM mean by about 0.004 (each chunk's IDR is always picked),
+   * over the 0.002 a reported figure may move; n > 1 trades that accuracy for CPU.
+   */
   QUALITY_SAMPLE_EVERY: z.coerce.number().int().positive().default(1),
 }).refine((env) => env.SEGMENT_SECONDS % env.GOP_SECONDS === 0 && env.CHUNK_SECONDS % env.SEGMENT_SECONDS === 0, {
   message: 'GOP_SECONDS must divide SEGMENT_SECONDS, and SEGMENT_SECONDS must divide CHUNK_SECONDS',
