@@ -34,6 +34,7 @@ const dependencies = {
       distributedMapThreshold: config.DISTRIBUTED_MAP_THRESHOLD,
       thumbnails: config.THUMBNAILS,
       assemblerStorageBytes: config.ASSEMBLER_STORAGE_MIB * 1024 ** 2,
+      ...(config.QUALITY_TARGET ? { qualityTarget: config.QUALITY_TARGET } : {}),
     },
   },
 };
