@@ -5,12 +5,13 @@
  * split that crashed or timed out (Catch), in which case `failure` says why and no plan exists.
  */
 import type { JobStatus, Manifest, Rendition } from '../../shared/contracts/manifest.ts';
+import type { LadderReport } from '../../shared/contracts/quality.ts';
 import { MediaPlan, type AssembleInput, type AssembleResult } from '../../shared/contracts/work-plan.ts';
 import { FanoutError, TransientError, parseTaskFailure, type JobError } from '../../shared/errors.ts';
 import { jobTimings, writeJobManifest } from '../../shared/job-manifest.ts';
 import { keys } from '../../shared/keys.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { assembleMedia } from './assemble-media.ts';
+import { assembleMedia, type MediaAssembly } from './assemble-media.ts';
 import { assemblyCost, type AssemblerRun } from './assembly-cost.ts';
 
 export interface AssembleDependencies {
@@ -28,9 +29,12 @@ export async function assembleJob(input: AssembleInput, deps: AssembleDependenci
   const started = now();
   let { status, error } = outcomeOf(input);
   let renditions: Rendition[] = [];
+  let ladder: LadderReport | undefined;
   if (status === 'succeeded') {
     try {
-      renditions = [...(input.results?.imageResults ?? []).flatMap((result) => result.renditions), ...(await mediaRenditions(input, deps))];
+      const media = await mediaRenditions(input, deps);
+      renditions = [...(input.results?.imageResults ?? []).flatMap((result) => result.renditions), ...media.renditions];
+      ladder = media.ladder;
     } catch (assemblyError) {
       // A storage hiccup is worth the state machine's retry; anything else ends the job here, with its manifest.
       if (assemblyError instanceof TransientError) throw assemblyError;
@@ -48,6 +52,7 @@ export async function assembleJob(input: AssembleInput, deps: AssembleDependenci
     source: input.plan?.source ?? input.upload,
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
     renditions: status === 'succeeded' ? (renditions as Manifest['renditions']) : [],
+    ...(status === 'succeeded' && ladder ? { ladder } : {}),
     timings: jobTimings({ input, finishedAt: finished, ...(input.plan ? { split: input.plan } : {}), assembleMs, steps: stepTimings(input) }),
     cost: assemblyCost(input, { ...deps.cost, durationMs: assembleMs }),
   };
@@ -55,9 +60,9 @@ export async function assembleJob(input: AssembleInput, deps: AssembleDependenci
   return { jobId: input.jobId, status: written.manifest.status, manifestKey: written.manifestKey };
 }
 
-async function mediaRenditions(input: AssembleInput, deps: AssembleDependencies): Promise<Rendition[]> {
+async function mediaRenditions(input: AssembleInput, deps: AssembleDependencies): Promise<MediaAssembly> {
   const mediaType = input.plan?.source.mediaType;
-  if (mediaType !== 'video' && mediaType !== 'audio') return [];
+  if (mediaType !== 'video' && mediaType !== 'audio') return { renditions: [] };
   const plan = MediaPlan.parse(await deps.store.getJson({ bucket: deps.workBucket, key: keys.plan(input.jobId) }));
   return assembleMedia(plan, deps);
 }
