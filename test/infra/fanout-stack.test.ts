@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FanoutStack } from '../../infra/cdk/fanout-stack.ts';
 import { AUDIO_MAP_CONCURRENCY, DISTRIBUTED_CHUNK_CONCURRENCY, IMAGE_MAP_CONCURRENCY, INLINE_CHUNK_CONCURRENCY } from '../../infra/cdk/pipeline-state-machine.ts';
 import { synthesizeLocalDeployment } from '../../infra/local/local-deployment.ts';
+import { synthesizeTemplate } from './template-support.ts';
 
 type State = Record<string, any>;
 let template: Template;
@@ -210,5 +211,20 @@ describe('buckets', () => {
 
   it('retain the buckets when the stack is deleted: uploads and renditions outlive `npm run destroy`', () => {
     for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) expect(bucket.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('quality target (context qualityTarget)', () => {
+  const splitterEnvironment = (context: Record<string, string>) => {
+    // The splitter: the one function told the assembler's storage.
+    const functions = Object.values(synthesizeTemplate(context).findResources('AWS::Lambda::Function')) as State[];
+    const splitter = functions.find((fn) => fn.Properties.Environment?.Variables?.ASSEMBLER_STORAGE_MIB !== undefined)!;
+    return splitter.Properties.Environment.Variables as Record<string, unknown>;
+  };
+
+  it('sets QUALITY_TARGET on the deployed splitter only when given, and refuses a malformed one at synth', () => {
+    expect(splitterEnvironment({ qualityTarget: 'ssim:0.98' })).toMatchObject({ QUALITY_TARGET: 'ssim:0.98' });
+    expect(splitterEnvironment({})).not.toHaveProperty('QUALITY_TARGET');
+    expect(() => synthesizeTemplate({ qualityTarget: 'ssim:98' })).toThrow(/qualityTarget: a quality target is ssim:<0..1>/);
   });
 });
