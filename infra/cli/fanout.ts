@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `fanout` command line: thin wiring from arguments to the commands. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildDashboard } from '../local/dashboard-site.ts';
 import { installMinio } from '../local/storage/minio-binary.ts';
 import { DEFAULT_PORTS } from '../local/storage/pick-port.ts';
@@ -16,7 +16,11 @@ const concurrencyOption = () => new Option('--concurrency <n>', 'worker processe
 
 const qualityTargetOption = () =>
   new Option('--quality-target <metric:value>', 'encode each chunk of each rung to this quality (ssim:0.98, or vmaf:93 where ffmpeg has libvmaf), and drop rungs that add nothing').argParser((value) => {
-    parseQualityTarget(value);
+    try {
+      parseQualityTarget(value);
+    } catch {
+      throw new InvalidArgumentError('a quality target is ssim:<0..1> or vmaf:<0..100>, as in ssim:0.98');
+    }
     return value;
   });
 
