@@ -83,6 +83,8 @@ function stepTimings(input: AssembleInput): Manifest['timings']['steps'] {
   const results = input.results;
   if (!results) return [];
   return [
+    // Target mode's CRF searches, before the encodes they steer.
+    ...(results.probeResults ?? []).map((result) => ({ step: 'encode', label: `CRF search ${result.index ?? 0}`, ms: result.durationMs, attempts: result.attempts })),
     ...results.chunkResults.map((result) => ({ step: 'encode', label: `chunk ${result.index ?? 0}`, ms: result.durationMs, attempts: result.attempts })),
     ...results.audioResults.map((result) => ({ step: 'audio', label: `audio ${result.track ?? 0}`, ms: result.durationMs, attempts: result.attempts })),
     ...results.imageResults.map((result) => ({ step: 'resize', label: `${result.renditions[0]?.role ?? 'image'} ${result.width}w`, ms: result.durationMs, attempts: result.attempts })),
