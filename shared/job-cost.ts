@@ -77,6 +77,8 @@ export interface ExecutionPath {
   /** The plan's outcome, when the split returned one. */
   outcome?: 'accepted' | 'rejected' | 'failed';
   fanOut?: 'inline' | 'distributed';
+  /** Target mode's CRF searches, one per chunk (probe tasks). */
+  probeTasks?: number;
   chunkTasks?: number;
   audioTasks?: number;
   imageTasks?: number;
@@ -93,8 +95,8 @@ export interface ExecutionPath {
  * of `*StateEntered` events in GetExecutionHistory plus the retries (test/integration/job-cost
  * checks the first part against a real local execution's history).
  *
- * The distributed chunk Map runs its chunks as Express child executions, which bill per request
- * and duration, not per transition: only its own state and NoChunkTimings are counted here.
+ * The distributed Maps run their chunks as Express child executions, which bill per request
+ * and duration, not per transition: only their own states and the Pass states after them are counted here.
  * When the fan-out failed and was caught, the planned iterations are counted, though a Map
  * stops starting new ones once one has failed: an upper bound.
  */
@@ -106,8 +108,13 @@ export function countStateTransitions(path: ExecutionPath): number {
   // `Accepted?`
   const planned = 1 + 1;
   if (path.outcome !== 'accepted') return planned + ends + retries;
-  const chunks = path.fanOut === 'distributed' ? 1 + 1 : 1 + (path.chunkTasks ?? 0);
-  // FanOut (Parallel); `Distributed?` and the chunks' Map; EncodeAudio and its tracks; ResizeImages and its images.
+  const probes = path.probeTasks ?? 0;
+  const chunks = path.fanOut === 'distributed'
+    ? // `Search CRFs? (distributed)`, ProbeChunksDistributed (target mode), NoProbeTimings, EncodeChunksDistributed, NoChunkTimings, VideoResults.
+      1 + (probes > 0 ? 1 : 0) + 1 + 1 + 1 + 1
+    : // `Search CRFs?`, ProbeChunks and its searches or NoProbes, EncodeChunks and its chunks, VideoResults.
+      1 + 1 + probes + 1 + (path.chunkTasks ?? 0) + 1;
+  // FanOut (Parallel); `Distributed?` and the video states; EncodeAudio and its tracks; ResizeImages and its images.
   const fanOut = 1 + 1 + chunks + 1 + (path.audioTasks ?? 0) + 1 + (path.imageTasks ?? 0);
   return planned + fanOut + ends + retries;
 }

@@ -24,6 +24,9 @@ const TASK_STEPS: Record<string, { step: TimelineStep; label: (index: number | u
   Split: { step: 'split', label: () => 'split' },
   EncodeChunk: { step: 'encode', label: (index) => `chunk ${index ?? '?'}` },
   EncodeChunkInChildExecution: { step: 'encode', label: (index) => `chunk ${index ?? '?'}` },
+  // Target mode's CRF searches, drawn with the encodes they precede.
+  ProbeChunk: { step: 'encode', label: (index) => `CRF search ${index ?? '?'}` },
+  ProbeChunkInChildExecution: { step: 'encode', label: (index) => `CRF search ${index ?? '?'}` },
   EncodeAudioTrack: { step: 'audio', label: (index) => `audio track ${index ?? '?'}` },
   ResizeImage: { step: 'resize', label: (index) => `image ${index ?? '?'}` },
   Assemble: { step: 'assemble', label: () => 'assemble' },
@@ -31,6 +34,7 @@ const TASK_STEPS: Record<string, { step: TimelineStep; label: (index: number | u
 /** Maps whose items run as child executions on AWS. */
 const DISTRIBUTED_MAPS: Record<string, { step: TimelineStep; label: string }> = {
   EncodeChunksDistributed: { step: 'encode', label: 'chunks (Distributed Map: child executions)' },
+  ProbeChunksDistributed: { step: 'encode', label: 'CRF searches (Distributed Map: child executions)' },
 };
 const STEP_ORDER: TimelineStep[] = ['split', 'encode', 'audio', 'resize', 'assemble'];
 const ATTEMPT_FAILED = new Set(['TaskFailed', 'TaskTimedOut', 'TaskStartFailed', 'TaskSubmitFailed']);

@@ -12,7 +12,7 @@ import { FanoutError, TransientError, parseTaskFailure, type JobError } from '..
 import { jobTimings, writeJobManifest } from '../../shared/job-manifest.ts';
 import { keys } from '../../shared/keys.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { assembleMedia } from './assemble-media.ts';
+import { assembleMedia, type MediaAssembly } from './assemble-media.ts';
 import { assemblyCost, type AssemblerRun } from './assembly-cost.ts';
 
 export interface AssembleDependencies {
@@ -61,15 +61,15 @@ export async function assembleJob(input: AssembleInput, deps: AssembleDependenci
   return { jobId: input.jobId, status: written.manifest.status, manifestKey: written.manifestKey };
 }
 
-async function mediaRenditions(input: AssembleInput, deps: AssembleDependencies): Promise<{ renditions: Rendition[]; ladder?: LadderReport }> {
+async function mediaRenditions(input: AssembleInput, deps: AssembleDependencies): Promise<MediaAssembly> {
   const mediaType = input.plan?.source.mediaType;
   if (mediaType !== 'video' && mediaType !== 'audio') return { renditions: [] };
   const plan = MediaPlan.parse(await deps.store.getJson({ bucket: deps.workBucket, key: keys.plan(input.jobId) }));
-  const renditions = await assembleMedia(plan, deps);
-  if (!plan.quality) return { renditions };
+  const { renditions, ladder } = await assembleMedia(plan, deps);
+  if (!plan.quality) return { renditions, ...(ladder && { ladder }) };
   // The encoders measured with the same ffmpeg build as this function's (one image for all).
-  const capability = await detectQualityMetric();
-  return { renditions, ladder: { mode: 'fixed', measuredWith: measuredWith(capability, plan.quality.metric), dropped: [] } };
+  const measured = measuredWith(await detectQualityMetric(), plan.quality.metric);
+  return { renditions, ladder: ladder ? { ...ladder, measuredWith: measured } : { mode: 'fixed', measuredWith: measured, dropped: [] } };
 }
 
 function outcomeOf(input: AssembleInput): { status: JobStatus; error?: JobError } {
@@ -88,6 +88,8 @@ function stepTimings(input: AssembleInput): Manifest['timings']['steps'] {
   const results = input.results;
   if (!results) return [];
   return [
+    // Target mode's CRF searches, before the encodes they steer.
+    ...(results.probeResults ?? []).map((result) => ({ step: 'encode', label: `CRF search ${result.index ?? 0}`, ms: result.durationMs, attempts: result.attempts })),
     ...results.chunkResults.map((result) => ({ step: 'encode', label: `chunk ${result.index ?? 0}`, ms: result.durationMs, attempts: result.attempts })),
     ...results.audioResults.map((result) => ({ step: 'audio', label: `audio ${result.track ?? 0}`, ms: result.durationMs, attempts: result.attempts })),
     ...results.imageResults.map((result) => ({ step: 'resize', label: `${result.renditions[0]?.role ?? 'image'} ${result.width}w`, ms: result.durationMs, attempts: result.attempts })),

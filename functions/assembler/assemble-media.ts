@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import type { Rendition, VideoRendition } from '../../shared/contracts/manifest.ts';
+import type { LadderReport } from '../../shared/contracts/quality.ts';
 import type { MediaPlan } from '../../shared/contracts/work-plan.ts';
 import { ChunkReport } from '../../shared/contracts/quality.ts';
 import { TransientError } from '../../shared/errors.ts';
@@ -22,6 +23,7 @@ import { HLS_SUBTITLES_NAME, packageHlsSubtitles } from '../../shared/media/webv
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { aggregateRungQuality } from './aggregate-rung-quality.ts';
 import { assembleStoryboard } from './assemble-storyboard.ts';
+import { pruneRenditions } from './prune-renditions.ts';
 
 export interface AssembleMediaDependencies {
   store: ObjectStore;
@@ -40,13 +42,19 @@ const contentTypeByExtension: Record<string, string> = {
   ts: 'video/mp2t',
 };
 
-export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependencies): Promise<Rendition[]> {
+export interface MediaAssembly {
+  renditions: Rendition[];
+  /** A video's ladder report; set in target mode once the ladder was pruned. */
+  ladder?: LadderReport;
+}
+
+export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependencies): Promise<MediaAssembly> {
   const workDir = await mkdtemp(join(deps.tmpDir, WORK_DIR_PREFIX.assembler));
   try {
     const tracks = await downloadAudioTracks(plan, workDir, deps);
     // The MP4s (and an audio-only upload's one rendition) carry the default track alone.
     const audioPath = tracks.find(({ track }) => track.default)?.path ?? tracks[0]?.path;
-    if (plan.rungs.length === 0) return audioPath ? [await audioRendition(plan, audioPath, deps)] : [];
+    if (plan.rungs.length === 0) return { renditions: audioPath ? [await audioRendition(plan, audioPath, deps)] : [] };
     const reports = plan.quality ? await readChunkReports(plan, deps) : undefined;
 
     // One rung at a time, each leaving nothing on disk when done: the assembler's /tmp holds
@@ -69,16 +77,23 @@ export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependen
       const measured = plan.quality && reports ? aggregateRungQuality({ rung: rung.name, reports, measurement: plan.quality }) : undefined;
       assembled.push(measured ? { ...published, rendition: { ...published.rendition, ...measured } } : published);
     }
+    // Target mode: rungs that add no viewed quality for their bits leave the ladder (published
+    // first: /tmp holds one rung at a time, and the hull needs every rung's bitrate and quality).
+    const { kept, dropped, prunedBy } = pruneRenditions({ renditions: assembled.map(({ rendition }) => rendition), target: plan.qualityTarget });
+    await withdrawRungs(plan, dropped.map(({ rung }) => rung), deps);
+    const ladder = assembled.filter(({ rendition }) => kept.includes(rendition));
     const storyboard = await assembleStoryboard(plan, workDir, deps);
-    const masterPath = await writeHlsMaster(hlsDir, assembled.map(({ hls }) => hls), timeline?.audio.map(({ hls }) => hls), timeline?.subtitles.map(({ hls }) => hls));
+    const masterPath = await writeHlsMaster(hlsDir, ladder.map(({ hls }) => hls), timeline?.audio.map(({ hls }) => hls), timeline?.subtitles.map(({ hls }) => hls));
     await uploadFile(masterPath, keys.hlsMaster(plan.jobId), deps);
-    return [
-      ...assembled.map(({ rendition }) => rendition),
+    const renditions: Rendition[] = [
+      ...ladder.map(({ rendition }) => rendition),
       ...(timeline?.audio ?? []).map(({ rendition }) => rendition),
       ...(timeline?.subtitles ?? []).map(({ rendition }) => rendition),
-      { kind: 'hls', key: keys.hlsMaster(plan.jobId), variants: assembled.length, segmentSeconds: plan.segmentSeconds },
+      { kind: 'hls', key: keys.hlsMaster(plan.jobId), variants: ladder.length, segmentSeconds: plan.segmentSeconds },
       ...(storyboard ? [storyboard] : []),
     ];
+    // measuredWith: the metric, until measure-quality.ts names the ffmpeg build too.
+    return plan.qualityTarget && prunedBy ? { renditions, ladder: { mode: 'target', target: plan.qualityTarget, measuredWith: prunedBy, dropped } } : { renditions };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -98,6 +113,14 @@ async function readChunkReports(plan: MediaPlan, deps: AssembleMediaDependencies
       return ChunkReport.parse(report);
     })),
   );
+}
+
+/** A dropped rung's MP4 and HLS variant, taken back out of the renditions bucket. */
+async function withdrawRungs(plan: MediaPlan, rungs: readonly string[], deps: AssembleMediaDependencies): Promise<void> {
+  for (const rung of rungs) {
+    await deps.store.deletePrefix(deps.renditionsBucket, keys.videoRendition(plan.jobId, rung));
+    await deps.store.deletePrefix(deps.renditionsBucket, `${keys.hlsPrefix(plan.jobId)}${rung}/`);
+  }
 }
 
 type AudioTrack = MediaPlan['audioTracks'][number];

@@ -17,6 +17,7 @@ export interface AssemblerRun {
 export function assemblyCost(input: AssembleInput, run: AssemblerRun): JobCost {
   const { plan, results } = input;
   const tasks = [
+    ...(results?.probeResults ?? []).map((result) => ({ fn: 'encoder', ...result })),
     ...(results?.chunkResults ?? []).map((result) => ({ fn: 'encoder', ...result })),
     ...(results?.audioResults ?? []).map((result) => ({ fn: 'encoder', ...result })),
     ...(results?.imageResults ?? []).map((result) => ({ fn: 'image-resize', ...result })),
@@ -33,7 +34,7 @@ export function assemblyCost(input: AssembleInput, run: AssemblerRun): JobCost {
   const transitions = countStateTransitions({
     split: plan ? 'planned' : 'caught',
     ...(plan
-      ? { outcome: plan.outcome, fanOut: plan.fanOut ?? 'inline', chunkTasks: plan.chunkTasks?.length ?? 0, audioTasks: plan.audioTasks?.length ?? 0, imageTasks: plan.imageTasks.length }
+      ? { outcome: plan.outcome, fanOut: plan.fanOut ?? 'inline', probeTasks: plan.probeTasks?.length ?? 0, chunkTasks: plan.chunkTasks?.length ?? 0, audioTasks: plan.audioTasks?.length ?? 0, imageTasks: plan.imageTasks.length }
       : {}),
     retries: tasks.reduce((sum, task) => sum + task.attempts - 1, 0),
   });

@@ -18,9 +18,10 @@ const { logger, metrics } = observability;
 export const handler = instrumented(observability, async (event, context) => {
   await removeLeftoverWorkDirs(tmpdir(), WORK_DIR_PREFIX.encoder);
   const { task, retryCount } = parseEvent(TaskAttempt(EncodeTask), event, 'an encode task');
-  logger.appendKeys({ jobId: task.jobId, task: task.kind, ...(task.kind === 'chunk' ? { chunk: task.index } : {}) });
+  logger.appendKeys({ jobId: task.jobId, task: task.kind, ...(task.kind === 'audio' ? {} : { chunk: task.index }) });
   const result = await runEncodeTask(task, { store, workBucket: config.WORK_BUCKET, tmpDir: tmpdir(), ffmpegThreads: config.FFMPEG_THREADS });
-  metrics.addMetric(task.kind === 'chunk' ? MetricName.chunkEncodeSeconds : MetricName.audioEncodeSeconds, MetricUnit.Seconds, result.durationMs / 1000);
+  // A probe task's time is the search's, not an encode's.
+  if (task.kind !== 'probe') metrics.addMetric(task.kind === 'chunk' ? MetricName.chunkEncodeSeconds : MetricName.audioEncodeSeconds, MetricUnit.Seconds, result.durationMs / 1000);
   logger.info('encoded', { durationMs: result.durationMs });
   return { ...result, attempts: retryCount + 1, ...memoryOf(context) };
 });

@@ -1,7 +1,8 @@
 /**
- * The encoder's core. A chunk task decodes its chunk once and writes every rung of the ladder;
- * an audio task encodes one audio track of the whole file, once (per-chunk AAC would click at
- * every seam, its priming samples drifting the sync). The task carries an index (the chunk's, or
+ * The encoder's core. A chunk task decodes its chunk once and writes every rung of the ladder
+ * (with a quality target, each at its searched and smoothed CRF); a probe task searches one
+ * chunk's CRFs with probe encodes (target-crfs.ts); an audio task encodes one audio track of the
+ * whole file, once (per-chunk AAC would click at every seam, its priming samples drifting the sync). The task carries an index (the chunk's, or
  * the track's); the plan is in the work bucket.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-form
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { reportChunkQuality } from './report-chunk-quality.ts';
 import { chunkStoryboardFrames } from '../../shared/storyboard/plan-storyboard.ts';
+import { rungsForChunk, searchChunkCrfs } from './target-crfs.ts';
 
 export interface EncoderDependencies {
   store: ObjectStore;
@@ -31,10 +33,10 @@ export async function runEncodeTask(task: EncodeTask, deps: EncoderDependencies)
   const plan = MediaPlan.parse(await deps.store.getJson({ bucket: deps.workBucket, key: keys.plan(task.jobId) }));
   const workDir = await mkdtemp(join(deps.tmpDir, `${WORK_DIR_PREFIX.encoder}${task.kind}-`));
   try {
-    if (task.kind === 'probe') throw new InternalError('INTERNAL', 'CRF search (probe tasks) is not built yet: unset QUALITY_TARGET');
-    if (task.kind === 'chunk') await encodeOneChunk(plan, task.index, workDir, deps);
+    if (task.kind === 'probe') await searchChunkCrfs(plan, task.index, workDir, deps);
+    else if (task.kind === 'chunk') await encodeOneChunk(plan, task.index, workDir, deps);
     else await encodeTheAudio(plan, task.track ?? 0, workDir, deps);
-    return { kind: task.kind, ...(task.kind === 'chunk' ? { index: task.index } : { track: task.track ?? 0 }), durationMs: Math.round(performance.now() - started) };
+    return { kind: task.kind, ...(task.kind === 'audio' ? { track: task.track ?? 0 } : { index: task.index }), durationMs: Math.round(performance.now() - started) };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -43,6 +45,8 @@ export async function runEncodeTask(task: EncodeTask, deps: EncoderDependencies)
 async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, { store, workBucket, ffmpegThreads }: EncoderDependencies): Promise<void> {
   const chunk = plan.chunks[index];
   if (!chunk) throw new InternalError('INTERNAL', `chunk ${index} is not in the plan of ${plan.jobId} (${plan.chunks.length} chunks)`);
+  // The CRF each rung is encoded at (fixed, or the smoothed search in target mode); the chunk's report says it.
+  const rungs = await rungsForChunk(plan, index, { store, workBucket });
   const segmentPath = join(workDir, `segment.${INTERMEDIATE_FORMAT.extension}`);
   await store.download({ bucket: workBucket, key: keys.segment(plan.jobId, index, INTERMEDIATE_FORMAT.extension) }, segmentPath);
 
@@ -52,8 +56,6 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
   const storyboard = plan.storyboard && storyboardFrames.length > 0
     ? { frames: storyboardFrames, tileWidth: plan.storyboard.tileWidth, tileHeight: plan.storyboard.tileHeight, outputPath: join(workDir, 'storyboard.png') }
     : undefined;
-  // The CRF each rung is encoded at; the chunk's report says it.
-  const rungs = plan.rungs;
   const encodeStarted = performance.now();
   const encoded = await encodeChunk({
     segmentPath,

@@ -35,6 +35,7 @@ const dependencies = {
       thumbnails: config.THUMBNAILS,
       assemblerStorageBytes: config.ASSEMBLER_STORAGE_MIB * 1024 ** 2,
       qualitySampleEvery: config.QUALITY_SAMPLE_EVERY,
+      ...(config.QUALITY_TARGET ? { qualityTarget: config.QUALITY_TARGET } : {}),
     },
   },
 };

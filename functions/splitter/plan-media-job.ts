@@ -14,6 +14,7 @@
  * same bytes twice or points past the file's end), and the duration is what those packets span.
  */
 import type { SourceFacts } from '../../shared/contracts/manifest.ts';
+import type { QualityTarget } from '../../shared/contracts/quality.ts';
 import { InputRejectedError } from '../../shared/errors.ts';
 import type { MediaPlan, SplitResult } from '../../shared/contracts/work-plan.ts';
 import type { UploadRef } from '../../shared/contracts/upload-event.ts';
@@ -63,6 +64,8 @@ export interface PlanMediaJobArgs {
   assemblerStorageBytes: number;
   /** How a video's rungs are measured: the metric the ffmpeg in use offers, and every n-th frame. Unset: not measured. */
   quality?: { metric: QualityMetric; sampleEvery: number };
+  /** Set: every chunk's CRF is searched (probe tasks) to reach it, and the ladder pruned. */
+  qualityTarget?: QualityTarget;
 }
 
 /** One stream copy of the source: a chunk's segment, from its cut keyframe to the next chunk's start. */
@@ -109,6 +112,8 @@ export interface MediaJobPlan {
   fanOut: SplitResult['fanOut'];
   chunkTasks: NonNullable<SplitResult['chunkTasks']>;
   audioTasks: NonNullable<SplitResult['audioTasks']>;
+  /** Target mode: one CRF search per chunk, run before any chunk is encoded. */
+  probeTasks: NonNullable<SplitResult['probeTasks']>;
   imageTasks: SplitResult['imageTasks'];
 }
 
@@ -186,6 +191,8 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     ...(storyboard ? { storyboard } : {}),
     sceneCuts: planSceneCuts({ detected: args.detectedSceneCuts ?? [], shownSeconds: shown.map((frame) => frame.pts), chunks, gopSeconds: profile.gopSeconds, minGapSeconds: profile.sceneCuts.minGapSeconds }),
     ...(video && args.quality ? { quality: planQualityMeasurement({ width: video.width, height: video.height, ...args.quality }) } : {}),
+    // Audio alone has no rung to search.
+    ...(video && args.qualityTarget ? { qualityTarget: args.qualityTarget } : {}),
   };
 
   return {
@@ -198,6 +205,7 @@ export function planMediaJob(args: PlanMediaJobArgs): MediaJobPlan {
     fanOut: chunks.length > args.distributedMapThreshold ? 'distributed' : 'inline',
     chunkTasks: chunks.map((chunk) => ({ kind: 'chunk' as const, jobId, index: chunk.index })),
     audioTasks: tracks.audio.map((_, track) => ({ kind: 'audio' as const, jobId, track })),
+    probeTasks: plan.qualityTarget ? chunks.map((chunk) => ({ kind: 'probe' as const, jobId, index: chunk.index })) : [],
     imageTasks,
   };
 }

@@ -6,6 +6,7 @@
  * out, upload them) and leave the full plan in the work bucket.
  * The execution itself carries only indices into it.
  */
+import type { QualityTarget } from '../../shared/contracts/quality.ts';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { SplitResult } from '../../shared/contracts/work-plan.ts';
@@ -39,12 +40,14 @@ export interface MediaSettings {
   assemblerStorageBytes: number;
   /** Measure every n-th frame of each rung (1, every frame, when unset). */
   qualitySampleEvery?: number;
+  /** QUALITY_TARGET: encode each chunk of each rung to it (probe tasks first). */
+  qualityTarget?: QualityTarget;
 }
 
 /** Stream copies are disk- and network-bound: a few at once keep both busy. */
 const CUT_CONCURRENCY = 3;
 
-type PreparedJob = Pick<SplitResult, 'source' | 'chunkTasks' | 'audioTasks' | 'imageTasks' | 'fanOut'>;
+type PreparedJob = Pick<SplitResult, 'source' | 'chunkTasks' | 'audioTasks' | 'probeTasks' | 'imageTasks' | 'fanOut'>;
 
 export async function prepareMediaJob(args: {
   jobId: string;
@@ -90,6 +93,7 @@ export async function prepareMediaJob(args: {
     distributedMapThreshold: media.distributedMapThreshold,
     assemblerStorageBytes: media.assemblerStorageBytes,
     quality: { metric, sampleEvery: media.qualitySampleEvery ?? 1 },
+    ...(media.qualityTarget ? { qualityTarget: media.qualityTarget } : {}),
   });
 
   const put = (key: string, path: string, contentType = 'application/octet-stream') => store.uploadFile({ bucket: settings.workBucket, key }, path, contentType);
@@ -125,8 +129,8 @@ export async function prepareMediaJob(args: {
   }
 
   await store.putJson({ bucket: settings.workBucket, key: keys.plan(jobId) }, planned.plan);
-  const { source, fanOut, chunkTasks, audioTasks, imageTasks } = planned;
-  return { source, fanOut, chunkTasks, audioTasks, imageTasks };
+  const { source, fanOut, chunkTasks, audioTasks, probeTasks, imageTasks } = planned;
+  return { source, fanOut, chunkTasks, audioTasks, probeTasks, imageTasks };
 }
 
 /** The rendition profile with what the environment overrides (shared/config.ts). */

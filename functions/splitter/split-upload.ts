@@ -33,7 +33,7 @@ export interface SplitSettings {
   media: MediaSettings;
 }
 
-type PreparedJob = Partial<Pick<SplitResult, 'fanOut' | 'chunkTasks' | 'audioTasks'>> & Pick<SplitResult, 'source' | 'imageTasks'>;
+type PreparedJob = Partial<Pick<SplitResult, 'fanOut' | 'chunkTasks' | 'audioTasks' | 'probeTasks'>> & Pick<SplitResult, 'source' | 'imageTasks'>;
 
 export interface SplitDependencies {
   store: ObjectStore;

@@ -130,7 +130,12 @@ export class FanoutStack extends Stack {
     const splitter = fanoutFunction(this, 'Splitter', {
       name: 'splitter',
       ...SIZING.splitter,
-      environment: { WORK_BUCKET: work.bucketName, ASSEMBLER_STORAGE_MIB: String(SIZING.assembler.ephemeralStorageMiB), MAX_INPUT_BYTES: String(MAX_INPUT_BYTES) },
+      environment: {
+        WORK_BUCKET: work.bucketName,
+        ASSEMBLER_STORAGE_MIB: String(SIZING.assembler.ephemeralStorageMiB),
+        MAX_INPUT_BYTES: String(MAX_INPUT_BYTES),
+        ...(context.qualityTarget ? { QUALITY_TARGET: context.qualityTarget } : {}),
+      },
       image,
       ...network('splitter'),
     });

@@ -3,7 +3,8 @@
  * that this construct synthesizes.
  *
  *   Split ─► Accepted? ─rejected/failed──────────────────────────────────────────┐
- *     │         └─accepted─► FanOut (Parallel) ─┬─ Distributed? ─► EncodeChunks (Map) | EncodeChunksDistributed
+ *     │         └─accepted─► FanOut (Parallel) ─┬─ Distributed? ─► [ProbeChunks (Map: target mode's CRF searches)] ─► EncodeChunks (Map)
+ *     │                                         │                  (or the same two as Distributed Maps)
  *     │                                         ├─ EncodeAudio (Map: each audio track once, for the whole file)
  *     │                                         └─ ResizeImages (Map: the image's widths, or a video's poster and thumbnails)
  *     │                      └─Catch($.failure)─────────────────────────────────────► Assemble ─► Job failed? ─► Fail | Succeed
@@ -108,21 +109,40 @@ export class PipelineStateMachine extends Construct {
         .otherwise(new Succeed(this, 'Done')),
     );
 
-    const encodeChunks = new MapState(this, 'EncodeChunks', { itemsPath: '$.plan.chunkTasks', maxConcurrency: INLINE_CHUNK_CONCURRENCY });
+    // Target mode: every chunk's CRF search ends before any chunk is encoded (a chunk task
+    // smooths its CRF with its neighbours' searches). No probe tasks: straight to the encodes.
+    const searching = Condition.isPresent('$.plan.probeTasks[0]');
+    const videoResults = new Pass(this, 'VideoResults', { parameters: { 'probeResults.$': '$.probeResults', 'chunkResults.$': '$.chunkResults' } });
+
+    const probeChunks = new MapState(this, 'ProbeChunks', { itemsPath: '$.plan.probeTasks', maxConcurrency: INLINE_CHUNK_CONCURRENCY, resultPath: '$.probeResults' });
+    probeChunks.itemProcessor(invoke('ProbeChunk', props.encoder, { maxAttempts: 3, countAttempts: true }));
+    const encodeChunks = new MapState(this, 'EncodeChunks', { itemsPath: '$.plan.chunkTasks', maxConcurrency: INLINE_CHUNK_CONCURRENCY, resultPath: '$.chunkResults' });
     encodeChunks.itemProcessor(invoke('EncodeChunk', props.encoder, { maxAttempts: 3, countAttempts: true }));
+    encodeChunks.next(videoResults);
+    const inline = new Choice(this, 'Search CRFs?')
+      .when(searching, probeChunks.next(encodeChunks))
+      .otherwise(new Pass(this, 'NoProbes', { result: Result.fromArray([]), resultPath: '$.probeResults' }).next(encodeChunks));
+
     // Past the inline Map's limits (40 at once; a standard execution's 25,000 history events),
     // each chunk runs as a child execution. The local host runs this Map inline.
-    const encodeChunksDistributed = new DistributedMap(this, 'EncodeChunksDistributed', {
-      itemsPath: '$.plan.chunkTasks',
-      maxConcurrency: DISTRIBUTED_CHUNK_CONCURRENCY,
-      mapExecutionType: StateMachineType.EXPRESS,
-      // Thousands of per-chunk results would outgrow the 256 KB state: keep the branch's output small.
-      resultPath: JsonPath.DISCARD,
-    });
+    const distributedMap = (id: string, itemsPath: string) =>
+      new DistributedMap(this, id, {
+        itemsPath,
+        maxConcurrency: DISTRIBUTED_CHUNK_CONCURRENCY,
+        mapExecutionType: StateMachineType.EXPRESS,
+        // Thousands of per-chunk results would outgrow the 256 KB state: keep the branch's output small.
+        resultPath: JsonPath.DISCARD,
+      });
+    const probeChunksDistributed = distributedMap('ProbeChunksDistributed', '$.plan.probeTasks');
+    probeChunksDistributed.itemProcessor(invoke('ProbeChunkInChildExecution', props.encoder, { maxAttempts: 3, countAttempts: true }));
+    const encodeChunksDistributed = distributedMap('EncodeChunksDistributed', '$.plan.chunkTasks');
     encodeChunksDistributed.itemProcessor(invoke('EncodeChunkInChildExecution', props.encoder, { maxAttempts: 3, countAttempts: true }));
-    const chunks = new Choice(this, 'Distributed?')
-      .when(Condition.stringEquals('$.plan.fanOut', 'distributed'), encodeChunksDistributed.next(new Pass(this, 'NoChunkTimings', { result: Result.fromArray([]) })))
-      .otherwise(encodeChunks);
+    encodeChunksDistributed.next(new Pass(this, 'NoChunkTimings', { result: Result.fromArray([]), resultPath: '$.chunkResults' })).next(videoResults);
+    const noProbeTimings = new Pass(this, 'NoProbeTimings', { result: Result.fromArray([]), resultPath: '$.probeResults' });
+    noProbeTimings.next(encodeChunksDistributed);
+    const distributed = new Choice(this, 'Search CRFs? (distributed)').when(searching, probeChunksDistributed.next(noProbeTimings)).otherwise(noProbeTimings);
+
+    const chunks = new Choice(this, 'Distributed?').when(Condition.stringEquals('$.plan.fanOut', 'distributed'), distributed).otherwise(inline);
 
     // One task per audio track, side by side: a source has at most MAX_STREAMS of them.
     const encodeAudio = new MapState(this, 'EncodeAudio', { itemsPath: '$.plan.audioTasks', maxConcurrency: AUDIO_MAP_CONCURRENCY });
@@ -132,7 +152,7 @@ export class PipelineStateMachine extends Construct {
     resizeImages.itemProcessor(invoke('ResizeImage', props.imageResize, { maxAttempts: 3, countAttempts: true }));
 
     const fanOut = new Parallel(this, 'FanOut', {
-      resultSelector: { 'chunkResults.$': '$[0]', 'audioResults.$': '$[1]', 'imageResults.$': '$[2]' },
+      resultSelector: { 'probeResults.$': '$[0].probeResults', 'chunkResults.$': '$[0].chunkResults', 'audioResults.$': '$[1]', 'imageResults.$': '$[2]' },
       resultPath: '$.results',
     });
     fanOut.branch(chunks).branch(encodeAudio).branch(resizeImages);

@@ -6,6 +6,7 @@
 import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
 import type { Node } from 'constructs';
 import { z } from 'zod';
+import { parseQualityTarget } from '../../shared/contracts/quality.ts';
 
 const commaSeparated = z
   .string()
@@ -34,6 +35,15 @@ const ContextValues = z.object({
   dashboardOidcClientId: z.string().min(1).optional(),
   /** The scopes the dashboard asks for, space-separated (an issuer whose access tokens name an API in `aud` wants that API's scope). */
   dashboardOidcScope: z.string().min(1).default('openid'),
+  /** `ssim:0.98` (or `vmaf:93`, the deployed ffmpeg has libvmaf): each chunk of each rung encoded to it, rungs that add nothing dropped. Checked here, so a typo fails the synth. */
+  qualityTarget: z.string().refine((text) => {
+    try {
+      parseQualityTarget(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'a quality target is ssim:<0..1> or vmaf:<0..100>, as in ssim:0.98').optional(),
 });
 
 export const StackContext = ContextValues.refine((context) => (context.apiJwtIssuer === undefined) === (context.apiJwtAudience === undefined), {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `fanout` command line: thin wiring from arguments to the commands. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildDashboard } from '../local/dashboard-site.ts';
 import { installMinio } from '../local/storage/minio-binary.ts';
 import { DEFAULT_PORTS } from '../local/storage/pick-port.ts';
@@ -9,9 +9,20 @@ import { runProcess } from './commands/process.ts';
 import { runStatus } from './commands/status.ts';
 import { runUpload } from './commands/upload.ts';
 import { ensureFfmpeg } from './ensure-ffmpeg.ts';
+import { parseQualityTarget } from '../../shared/contracts/quality.ts';
 
 const storageOption = () => new Option('--storage <kind>', 'MinIO when one can be had, else the embedded S3 server').choices(['auto', 'minio', 'embedded']).default('auto');
 const concurrencyOption = () => new Option('--concurrency <n>', 'worker processes at once (default: one per core)').argParser((value) => parsePositiveInt(value));
+
+const qualityTargetOption = () =>
+  new Option('--quality-target <metric:value>', 'encode each chunk of each rung to this quality (ssim:0.98, or vmaf:93 where ffmpeg has libvmaf), and drop rungs that add nothing').argParser((value) => {
+    try {
+      parseQualityTarget(value);
+    } catch {
+      throw new InvalidArgumentError('a quality target is ssim:<0..1> or vmaf:<0..100>, as in ssim:0.98');
+    }
+    return value;
+  });
 
 const portOption = (flags: string, env: string, fallback: number, what: string) =>
   new Option(flags, `${what}; a free one, named, when it is taken`).env(env).default(fallback).argParser((value) => parsePort(value));
@@ -35,6 +46,7 @@ program
   .description('start the local stack (MinIO or embedded S3, local Step Functions, worker pool) and keep it running')
   .addOption(storageOption())
   .addOption(concurrencyOption())
+  .addOption(qualityTargetOption())
   .addOption(portOption('--storage-port <port>', 'FANOUT_STORAGE_PORT', DEFAULT_PORTS.storage, 'S3 endpoint port (the MinIO console takes the next one)'))
   .addOption(portOption('--sfn-port <port>', 'FANOUT_SFN_PORT', DEFAULT_PORTS.stepFunctions, 'Step Functions endpoint port (the upload-event receiver, the API and the local EventBridge take the next three)'))
   .addOption(new Option('--trigger <kind>', 'how uploads start jobs: the store\'s events (polling where they cannot be set up), or always poll').choices(['auto', 'poll']).env('FANOUT_TRIGGER').default('auto'))
@@ -71,7 +83,10 @@ program
   .option('--out <dir>', 'where to put the manifest and renditions (default: fanout-output/<jobId>)')
   .addOption(storageOption())
   .addOption(concurrencyOption())
-  .action(async (file: string | undefined, options) => exit(await runProcess(file, { json: Boolean(options.json), out: options.out, storage: options.storage, concurrency: options.concurrency })));
+  .addOption(qualityTargetOption())
+  .action(async (file: string | undefined, options) =>
+    exit(await runProcess(file, { json: Boolean(options.json), out: options.out, storage: options.storage, concurrency: options.concurrency, qualityTarget: options.qualityTarget })),
+  );
 
 program
   .command('setup')

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FanoutStack } from '../../infra/cdk/fanout-stack.ts';
 import { AUDIO_MAP_CONCURRENCY, DISTRIBUTED_CHUNK_CONCURRENCY, IMAGE_MAP_CONCURRENCY, INLINE_CHUNK_CONCURRENCY } from '../../infra/cdk/pipeline-state-machine.ts';
 import { synthesizeLocalDeployment } from '../../infra/local/local-deployment.ts';
+import { synthesizeTemplate } from './template-support.ts';
 
 type State = Record<string, any>;
 let template: Template;
@@ -48,7 +49,7 @@ describe('state machine', () => {
   it('fans out chunks, audio and images side by side, and names their results', () => {
     expect(states['FanOut']).toMatchObject({
       Type: 'Parallel',
-      ResultSelector: { 'chunkResults.$': '$[0]', 'audioResults.$': '$[1]', 'imageResults.$': '$[2]' },
+      ResultSelector: { 'probeResults.$': '$[0].probeResults', 'chunkResults.$': '$[0].chunkResults', 'audioResults.$': '$[1]', 'imageResults.$': '$[2]' },
       ResultPath: '$.results',
       Next: 'Assemble',
     });
@@ -57,8 +58,8 @@ describe('state machine', () => {
 
   it('encodes chunks in an inline Map at its 40-at-once limit, or a Distributed Map past the threshold', () => {
     const chunkBranch = branches()[0]!.States;
-    expect(chunkBranch['Distributed?']).toMatchObject({ Choices: [{ Variable: '$.plan.fanOut', StringEquals: 'distributed', Next: 'EncodeChunksDistributed' }], Default: 'EncodeChunks' });
-    expect(chunkBranch['EncodeChunks']).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.chunkTasks', MaxConcurrency: INLINE_CHUNK_CONCURRENCY });
+    expect(chunkBranch['Distributed?']).toMatchObject({ Choices: [{ Variable: '$.plan.fanOut', StringEquals: 'distributed', Next: 'Search CRFs? (distributed)' }], Default: 'Search CRFs?' });
+    expect(chunkBranch['EncodeChunks']).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.chunkTasks', MaxConcurrency: INLINE_CHUNK_CONCURRENCY, ResultPath: '$.chunkResults', Next: 'VideoResults' });
     expect(chunkBranch['EncodeChunksDistributed']).toMatchObject({
       Type: 'Map',
       ItemsPath: '$.plan.chunkTasks',
@@ -70,6 +71,34 @@ describe('state machine', () => {
     // The item and its retry count, so the manifest can tell a retried chunk.
     expect(chunkBranch['EncodeChunks']!.ItemProcessor.States.EncodeChunk.Parameters).toEqual({ 'task.$': '$', 'retryCount.$': '$$.State.RetryCount' });
     expect(chunkBranch['EncodeChunksDistributed']!.ItemProcessor.States.EncodeChunkInChildExecution.Parameters).toEqual({ 'task.$': '$', 'retryCount.$': '$$.State.RetryCount' });
+  });
+
+  it('searches every chunk’s CRFs (target mode) before any chunk is encoded, inline or distributed, and passes both results on', () => {
+    const chunkBranch = branches()[0]!.States;
+    const searching = { Variable: '$.plan.probeTasks[0]', IsPresent: true };
+    expect(chunkBranch['Search CRFs?']).toEqual({ Type: 'Choice', Choices: [{ ...searching, Next: 'ProbeChunks' }], Default: 'NoProbes' });
+    expect(chunkBranch['ProbeChunks']).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.probeTasks', MaxConcurrency: INLINE_CHUNK_CONCURRENCY, ResultPath: '$.probeResults', Next: 'EncodeChunks' });
+    expect(chunkBranch['NoProbes']).toMatchObject({ Type: 'Pass', Result: [], ResultPath: '$.probeResults', Next: 'EncodeChunks' });
+    expect(chunkBranch['Search CRFs? (distributed)']).toEqual({ Type: 'Choice', Choices: [{ ...searching, Next: 'ProbeChunksDistributed' }], Default: 'NoProbeTimings' });
+    expect(chunkBranch['ProbeChunksDistributed']).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.probeTasks',
+      MaxConcurrency: DISTRIBUTED_CHUNK_CONCURRENCY,
+      ResultPath: null,
+      Next: 'NoProbeTimings',
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } },
+    });
+    expect(chunkBranch['NoProbeTimings']).toMatchObject({ Type: 'Pass', Result: [], ResultPath: '$.probeResults', Next: 'EncodeChunksDistributed' });
+    expect(chunkBranch['NoChunkTimings']).toMatchObject({ Type: 'Pass', Result: [], ResultPath: '$.chunkResults', Next: 'VideoResults' });
+    // Only the two result lists leave the branch, not the plan the Maps carried.
+    expect(chunkBranch['VideoResults']).toMatchObject({ Type: 'Pass', Parameters: { 'probeResults.$': '$.probeResults', 'chunkResults.$': '$.chunkResults' }, End: true });
+    // The encoder, with the chunk encodes' payload and retries.
+    const probe = chunkBranch['ProbeChunks']!.ItemProcessor.States.ProbeChunk;
+    const encode = chunkBranch['EncodeChunks']!.ItemProcessor.States.EncodeChunk;
+    expect(probe.Resource).toMatch(/function:fanout-encoder$/);
+    expect(probe.Parameters).toEqual({ 'task.$': '$', 'retryCount.$': '$$.State.RetryCount' });
+    expect(probe.Retry).toEqual(encode.Retry);
+    expect(chunkBranch['ProbeChunksDistributed']!.ItemProcessor.States.ProbeChunkInChildExecution.Retry).toEqual(encode.Retry);
   });
 
   it('encodes audio once, beside the chunks, and sizes images through a bounded Map', () => {
@@ -87,7 +116,7 @@ describe('state machine', () => {
 
   it('retries transient and Lambda service errors with jittered backoff on every task, and never a rejected input', () => {
     const tasks = tasksOf(states);
-    expect(tasks.map(([name]) => name).sort()).toEqual(['Assemble', 'EncodeAudioTrack', 'EncodeChunk', 'EncodeChunkInChildExecution', 'ResizeImage', 'Split']);
+    expect(tasks.map(([name]) => name).sort()).toEqual(['Assemble', 'EncodeAudioTrack', 'EncodeChunk', 'EncodeChunkInChildExecution', 'ProbeChunk', 'ProbeChunkInChildExecution', 'ResizeImage', 'Split']);
     for (const [, task] of tasks) {
       const [transient, sandbox] = task.Retry;
       expect(transient).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', IntervalSeconds: 1 });
@@ -182,5 +211,20 @@ describe('buckets', () => {
 
   it('retain the buckets when the stack is deleted: uploads and renditions outlive `npm run destroy`', () => {
     for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) expect(bucket.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('quality target (context qualityTarget)', () => {
+  const splitterEnvironment = (context: Record<string, string>) => {
+    // The splitter: the one function told the assembler's storage.
+    const functions = Object.values(synthesizeTemplate(context).findResources('AWS::Lambda::Function')) as State[];
+    const splitter = functions.find((fn) => fn.Properties.Environment?.Variables?.ASSEMBLER_STORAGE_MIB !== undefined)!;
+    return splitter.Properties.Environment.Variables as Record<string, unknown>;
+  };
+
+  it('sets QUALITY_TARGET on the deployed splitter only when given, and refuses a malformed one at synth', () => {
+    expect(splitterEnvironment({ qualityTarget: 'ssim:0.98' })).toMatchObject({ QUALITY_TARGET: 'ssim:0.98' });
+    expect(splitterEnvironment({})).not.toHaveProperty('QUALITY_TARGET');
+    expect(() => synthesizeTemplate({ qualityTarget: 'ssim:98' })).toThrow(/qualityTarget: a quality target is ssim:<0..1>/);
   });
 });

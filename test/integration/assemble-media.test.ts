@@ -68,7 +68,7 @@ beforeAll(async () => {
   await mkdir(assemblerTmp);
   store.watchedDir = assemblerTmp;
   store.rungNames = plan.rungs.map((rung) => rung.name);
-  renditions = await assembleMedia(plan, { store, workBucket: 'work', renditionsBucket: 'out', tmpDir: assemblerTmp });
+  ({ renditions } = await assembleMedia(plan, { store, workBucket: 'work', renditionsBucket: 'out', tmpDir: assemblerTmp }));
 }, 120_000);
 afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });

@@ -42,6 +42,12 @@ describe('assembleJob', () => {
     expect(manifest.timings).toMatchObject({ steps: [{ step: 'resize', label: 'image 320w', ms: 320, attempts: 1 }, { step: 'resize', label: 'image 640w', ms: 640, attempts: 2 }] });
   });
 
+  it('times target mode’s CRF searches beside the encodes', async () => {
+    const searched = { probeResults: [{ kind: 'probe' as const, index: 0, durationMs: 900, attempts: 1 }], chunkResults: [{ kind: 'chunk' as const, index: 0, durationMs: 1500, attempts: 1 }], audioResults: [], imageResults: [] };
+    const manifest = await manifestAfter({ ...plan, results: searched });
+    expect(manifest.timings.steps).toEqual([{ step: 'encode', label: 'CRF search 0', ms: 900, attempts: 1 }, { step: 'encode', label: 'chunk 0', ms: 1500, attempts: 1 }]);
+  });
+
   it('counts the time from the upload, and the queue wait before the split apart from the work', async () => {
     const manifest = await manifestAfter({ ...plan, results: results([]) });
     expect(manifest.timings).toMatchObject({ uploadedAt: started.uploadedAt, receivedAt: started.receivedAt, totalMs: 3500, queuedMs: 1500, splitMs: 40 });

@@ -59,13 +59,16 @@ describe('countStateTransitions', () => {
     // Split, Accepted?, Assemble, Job failed?, Done.
     { case: 'a rejected upload', path: { split: 'planned' as const, outcome: 'rejected' as const }, transitions: 5 },
     { case: 'a plan the splitter could not finish', path: { split: 'planned' as const, outcome: 'failed' as const }, transitions: 5 },
-    // + FanOut, Distributed?, EncodeChunks, EncodeAudio, ResizeImages, 4 × ResizeImage.
-    { case: 'an image in 4 widths', path: { split: 'planned' as const, outcome: 'accepted' as const, imageTasks: 4 }, transitions: 14 },
-    // + FanOut, Distributed?, EncodeChunks + 3, EncodeAudio + 1, ResizeImages + 4.
-    { case: 'a video of 3 chunks, 1 audio track, a poster and 3 thumbnails', path: { split: 'planned' as const, outcome: 'accepted' as const, chunkTasks: 3, audioTasks: 1, imageTasks: 4 }, transitions: 18 },
-    { case: 'the same with 2 retries', path: { split: 'planned' as const, outcome: 'accepted' as const, chunkTasks: 3, audioTasks: 1, imageTasks: 4, retries: 2 }, transitions: 20 },
-    // The chunks run in Express child executions: EncodeChunksDistributed and NoChunkTimings only.
-    { case: 'a distributed fan-out of 2,000 chunks', path: { split: 'planned' as const, outcome: 'accepted' as const, fanOut: 'distributed' as const, chunkTasks: 2000, audioTasks: 1, imageTasks: 4 }, transitions: 16 },
+    // + FanOut, Distributed?, Search CRFs?, NoProbes, EncodeChunks, VideoResults, EncodeAudio, ResizeImages, 4 × ResizeImage.
+    { case: 'an image in 4 widths', path: { split: 'planned' as const, outcome: 'accepted' as const, imageTasks: 4 }, transitions: 17 },
+    // + FanOut, Distributed?, Search CRFs?, NoProbes, EncodeChunks + 3, VideoResults, EncodeAudio + 1, ResizeImages + 4.
+    { case: 'a video of 3 chunks, 1 audio track, a poster and 3 thumbnails', path: { split: 'planned' as const, outcome: 'accepted' as const, chunkTasks: 3, audioTasks: 1, imageTasks: 4 }, transitions: 21 },
+    { case: 'the same with 2 retries', path: { split: 'planned' as const, outcome: 'accepted' as const, chunkTasks: 3, audioTasks: 1, imageTasks: 4, retries: 2 }, transitions: 23 },
+    // Target mode: ProbeChunks + 3 instead of NoProbes.
+    { case: 'the same to a quality target', path: { split: 'planned' as const, outcome: 'accepted' as const, probeTasks: 3, chunkTasks: 3, audioTasks: 1, imageTasks: 4 }, transitions: 24 },
+    // The chunks run in Express child executions: Search CRFs? (distributed), NoProbeTimings, EncodeChunksDistributed, NoChunkTimings and VideoResults only.
+    { case: 'a distributed fan-out of 2,000 chunks', path: { split: 'planned' as const, outcome: 'accepted' as const, fanOut: 'distributed' as const, chunkTasks: 2000, audioTasks: 1, imageTasks: 4 }, transitions: 19 },
+    { case: 'the same to a quality target', path: { split: 'planned' as const, outcome: 'accepted' as const, fanOut: 'distributed' as const, probeTasks: 2000, chunkTasks: 2000, audioTasks: 1, imageTasks: 4 }, transitions: 20 },
   ])('$case: $transitions', ({ path, transitions }) => {
     expect(countStateTransitions(path)).toBe(transitions);
   });
@@ -103,10 +106,10 @@ describe('assemblyCost', () => {
     const cost = assemblyCost(input, { host: 'local', memoryMiB: 3008, durationMs: 2000 });
     // splitter 3, chunks 12 + 2 × 10, audio 4.8, poster 0.6, assembler 5.875
     expect(cost.lambda).toMatchObject({ invocations: 7, gbSeconds: 46.275 });
-    // Split, Accepted?, FanOut, Distributed?, EncodeChunks + 2, EncodeAudio + 1, ResizeImages + 1, Assemble, Job failed?, Done; one retry.
-    expect(cost.stepFunctions.transitions).toBe(14 + 1);
+    // Split, Accepted?, FanOut, Distributed?, Search CRFs?, NoProbes, EncodeChunks + 2, VideoResults, EncodeAudio + 1, ResizeImages + 1, Assemble, Job failed?, Done; one retry.
+    expect(cost.stepFunctions.transitions).toBe(17 + 1);
     expect(cost.basis).toBe('modelled');
-    expect(cost.totalUsd).toBeCloseTo(7 * REQUEST + 46.275 * GB_SECOND + 15 * TRANSITION, 12);
+    expect(cost.totalUsd).toBeCloseTo(7 * REQUEST + 46.275 * GB_SECOND + 18 * TRANSITION, 12);
   });
 
   it('counts a rejected upload’s split and assembly only', () => {

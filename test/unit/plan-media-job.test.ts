@@ -48,6 +48,19 @@ function args({ video, audio, durationSeconds = 12, frames, ...rest }: Partial<O
 const refused = (planArgs: PlanMediaJobArgs) => expectRejected(Promise.resolve(planArgs).then(planMediaJob), 'DURATION_EXCEEDED');
 
 describe('planMediaJob', () => {
+  it('with a quality target, puts it in the plan and searches every chunk first (one probe task each)', () => {
+    const target = { metric: 'ssim' as const, value: 0.98 };
+    const planned = planMediaJob(args({ video: picture(), audio: sound, qualityTarget: target }));
+    expect(planned.plan.qualityTarget).toEqual(target);
+    expect(planned.probeTasks).toEqual(planned.chunkTasks.map((task) => ({ ...task, kind: 'probe' })));
+    expect(planned.probeTasks).toHaveLength(3);
+    // Without one, or for audio alone, nothing to search.
+    expect(planMediaJob(args({ video: picture() })).probeTasks).toEqual([]);
+    expect(planMediaJob(args({ video: picture() })).plan.qualityTarget).toBeUndefined();
+    const audioAlone = planMediaJob(args({ audio: sound, qualityTarget: target }));
+    expect([audioAlone.probeTasks, audioAlone.plan.qualityTarget]).toEqual([[], undefined]);
+  });
+
   it('plans a 1080p video with sound: the full ladder, 4 s chunks, the audio once, a poster and five thumbnails', () => {
     const planned = planMediaJob(args({ video: picture(), audio: sound }));
 

@@ -13,16 +13,16 @@ import { followJob } from '../follow-job.ts';
 import { describeManifest } from '../job-report.ts';
 import { uploadFile } from '../upload-file.ts';
 import { onInterrupt } from '../on-interrupt.ts';
-import { exitCodeFor, externalMinioFromEnv, logToStderr } from './shared-options.ts';
+import { exitCodeFor, externalMinioFromEnv, logToStderr, qualityTargetEnvironment } from './shared-options.ts';
 import { sampleFile } from '../sample-file.ts';
 
-export async function runProcess(file: string | undefined, options: { json: boolean; out?: string; storage: StorageChoice; concurrency?: number }): Promise<number> {
+export async function runProcess(file: string | undefined, options: { json: boolean; out?: string; storage: StorageChoice; concurrency?: number; qualityTarget?: string }): Promise<number> {
   const filePath = file ?? (await sampleFile(logToStderr));
   if (!file) logToStderr(`no file given: processing the bundled sample ${filePath}`);
   await checkInputFile(filePath);
   const stateDir = await mkdtemp(join(tmpdir(), 'fanout-process-'));
   logToStderr(`state folder (removed at the end, on Ctrl-C too): ${stateDir}`);
-  const starting = startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, log: logToStderr });
+  const starting = startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, ...qualityTargetEnvironment(options.qualityTarget), log: logToStderr });
   // One tear-down, whichever comes first: the end of the job or a signal.
   let tornDown: Promise<void> | undefined;
   const tearDown = () =>

@@ -10,6 +10,11 @@ export function externalMinioFromEnv(env = process.env): LocalStackOptions['exte
   return { endpoint: env.MINIO_ENDPOINT, accessKeyId, secretAccessKey };
 }
 
+/** `--quality-target ssim:0.98`: the splitter's QUALITY_TARGET in the local host's function environment. */
+export function qualityTargetEnvironment(qualityTarget: string | undefined): Pick<LocalStackOptions, 'functionEnvironment'> {
+  return qualityTarget ? { functionEnvironment: { splitter: { QUALITY_TARGET: qualityTarget } } } : {};
+}
+
 export function logToStderr(line: string): void {
   process.stderr.write(`${line}\n`);
 }

@@ -1,0 +1,94 @@
+/**
+ * The CRF search of target mode (Av1an's target-quality loop, for x264): given the probes so
+ * far (a CRF and the fidelity it scored), say which CRF to probe next, or which CRF the chunk's
+ * rung gets. Scores fall as CRF rises, but a probe is a sample of frames through a fast preset:
+ * its score is noisy. The search therefore trusts only a passing CRF below every failing one, and
+ * never hands out a CRF it has not seen reach the target (unless none can).
+ *
+ * The walk: the rung's fixed CRF first; then a step in the direction the score points; then,
+ * once a passing and a failing probe bracket the target, linear interpolation between them.
+ * At most `maxProbes` probes.
+ */
+import type { CrfProbe } from '../contracts/quality.ts';
+
+/** x264: below 16 is visually lossless for most content; above 40, no rung is worth watching. */
+export const CRF_SEARCH = { minCrf: 16, maxCrf: 40, step: 4, maxProbes: 4 } as const;
+
+export interface CrfSearchInput {
+  probes: readonly CrfProbe[];
+  /** The fidelity to reach (score ≥ target passes). */
+  target: number;
+  /** The rung's fixed CRF: the first probe. */
+  startCrf: number;
+  minCrf?: number;
+  maxCrf?: number;
+  /** How far the second probe moves from the first. */
+  step?: number;
+  maxProbes?: number;
+}
+
+export type CrfSearchStep =
+  | { kind: 'probe'; crf: number }
+  /** `reached: false`: even `crf` (the lowest allowed) was seen below the target. */
+  | { kind: 'done'; crf: number; reached: boolean };
+
+export function searchCrf(input: CrfSearchInput): CrfSearchStep {
+  const { probes, target, minCrf = CRF_SEARCH.minCrf, maxCrf = CRF_SEARCH.maxCrf, step = CRF_SEARCH.step, maxProbes = CRF_SEARCH.maxProbes } = input;
+  if (!(minCrf <= maxCrf) || maxProbes < 1 || step < 1) throw new RangeError(`a CRF search needs minCrf ≤ maxCrf, a step and a probe (${minCrf}..${maxCrf}, step ${step}, ${maxProbes} probes)`);
+  const clamp = (crf: number) => Math.min(maxCrf, Math.max(minCrf, Math.round(crf)));
+  if (probes.length === 0) return { kind: 'probe', crf: clamp(input.startCrf) };
+
+  const failing = probes.filter((probe) => probe.score < target);
+  const lowestFail = failing.length > 0 ? Math.min(...failing.map((probe) => probe.crf)) : undefined;
+  // A pass above a failing CRF is noise we will not bet a chunk's quality on.
+  const passing = probes.filter((probe) => probe.score >= target && (lowestFail === undefined || probe.crf < lowestFail));
+  const bestPass = passing.length > 0 ? passing.reduce((best, probe) => (probe.crf > best.crf ? probe : best)) : undefined;
+  const lastProbe = probes.length + 1 >= maxProbes;
+  const probed = (crf: number) => probes.some((probe) => probe.crf === crf);
+
+  if (bestPass && (bestPass.crf >= maxCrf || (lowestFail !== undefined && lowestFail - bestPass.crf <= 1))) return { kind: 'done', crf: bestPass.crf, reached: true };
+  if (!bestPass && lowestFail !== undefined && lowestFail <= minCrf) return { kind: 'done', crf: minCrf, reached: false };
+  if (probes.length >= maxProbes) return bestPass ? { kind: 'done', crf: bestPass.crf, reached: true } : { kind: 'done', crf: minCrf, reached: false };
+
+  if (bestPass && lowestFail !== undefined) {
+    // Bracketed: interpolate between the two probes either side of the target.
+    const fail = probes.find((probe) => probe.crf === lowestFail && probe.score < target)!;
+    const estimate = interpolate(bestPass, fail, target) ?? (bestPass.crf + lowestFail) / 2;
+    const crf = Math.min(lowestFail - 1, Math.max(bestPass.crf + 1, Math.round(estimate)));
+    return probed(crf) ? { kind: 'done', crf: bestPass.crf, reached: true } : { kind: 'probe', crf };
+  }
+  if (bestPass) {
+    // Every probe passes: go up (cheaper), by the slope of the two highest if it is sane.
+    const [higher, lower] = [...passing].sort((a, b) => b.crf - a.crf);
+    const estimate = lower ? interpolate(lower, higher!, target) : undefined;
+    const crf = clamp(Math.min(bestPass.crf + 2 * step, Math.max(bestPass.crf + 1, estimate ?? bestPass.crf + step)));
+    return probed(crf) ? { kind: 'done', crf: bestPass.crf, reached: true } : { kind: 'probe', crf };
+  }
+  // Every probe fails: go down (better). The last probe goes to the floor, so an unreachable
+  // target is known, not guessed.
+  const [lowest, next] = [...failing].sort((a, b) => a.crf - b.crf);
+  const estimate = next ? interpolate(lowest!, next, target) : undefined;
+  const crf = lastProbe ? minCrf : clamp(Math.max(lowestFail! - 2 * step, Math.min(lowestFail! - 1, estimate ?? lowestFail! - step)));
+  return probed(crf) ? { kind: 'done', crf: minCrf, reached: false } : { kind: 'probe', crf };
+}
+
+/** The CRF where the line through two probes meets the target; undefined where the line does not fall as CRF rises (noise). */
+function interpolate(a: CrfProbe, b: CrfProbe, target: number): number | undefined {
+  if (a.crf === b.crf) return undefined;
+  const slope = (b.score - a.score) / (b.crf - a.crf);
+  if (!(slope < 0)) return undefined;
+  return a.crf + (target - a.score) / slope;
+}
+
+/** Runs the whole search with `probe` scoring each CRF it asks for (the probe task's loop). */
+export async function runCrfSearch(
+  input: Omit<CrfSearchInput, 'probes'>,
+  probe: (crf: number) => Promise<number>,
+): Promise<{ crf: number; reached: boolean; probes: CrfProbe[] }> {
+  const probes: CrfProbe[] = [];
+  for (;;) {
+    const next = searchCrf({ ...input, probes });
+    if (next.kind === 'done') return { crf: next.crf, reached: next.reached, probes };
+    probes.push({ crf: next.crf, score: await probe(next.crf) });
+  }
+}

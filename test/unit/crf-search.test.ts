@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { runCrfSearch, searchCrf } from '../../shared/quality/crf-search.ts';
+
+/** A rung whose fidelity falls linearly with CRF: `at16` at CRF 16, `slope` per CRF step. */
+function linear(at16: number, slope: number) {
+  return async (crf: number) => at16 - slope * (crf - 16);
+}
+
+describe('searchCrf', () => {
+  it.each([
+    ['starts at the rung’s fixed CRF', [], { kind: 'probe', crf: 23 }],
+    ['steps up (cheaper) when the first probe passes', [{ crf: 23, score: 0.99 }], { kind: 'probe', crf: 27 }],
+    ['steps down (better) when the first probe fails', [{ crf: 23, score: 0.95 }], { kind: 'probe', crf: 19 }],
+    ['interpolates once the target is bracketed', [{ crf: 23, score: 0.99 }, { crf: 27, score: 0.97 }], { kind: 'probe', crf: 25 }],
+    ['stops when pass and fail are one CRF apart', [{ crf: 23, score: 0.99 }, { crf: 24, score: 0.97 }], { kind: 'done', crf: 23, reached: true }],
+    ['takes the highest CRF when even it passes (trivially reached)', [{ crf: 23, score: 0.999 }, { crf: 31, score: 0.995 }, { crf: 40, score: 0.99 }], { kind: 'done', crf: 40, reached: true }],
+    ['gives the lowest CRF, not reached, when even it fails', [{ crf: 23, score: 0.9 }, { crf: 19, score: 0.92 }, { crf: 16, score: 0.93 }], { kind: 'done', crf: 16, reached: false }],
+    ['sends the last probe to the floor when every probe failed', [{ crf: 23, score: 0.9 }, { crf: 19, score: 0.91 }, { crf: 17, score: 0.92 }], { kind: 'probe', crf: 16 }],
+    // Noise: a pass above a failing CRF is not trusted (it would put the chunk below the target).
+    ['ignores a pass above a failing CRF (non-monotonic noise)', [{ crf: 23, score: 0.97 }, { crf: 19, score: 0.985 }, { crf: 21, score: 0.979 }, { crf: 25, score: 0.981 }], { kind: 'done', crf: 19, reached: true }],
+    ['steps by the fixed step when passing scores rise with CRF (noise)', [{ crf: 23, score: 0.985 }, { crf: 27, score: 0.99 }], { kind: 'probe', crf: 31 }],
+    ['extrapolates from two passes, at most two steps', [{ crf: 23, score: 0.999 }, { crf: 27, score: 0.998 }], { kind: 'probe', crf: 35 }],
+    ['stops at the probe budget with the best pass', [{ crf: 23, score: 0.99 }, { crf: 27, score: 0.985 }, { crf: 31, score: 0.975 }, { crf: 29, score: 0.979 }], { kind: 'done', crf: 27, reached: true }],
+    ['clamps a fixed CRF outside the bounds', [], { kind: 'probe', crf: 40 }, 45],
+  ] as const)('%s', (_, probes, expected, startCrf: number = 23) => {
+    expect(searchCrf({ probes, target: 0.98, startCrf })).toEqual(expected);
+  });
+
+  it.each([
+    ['an easy chunk', linear(0.999, 0.0004), 40, true],
+    ['a chunk with the target inside the range', linear(0.995, 0.001), 31, true],
+    ['a hard chunk', linear(0.95, 0.002), 16, false],
+  ] as const)('ends within the probe budget on %s at the highest passing CRF it saw', async (_, score, crf, reached) => {
+    const result = await runCrfSearch({ target: 0.98, startCrf: 23 }, score);
+    expect(result.probes.length).toBeLessThanOrEqual(4);
+    expect(result).toMatchObject({ crf, reached });
+    if (reached) expect(await score(result.crf)).toBeGreaterThanOrEqual(0.98);
+  });
+});

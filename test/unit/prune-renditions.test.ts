@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { pruneRenditions } from '../../functions/assembler/prune-renditions.ts';
+import type { VideoRendition } from '../../shared/contracts/manifest.ts';
+
+function rendition(rung: string, height: number, bitrateKbps: number, mean?: number): VideoRendition {
+  return {
+    kind: 'video',
+    rung,
+    key: `job/video/${rung}.mp4`,
+    codecs: 'avc1.64001f,mp4a.40.2',
+    width: (height * 16) / 9,
+    height,
+    bitrateKbps,
+    durationSeconds: 6,
+    frames: 150,
+    bytes: bitrateKbps * 750,
+    ...(mean === undefined
+      ? {}
+      : { quality: { metric: 'ssim' as const, mean, min: mean, worstChunk: 0, minFrame: mean, frames: 150, sampleEvery: 1, reference: { width: 1280, height: 720, scaler: 'bicubic' as const } } }),
+  };
+}
+
+const target = { metric: 'ssim' as const, value: 0.98 };
+// Slides: the 480p rung costs 1.2× the 360p one and adds nothing.
+const slides = [rendition('720p', 720, 500, 0.995), rendition('480p', 480, 300, 0.993), rendition('360p', 360, 250, 0.99)];
+
+describe('pruneRenditions', () => {
+  it('drops what pruneLadder drops, in target mode, naming the metric', () => {
+    const { kept, dropped, prunedBy } = pruneRenditions({ renditions: slides, target });
+    expect(kept.map((kept) => kept.rung)).toEqual(['720p', '360p']);
+    expect(dropped).toEqual([expect.objectContaining({ rung: '480p', bitrateKbps: 300, quality: 0.993, reason: 'only 1.2× the bitrate of 360p' })]);
+    expect(prunedBy).toBe('ssim');
+  });
+
+  it.each([
+    ['without a target', slides, undefined],
+    ['while a rung has no measured quality', [...slides.slice(0, 2), rendition('360p', 360, 250)], target],
+  ])('keeps the whole ladder %s', (_, renditions, withTarget) => {
+    const result = pruneRenditions({ renditions, ...(withTarget ? { target: withTarget } : {}) });
+    expect(result).toEqual({ kept: renditions, dropped: [] });
+  });
+});
