@@ -7,6 +7,8 @@
  *     nearer than that is left to the grid: an IDR a few frames from another costs a whole
  *     intra frame for a fraction of a second of cleaner prediction, and a cut on the grid
  *     already has its IDR. The same rule thins a burst (a flash, strobing) to its first change.
+ *   - except a cut on a chunk's first frame, which is kept: that frame is an IDR already (it
+ *     costs nothing), and the CRF smoothing reads it as the start of a new shot (shotStartsOf).
  * The result is sorted, each frame once, in source seconds.
  */
 import type { Chunk } from '../../shared/contracts/work-plan.ts';
@@ -36,12 +38,17 @@ export function planSceneCuts(args: PlanSceneCutsArgs): number[] {
   if (first === undefined || last === undefined) return [];
   const planned: ChunkSpan = { startSeconds: first.startSeconds, endSeconds: last.endSeconds };
   const grid = gridKeyframes(args);
+  const chunkStarts = chunks.slice(1).map((chunk) => chunk.startSeconds);
   const kept: number[] = [];
   for (const time of [...args.detected].sort((a, b) => a - b)) {
     const frame = shownSeconds[nearestIndex(shownSeconds, time)];
     if (frame === undefined || Math.abs(frame - time) > SNAP_SECONDS || !chunkContains(planned, frame)) continue;
     const previous = kept.at(-1);
     if (previous !== undefined && frame - previous < minGapSeconds) continue;
+    if (chunkStarts.some((start) => Math.abs(frame - start) <= SNAP_SECONDS)) {
+      kept.push(frame);
+      continue;
+    }
     const nearestGrid = grid[nearestIndex(grid, frame)];
     if (nearestGrid !== undefined && Math.abs(frame - nearestGrid) < minGapSeconds) continue;
     kept.push(frame);

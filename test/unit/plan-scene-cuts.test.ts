@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planSceneCuts, type PlanSceneCutsArgs } from '../../functions/splitter/plan-scene-cuts.ts';
 import { chunkKeyframeSeconds } from '../../shared/media/ffmpeg/encode-chunk.ts';
+import { shotStartsOf, smoothCrfs } from '../../shared/quality/smooth-crfs.ts';
 
 /** Frame times at a constant rate, exact multiples of 1/fps as the listing prints them (µs). */
 const frames = (fps: number, seconds: number, from = 0): number[] => Array.from({ length: Math.round(fps * seconds) }, (_, index) => Math.round((from + index / fps) * 1e6) / 1e6);
@@ -19,7 +20,10 @@ describe('planSceneCuts', () => {
     { name: 'sorts them, and keeps a cut found twice once', args: { detected: [3.4, 1.3, 3.4] }, expected: [1.3, 3.4] },
     { name: "snaps scdet's µs-rounded time to the listed frame", args: { detected: [1.3000004, 3.3999996] }, expected: [1.3, 3.4] },
     { name: 'drops a time on no frame (more than a millisecond from any)', args: { detected: [1.3167] }, expected: [] },
-    { name: 'drops a cut on a grid IDR: it has one already', args: { detected: [2, 4] }, expected: [] },
+    { name: 'drops a cut on a grid IDR inside a chunk: it has one already', args: { detected: [1, 3], gopSeconds: 1 }, expected: [] },
+    // The IDR is there already, so keeping the cut costs nothing; the CRF smoothing needs it to see a new shot start.
+    { name: "keeps a cut on a chunk's first frame", args: { detected: [2, 4] }, expected: [2, 4] },
+    { name: "keeps a cut on a chunk's first frame once, and leaves the grid's gap after it", args: { detected: [2, 2.3, 4.0000004] }, expected: [2, 4] },
     { name: 'drops a cut closer than the gap before a grid IDR (3.7 s, 0.3 s before 4 s)', args: { detected: [1.3, 3.7] }, expected: [1.3] },
     { name: 'drops a cut closer than the gap after a grid IDR (4.3 s)', args: { detected: [4.3] }, expected: [] },
     { name: 'keeps a cut exactly the gap from the grid', args: { detected: [2.5, 3.5] }, expected: [2.5, 3.5] },
@@ -50,6 +54,17 @@ describe('planSceneCuts', () => {
     const cuts = planSceneCuts({ detected, shownSeconds, chunks, gopSeconds: 2, minGapSeconds: 0.5 });
     expect(cuts).toHaveLength(1800);
     expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('planned cuts and the CRF smoothing', () => {
+  it('a shot change on a chunk boundary reaches the smoothing as a shot start: no smoothing across it', () => {
+    // Slides: a new slide every 2 s, each chunk starting on one (the source's keyframes sit on its cuts).
+    const sceneCuts = planSceneCuts({ ...SIX_SECONDS, detected: [2, 4] });
+    const chunks = SIX_SECONDS.chunks.map((chunk, index) => ({ index, startSeconds: chunk.startSeconds }));
+    const shotStarts = shotStartsOf(chunks, sceneCuts);
+    expect(shotStarts).toEqual([1, 2]);
+    expect(smoothCrfs({ crfs: [20, 34, 34], shotStarts })).toEqual([20, 34, 34]);
   });
 });
 
