@@ -1,0 +1,78 @@
+/**
+ * rungsForChunk: what a chunk task of target mode encodes each rung at, from the CRF searches of
+ * its neighbours (an in-memory store holds them). The pure smoothing is table-tested in
+ * smooth-crfs.test.ts; this checks the wiring: the searched CRFs smoothed within a shot, the
+ * plan's scene cuts as shot boundaries, and the rung's VBV cap kept.
+ */
+import { describe, expect, it } from 'vitest';
+import { rungsForChunk } from '../../functions/encoder/target-crfs.ts';
+import type { CrfSearchReport } from '../../shared/contracts/quality.ts';
+import { MediaPlan } from '../../shared/contracts/work-plan.ts';
+import { keys } from '../../shared/keys.ts';
+import { MemoryObjectStore } from '../support/memory-object-store.ts';
+
+const RUNGS = [
+  { name: '480p', width: 854, height: 480, crf: 24, maxrateKbps: 1200, bufsizeKbps: 2400 },
+  { name: '360p', width: 640, height: 360, crf: 25, maxrateKbps: 700, bufsizeKbps: 1400 },
+];
+
+/** Four 2 s chunks; `sceneCuts` as the splitter planned them. */
+function plan(sceneCuts: number[]): MediaPlan {
+  return MediaPlan.parse({
+    jobId: 'clip-0123',
+    rotation: 0,
+    durationSeconds: 8,
+    frameRate: 30,
+    frameCount: 240,
+    gopSeconds: 1,
+    segmentSeconds: 2,
+    preset: 'ultrafast',
+    rungs: RUNGS,
+    chunks: [0, 1, 2, 3].map((index) => ({ index, startSeconds: 2 * index, ...(index < 3 ? { endSeconds: 2 * index + 2 } : {}), cutFromSeconds: 2 * index, frames: 60, durationSeconds: 2 })),
+    sceneCuts,
+    quality: { metric: 'ssim', sampleEvery: 1, referenceWidth: 854, referenceHeight: 480 },
+    qualityTarget: { metric: 'ssim', value: 0.98 },
+  });
+}
+
+/** Each chunk's searched CRF per rung. */
+async function storeWithSearches(crfs: Record<string, number[]>): Promise<MemoryObjectStore> {
+  const store = new MemoryObjectStore();
+  for (let index = 0; index < 4; index++) {
+    const report: CrfSearchReport = {
+      index,
+      target: { metric: 'ssim', value: 0.98 },
+      rungs: RUNGS.map((rung) => ({ rung: rung.name, crf: crfs[rung.name]![index]!, probes: [], reached: true })),
+      searchCpuMs: 0,
+    };
+    await store.putJson({ bucket: 'work', key: keys.crfSearch('clip-0123', index) }, report);
+  }
+  return store;
+}
+
+const SEARCHED = { '480p': [20, 32, 32, 32], '360p': [30, 30, 30, 18] };
+
+describe('rungsForChunk (target mode)', () => {
+  it('encodes each rung at its smoothed CRF, keeping the rung’s VBV cap', async () => {
+    const store = await storeWithSearches(SEARCHED);
+    const rungs = await rungsForChunk(plan([]), 1, { store, workBucket: 'work' });
+    // 480p: chunk 0 found 20, so chunk 1 comes down to 22; 360p: chunk 3 found 18, two chunks away: 22.
+    expect(rungs).toEqual([
+      { ...RUNGS[0], crf: 22 },
+      { ...RUNGS[1], crf: 22 },
+    ]);
+  });
+
+  it('does not smooth across a scene cut on a chunk boundary', async () => {
+    const store = await storeWithSearches(SEARCHED);
+    const rungs = await rungsForChunk(plan([4]), 1, { store, workBucket: 'work' });
+    expect(rungs.map((rung) => rung.crf)).toEqual([22, 30]);
+    const after = await rungsForChunk(plan([4]), 2, { store, workBucket: 'work' });
+    expect(after.map((rung) => rung.crf)).toEqual([32, 20]);
+  });
+
+  it('leaves the plan’s rungs alone without a target', async () => {
+    const { qualityTarget: _, ...fixed } = plan([]);
+    expect(await rungsForChunk(fixed, 1, { store: new MemoryObjectStore(), workBucket: 'work' })).toEqual(RUNGS);
+  });
+});
