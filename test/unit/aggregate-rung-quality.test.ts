@@ -73,6 +73,11 @@ describe('aggregateRungQuality', () => {
     expect(aggregateRungQuality({ rung: 'a', reports, measurement }).quality.fidelityMin).toBe(0.981);
   });
 
+  it('gives no fidelity when only some chunks were measured for it: a partial minimum would flatter', () => {
+    const reports = [report(0, { a: { mean: 0.9, minFrame: 0.9, frames: 5, fidelity: 0.985 } }), report(1, { a: { mean: 0.9, minFrame: 0.9, frames: 5 } })];
+    expect(aggregateRungQuality({ rung: 'a', reports, measurement }).quality.fidelityMin).toBeUndefined();
+  });
+
   it('refuses reports out of order, or one without the rung', () => {
     const a = { mean: 0.9, minFrame: 0.9, frames: 5 };
     expect(() => aggregateRungQuality({ rung: 'a', reports: [report(1, { a }), report(0, { a })], measurement })).toThrow(/chunk report 1 found where chunk 0 belongs/);

@@ -12,6 +12,7 @@ describe('searchCrf', () => {
     ['steps up (cheaper) when the first probe passes', [{ crf: 23, score: 0.99 }], { kind: 'probe', crf: 27 }],
     ['steps down (better) when the first probe fails', [{ crf: 23, score: 0.95 }], { kind: 'probe', crf: 19 }],
     ['interpolates once the target is bracketed', [{ crf: 23, score: 0.99 }, { crf: 27, score: 0.97 }], { kind: 'probe', crf: 25 }],
+    ['probes between a pass and a fail two CRFs apart', [{ crf: 23, score: 0.99 }, { crf: 25, score: 0.97 }], { kind: 'probe', crf: 24 }],
     ['stops when pass and fail are one CRF apart', [{ crf: 23, score: 0.99 }, { crf: 24, score: 0.97 }], { kind: 'done', crf: 23, reached: true }],
     ['takes the highest CRF when even it passes (trivially reached)', [{ crf: 23, score: 0.999 }, { crf: 31, score: 0.995 }, { crf: 40, score: 0.99 }], { kind: 'done', crf: 40, reached: true }],
     ['gives the lowest CRF, not reached, when even it fails', [{ crf: 23, score: 0.9 }, { crf: 19, score: 0.92 }, { crf: 16, score: 0.93 }], { kind: 'done', crf: 16, reached: false }],

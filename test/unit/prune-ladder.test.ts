@@ -17,6 +17,11 @@ describe('pruneLadder', () => {
     }],
     ['drops a rung with less quality than a cheaper one', [['1080p', 3000, 0.99], ['720p', 1500, 0.95], ['480p', 900, 0.96]], ['1080p', '480p'], { '720p': 'not on the convex hull: 720p loses 0.01 SSIM for 1.7× the bits of 480p' }],
     ['keeps the top rung even under the hull', [['1080p', 3000, 0.97], ['720p', 1500, 0.97], ['360p', 500, 0.90]], ['1080p', '720p', '360p'], {}],
+    // Figures exact in binary: 720p lies on the line from 360p to 1080p, adding nothing over switching between them.
+    ['drops a rung on the line between its neighbours', [['1080p', 3000, 0.875], ['720p', 2000, 0.8125], ['360p', 1000, 0.75]], ['1080p', '360p'], { '720p': 'not on the convex hull: 720p adds 0.063 SSIM for 2.0× the bits of 360p' }],
+    // The top rung cheaper than the one below it (a CRF search can do that): the costlier rung adds no quality for its bits.
+    ['drops a rung with no more quality than a cheaper one', [['1080p', 3000, 0.99], ['720p', 4600, 0.99], ['360p', 500, 0.9]], ['1080p', '360p'], { '720p': 'not on the convex hull: 720p adds 0 SSIM for 1.5× the bits of 1080p' }],
+    ['keeps a rung exactly 1.5× the bitrate of the one below', [['1080p', 3000, 0.99], ['720p', 1500, 0.97], ['360p', 1000, 0.95]], ['1080p', '720p', '360p'], {}],
     ['keeps a lone rung', [['360p', 300, 0.9]], ['360p'], {}],
   ] as const)('%s', (_, points, kept, reasons) => {
     const result = pruneLadder({ rungs: ladder(points.map((point) => [...point])), metric: 'ssim' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pruneRenditions } from '../../functions/assembler/prune-renditions.ts';
 import type { VideoRendition } from '../../shared/contracts/manifest.ts';
 
-function rendition(rung: string, height: number, bitrateKbps: number, mean?: number): VideoRendition {
+function rendition(rung: string, height: number, bitrateKbps: number, mean?: number, min = mean): VideoRendition {
   return {
     kind: 'video',
     rung,
@@ -16,7 +16,7 @@ function rendition(rung: string, height: number, bitrateKbps: number, mean?: num
     bytes: bitrateKbps * 750,
     ...(mean === undefined
       ? {}
-      : { quality: { metric: 'ssim' as const, mean, min: mean, worstChunk: 0, minFrame: mean, frames: 150, sampleEvery: 1, reference: { width: 1280, height: 720, scaler: 'bicubic' as const } } }),
+      : { quality: { metric: 'ssim' as const, mean, min: min!, worstChunk: 0, minFrame: mean, frames: 150, sampleEvery: 1, reference: { width: 1280, height: 720, scaler: 'bicubic' as const } } }),
   };
 }
 
@@ -30,6 +30,12 @@ describe('pruneRenditions', () => {
     expect(kept.map((kept) => kept.rung)).toEqual(['720p', '360p']);
     expect(dropped).toEqual([expect.objectContaining({ rung: '480p', bitrateKbps: 300, quality: 0.993, reason: 'only 1.2× the bitrate of 360p' })]);
     expect(prunedBy).toBe('ssim');
+  });
+
+  it('places each rung by its mean quality as viewed, not by its worst chunk', () => {
+    // By the worst chunk, 480p would sit under the line from 360p to 720p; by the mean it is on the hull.
+    const renditions = [rendition('720p', 720, 1000, 0.99, 0.98), rendition('480p', 480, 600, 0.98, 0.9), rendition('360p', 360, 300, 0.95, 0.89)];
+    expect(pruneRenditions({ renditions, target })).toEqual({ kept: renditions, dropped: [], prunedBy: 'ssim' });
   });
 
   it.each([

@@ -18,6 +18,27 @@ describe('smoothCrfs', () => {
     smoothed.forEach((crf, index) => expect(crf).toBeLessThanOrEqual(crfs[index]!));
   });
 
+  it.each([
+    ['a larger maxStep allows larger steps', [22, 32, 32], 4, [22, 26, 30]],
+    ['maxStep 0 flattens a shot to its lowest CRF', [30, 24, 28], 0, [24, 24, 24]],
+  ] as const)('%s', (_, crfs, maxStep, expected) => {
+    expect(smoothCrfs({ crfs, shotStarts: [], maxStep })).toEqual(expected);
+  });
+
+  it('a window sized for maxStep still gives the whole array’s entry', () => {
+    const crfs = [16, 40, 40, 40, 40, 40, 40, 40];
+    const whole = smoothCrfs({ crfs, shotStarts: [], maxStep: 4 });
+    expect(whole).toEqual([16, 20, 24, 28, 32, 36, 40, 40]);
+    for (let index = 0; index < crfs.length; index++) {
+      const { from, to } = smoothingWindow({ index, count: crfs.length, shotStarts: [], minCrf: 16, maxCrf: 40, maxStep: 4 });
+      // Six steps of 4 span the CRF range: a chunk further away cannot lower this one.
+      expect(index - from).toBeLessThanOrEqual(6);
+      const sparse: number[] = [];
+      for (let other = from; other <= to; other++) sparse[other] = crfs[other]!;
+      expect(smoothedCrfAt({ crfs: sparse, shotStarts: [], index, maxStep: 4 }), `chunk ${index}`).toBe(whole[index]);
+    }
+  });
+
   it('one chunk’s entry from its window alone equals the whole array’s', () => {
     const crfs = [40, 40, 16, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40];
     const whole = smoothCrfs({ crfs, shotStarts: [9] });
