@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, VideoRendition } from '../../shared/contracts/manifest.ts';
+import { cutSegment } from '../../shared/media/ffmpeg/cut-segment.ts';
 import { detectSceneCuts } from '../../shared/media/ffmpeg/detect-scene-cuts.ts';
+import { encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
+import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
 import { RENDITION_PROFILE } from '../../shared/rendition-profile.ts';
 import { processFile, startTestStack, type TestStack } from '../support/pipeline-harness.ts';
 import { renditionDownloads, type RenditionDownloads } from '../support/video-checks.ts';
@@ -76,6 +79,36 @@ describe('detectSceneCuts', () => {
     const dir = await mkdtemp(join(workDir, 'capped-'));
     const cuts = await detectSceneCuts({ sourcePath: join(workDir, 'four-shots.mp4'), format: 'mp4', threshold: 10, detectWidth: 320, maxSeconds: 2, workDir: dir });
     expect(cuts).toEqual([expect.closeTo(1.3, 5)]);
+  }, 60_000);
+});
+
+/** Presentation times (s, from the first frame) of the keyframes of a file's video, and its frame count. */
+async function keyframeTimes(path: string): Promise<{ keyframes: number[]; frames: number }> {
+  const { timeBase, packets: list } = await packets(path, 'v:0');
+  const first = Math.min(...list.map((packet) => packet.pts));
+  return { keyframes: list.filter((packet) => packet.keyframe).map((packet) => (packet.pts - first) * timeBase).sort((a, b) => a - b), frames: list.length };
+}
+
+describe('encodeChunk with cuts inside a chunk of several GOPs', () => {
+  it('adds an IDR at each cut and leaves the grid where it was (the grid counts from the chunk start, not from the last cut)', async () => {
+    const segmentPath = join(workDir, `whole.${INTERMEDIATE_FORMAT.extension}`);
+    await cutSegment({ sourcePath: await fourShots(), format: 'mp4', fromSeconds: 0, outputPath: segmentPath });
+    const outputPath = join(workDir, 'one-chunk-360p.mp4');
+    await encodeChunk({
+      segmentPath,
+      startSeconds: 0,
+      rotation: 0,
+      rungs: [{ name: '360p', width: 640, height: 360, crf: 28, maxrateKbps: 700, bufsizeKbps: 1400 }],
+      gopSeconds: 1,
+      keyframeSeconds: [1.3, 3.4],
+      preset: 'ultrafast',
+      outputs: { '360p': outputPath },
+    });
+    const { keyframes, frames } = await keyframeTimes(outputPath);
+    expect(frames).toBe(FRAMES);
+    const expected = [0, 1, 1.3, 2, 3, 3.4, 4, 5];
+    expect(keyframes.length, keyframes.join(', ')).toBe(expected.length);
+    keyframes.forEach((time, index) => expect(time, keyframes.join(', ')).toBeCloseTo(expected[index]!, 3));
   }, 60_000);
 });
 
