@@ -15,6 +15,7 @@ import { runEncodeTask } from '../../functions/encoder/run-encode-task.ts';
 import { splitUpload } from '../../functions/splitter/split-upload.ts';
 import { videoFixture } from '../../fixtures/videos.ts';
 import { type Rendition } from '../../shared/contracts/manifest.ts';
+import { ChunkReport } from '../../shared/contracts/quality.ts';
 import { MediaPlan } from '../../shared/contracts/work-plan.ts';
 import { keys } from '../../shared/keys.ts';
 import { TransientError } from '../../shared/errors.ts';
@@ -129,5 +130,39 @@ describe('assembleMedia when an upload fails', () => {
 
     expect(landedBeforeRejection.length).toBeGreaterThan(0);
     expect(flaky.keys('out')).toEqual(landedBeforeRejection);
+  });
+});
+
+describe('assembleMedia in target mode, with a rung that adds nothing', () => {
+  it('leaves the dropped rung out of the master playlist and the renditions, withdraws its MP4 and HLS variant, and lists it in the ladder', async () => {
+    expect(plan.quality).toBeDefined();
+    const targetStore = new MemoryObjectStore();
+    for (const [id, body] of store.objects) if (id.startsWith('work/')) targetStore.objects.set(id, body);
+    const target = { metric: 'ssim' as const, value: 0.98 };
+    const targetPlan = MediaPlan.parse({ ...plan, qualityTarget: target });
+    // The next-to-last rung measures worse than the smaller, cheaper rung below it: it is off the hull.
+    const names = plan.rungs.map((rung) => rung.name);
+    const offHull = names.at(-2)!;
+    const viewed = Object.fromEntries(names.map((rung, index) => [rung, rung === offHull ? 0.9 : 0.99 - 0.01 * index]));
+    for (const chunk of plan.chunks) {
+      const ref = { bucket: 'work', key: keys.chunkReport(plan.jobId, chunk.index) };
+      const report = ChunkReport.parse(await targetStore.getJson(ref));
+      await targetStore.putJson(ref, { ...report, rungs: report.rungs.map((rung) => ({ ...rung, viewed: { ...rung.viewed, mean: viewed[rung.rung]! } })) });
+    }
+    const tmpDir = await mkdtemp(join(workDir, 'target-'));
+    const { renditions: pruned, ladder } = await assembleMedia(targetPlan, { store: targetStore, workBucket: 'work', renditionsBucket: 'out', tmpDir });
+
+    const dropped = ladder?.dropped.map((rung) => rung.rung) ?? [];
+    expect(ladder).toMatchObject({ mode: 'target', target });
+    expect(dropped).toContain(offHull);
+    const kept = plan.rungs.map((rung) => rung.name).filter((rung) => !dropped.includes(rung));
+    expect(pruned.filter((rendition) => rendition.kind === 'video').map((video) => video.rung)).toEqual(kept);
+    expect(pruned.find((rendition) => rendition.kind === 'hls')).toMatchObject({ variants: kept.length });
+    const master = targetStore.objects.get(`out/${keys.hlsMaster(plan.jobId)}`)?.toString('utf8') ?? '';
+    for (const rung of kept) expect(master).toContain(`${rung}/index.m3u8`);
+    for (const rung of dropped) {
+      expect(master).not.toContain(`${rung}/index.m3u8`);
+      expect(targetStore.keys('out').filter((key) => key === keys.videoRendition(plan.jobId, rung) || key.startsWith(`${keys.hlsPrefix(plan.jobId)}${rung}/`))).toEqual([]);
+    }
   });
 });
