@@ -66,6 +66,16 @@ describe('probeEncode', () => {
     expect(small.frames).toBe(24);
   });
 
+  it('encodes under the rung’s VBV cap, as the chunk encode does: a tight cap scores lower at the same CRF', async () => {
+    const tight: ChunkRung = { ...RUNG, name: 'tight', maxrateKbps: 60, bufsizeKbps: 120 };
+    const sample = await extractProbeSample({ segmentPath, startSeconds: 0, chunkFrames: 100, durationSeconds: 4, rotation: 0, rungs: [RUNG, tight], workDir });
+    const [capped, roomy] = await Promise.all([
+      probeEncode({ sample, rung: tight, crf: 16, preset: 'veryfast', metric: 'ssim', workDir }),
+      probeEncode({ sample, rung: RUNG, crf: 16, preset: 'veryfast', metric: 'ssim', workDir }),
+    ]);
+    expect(capped.mean, `capped ${capped.mean}, at 700 kb/s ${roomy.mean}`).toBeLessThan(roomy.mean - 0.01);
+  });
+
   it('finds a CRF whose real encode of the whole chunk meets the target', async () => {
     const target = 0.97;
     const sample = await extractProbeSample({ segmentPath, startSeconds: 0, chunkFrames: 100, durationSeconds: 4, rotation: 0, rungs: [RUNG], workDir });
