@@ -135,6 +135,24 @@ describe.each<Case>([
   }
 });
 
+describe('chunks encoded at different CRFs (target mode)', () => {
+  it('are joined by stream copy: the headers do not depend on the CRF (x264 stitchable)', async () => {
+    // x264 otherwise writes a PPS whose initial QP follows the CRF, and the assembler refuses to
+    // join chunks whose decoder configurations differ: every target-mode job with a CRF step failed.
+    const result = await encodeChunked({
+      sourcePath: await videoFixture('h264.mp4'),
+      format: 'mp4',
+      rungs: SMALL_LADDER,
+      chunkSeconds: 2,
+      gopSeconds: 1,
+      crfOfChunk: (index) => (index % 2 === 0 ? 18 : 34),
+      workDir: join(workRoot, 'crf-per-chunk'),
+    });
+    expect(result.chunks.length).toBeGreaterThan(1);
+    for (const { assembled } of Object.values(result.outputs)) expect(assembled.frames).toBe(result.frames.length);
+  }, 90_000);
+});
+
 /** Times (s) where the audio first rises above a click's level after a quiet stretch. */
 async function clickOnsets(path: string, count: number): Promise<number[]> {
   const sampleRate = 48_000;

@@ -78,9 +78,11 @@ export async function encodeChunked(options: {
   gopSeconds?: number;
   preset?: string;
   audio?: boolean;
+  /** Target mode: each chunk at its own CRF (every rung), as the CRF search chooses. */
+  crfOfChunk?: (index: number) => number;
   workDir: string;
 }): Promise<ChunkedEncode> {
-  const { sourcePath, format, rungs, rotation = 0, chunkSeconds = 4, gopSeconds = 2, preset = 'superfast', audio = true, workDir } = options;
+  const { sourcePath, format, rotation = 0, chunkSeconds = 4, gopSeconds = 2, preset = 'superfast', audio = true, crfOfChunk, workDir } = options;
   await mkdir(workDir, { recursive: true });
   const frames = await listVideoFrames(sourcePath, { format });
   const sourceEndSeconds = await videoEndSeconds(sourcePath);
@@ -90,6 +92,7 @@ export async function encodeChunked(options: {
   for (const [index, chunk] of chunks.entries()) {
     const segmentPath = join(workDir, `segment-${index}.${INTERMEDIATE_FORMAT.extension}`);
     await cutSegment({ sourcePath, format, fromSeconds: chunk.cutFromSeconds, toSeconds: chunk.endSeconds, outputPath: segmentPath });
+    const rungs = crfOfChunk ? options.rungs.map((rung) => ({ ...rung, crf: crfOfChunk(index) })) : options.rungs;
     const outputs = Object.fromEntries(rungs.map((rung) => [rung.name, join(workDir, `chunk-${rung.name}-${index}.${CHUNK_CONTAINER.extension}`)]));
     encoded.push(
       (await encodeChunk({ segmentPath, startSeconds: chunk.startSeconds, endSeconds: chunk.endSeconds, rotation, rungs, gopSeconds, preset, outputs })).rungs,
@@ -111,7 +114,7 @@ export async function encodeChunked(options: {
   }
 
   const outputs: ChunkedEncode['outputs'] = {};
-  for (const rung of rungs) {
+  for (const rung of options.rungs) {
     const path = join(workDir, `${rung.name}.mp4`);
     const assembled = await assembleRung({
       chunkPaths: chunks.map((_, index) => join(workDir, `chunk-${rung.name}-${index}.${CHUNK_CONTAINER.extension}`)),

@@ -6,7 +6,9 @@
  * the encoder's (`-enc_time_base -1`), so a frame keeps its exact source timestamp (rebased to
  * the chunk's first frame) and VFR stays VFR; the frame count equals the source's.
  *
- * x264: CRF capped by VBV (maxrate/bufsize), High profile, 4:2:0 8-bit. Closed GOPs of exactly
+ * x264: CRF capped by VBV (maxrate/bufsize), High profile, 4:2:0 8-bit, `stitchable` headers: without
+ * it the PPS's initial QP follows the CRF, and chunks encoded at different CRFs (target mode)
+ * could not be joined by stream copy. Closed GOPs of exactly
  * gopSeconds: an IDR is forced at the first frame at or after each multiple of gopSeconds of
  * chunk time, with x264's own keyframe placement switched off (keyint=infinite, scenecut 0, no
  * open GOP), so every rung has its IDRs on the same frames and every HLS segment starts on one.
@@ -134,7 +136,7 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedC
         '-maxrate', `${integer(rung.maxrateKbps, 1, 1_000_000)}k`,
         '-bufsize', `${integer(rung.bufsizeKbps, 1, 2_000_000)}k`,
         '-sc_threshold', '0',
-        '-x264-params', 'keyint=infinite:open-gop=0',
+        '-x264-params', 'keyint=infinite:open-gop=0:stitchable=1',
         '-forced-idr', '1',
         '-force_key_frames', forceKeyFrames,
         '-fps_mode', 'passthrough',
