@@ -20,6 +20,7 @@ import { CHUNK_CONTAINER, type ChunkRung } from './encode-chunk.ts';
 import { checkedPath, decimal, integer, outputPath, seconds } from './ffmpeg-args.ts';
 import { deinterlaceFilter } from './deinterlace-filter.ts';
 import { INTERMEDIATE_FORMAT } from './intermediate-format.ts';
+import { parseFrameScores, summarizeFrameScores } from './measure-quality.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 import { uprightFilter } from './upright-filter.ts';
 
@@ -197,11 +198,9 @@ export async function scoreFidelity(options: ScoreFidelityOptions): Promise<Chun
   }
 }
 
-/** Mean and worst `All` of an ssim stats file (`n:1 Y:0.99 U:0.99 V:0.99 All:0.99 (20.1)` per frame). */
+/** A probe is scored as the chunks are measured (SSIM's All: the planes weighed by their size): one parser. */
 export function ssimScore(stats: string): ChunkScore {
-  const values = [...stats.matchAll(/All:([0-9.]+)/g)].map((match) => Number(match[1]));
-  if (values.length === 0) throw new InternalError('ENCODER_FAILED', 'score probe: the SSIM stats file holds no frame');
-  return { mean: values.reduce((sum, value) => sum + value, 0) / values.length, minFrame: Math.min(...values), frames: values.length };
+  return summarizeFrameScores(parseFrameScores('ssim', stats));
 }
 
 function probePreset(preset: string): X264Preset {
