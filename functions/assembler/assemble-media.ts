@@ -79,7 +79,7 @@ export async function assembleMedia(plan: MediaPlan, deps: AssembleMediaDependen
     }
     // Target mode: rungs that add no viewed quality for their bits leave the ladder (published
     // first: /tmp holds one rung at a time, and the hull needs every rung's bitrate and quality).
-    const { kept, dropped, prunedBy } = pruneRenditions({ renditions: assembled.map(({ rendition }) => rendition), target: plan.qualityTarget });
+    const { kept, dropped, prunedBy } = pruneRenditions({ ladder: assembled.map(({ rendition, hls }) => ({ rendition, videoBitrateKbps: hls.averageBandwidth / 1000 })), target: plan.qualityTarget });
     await withdrawRungs(plan, dropped.map(({ rung }) => rung), deps);
     const ladder = assembled.filter(({ rendition }) => kept.includes(rendition));
     const storyboard = await assembleStoryboard(plan, workDir, deps);

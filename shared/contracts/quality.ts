@@ -114,6 +114,7 @@ export const DroppedRung = z.object({
   rung: z.string(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
+  /** The video's alone (its HLS variant's average): what the pruning compared. */
   bitrateKbps: z.number().nonnegative(),
   quality: z.number(),
   reason: z.string(),
