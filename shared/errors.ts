@@ -28,6 +28,8 @@ export const ErrorCode = z.enum([
   'TASK_TIMED_OUT',
   'WORKER_CRASHED',
   'ENCODER_FAILED',
+  // The stack asks for what its ffmpeg cannot do (a vmaf quality target without libvmaf).
+  'QUALITY_METRIC_UNAVAILABLE',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

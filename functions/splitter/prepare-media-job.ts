@@ -18,7 +18,7 @@ import { extractFrames } from '../../shared/media/ffmpeg/extract-frames.ts';
 import { extractSubtitles } from '../../shared/media/ffmpeg/extract-subtitles.ts';
 import { listPackets } from '../../shared/media/ffmpeg/list-video-frames.ts';
 import { probeMedia } from '../../shared/media/ffmpeg/probe-media.ts';
-import { detectQualityMetric } from '../../shared/media/ffmpeg/detect-quality-metric.ts';
+import { detectQualityMetric, requireTargetMetric } from '../../shared/media/ffmpeg/detect-quality-metric.ts';
 import type { SniffedMedia } from '../../shared/media/sniff-media-type.ts';
 import { JobX264Preset, RENDITION_PROFILE } from '../../shared/rendition-profile.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
@@ -67,6 +67,9 @@ export async function prepareMediaJob(args: {
   // No frame count here: the listing below counts them, in the one pass over the whole file.
   const facts = await probeMedia(localSource, { format, limits, countFrames: false });
   deadline?.throwIfAborted();
+  // What this ffmpeg can measure with (the encoders run the same build); a video's target it cannot judge fails the job before the work.
+  const capability = await detectQualityMetric();
+  if (media.qualityTarget && facts.video) requireTargetMetric(media.qualityTarget, capability);
   // Every packet, also for audio alone: the duration planned is what the packets span.
   const packets = await listPackets(localSource, { format });
   deadline?.throwIfAborted();
@@ -76,8 +79,6 @@ export async function prepareMediaJob(args: {
     ? await detectSceneCuts({ sourcePath: localSource, format, threshold: profile.sceneCuts.threshold, detectWidth: profile.sceneCuts.detectWidth, maxSeconds: media.maxDurationSeconds, workDir, signal: deadline })
     : [];
   deadline?.throwIfAborted();
-  // What this ffmpeg can measure with; the encoders run the same build.
-  const { metric } = await detectQualityMetric();
 
   const planned = planMediaJob({
     jobId,
@@ -92,7 +93,7 @@ export async function prepareMediaJob(args: {
     workBucket: settings.workBucket,
     distributedMapThreshold: media.distributedMapThreshold,
     assemblerStorageBytes: media.assemblerStorageBytes,
-    quality: { metric, sampleEvery: media.qualitySampleEvery ?? 1 },
+    quality: { metric: capability.metric, sampleEvery: media.qualitySampleEvery ?? 1 },
     ...(media.qualityTarget ? { qualityTarget: media.qualityTarget } : {}),
   });
 

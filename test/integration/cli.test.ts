@@ -15,6 +15,7 @@ import { jobIdFor } from '../../shared/job-id.ts';
 import { imageFixture } from '../../fixtures/images.ts';
 import { videoFixture } from '../../fixtures/videos.ts';
 import { executionArnFor } from '../../shared/workflow.ts';
+import { detectQualityMetric } from '../../shared/media/ffmpeg/detect-quality-metric.ts';
 import { fanoutCli, runFanout } from '../support/run-fanout.ts';
 
 const cli = fanoutCli;
@@ -53,6 +54,14 @@ describe('fanout process', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/no-such-file\.mp4: no such file/);
     expect(result.stderr).not.toMatch(/local stack up/);
+  });
+
+  it('refuses a vmaf target where this ffmpeg has no libvmaf, before starting anything', async ({ skip }) => {
+    if ((await detectQualityMetric()).metric === 'vmaf') skip('this ffmpeg has libvmaf');
+    const result = await fanout(['process', await videoFixture('h264.mp4'), '--quality-target', 'vmaf:93']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/QUALITY_METRIC_UNAVAILABLE: the quality target vmaf:93 needs an ffmpeg with libvmaf/);
+    expect(result.stderr).not.toMatch(/local stack up|state folder/);
   });
 
   it('refuses a directory with its own message, before starting anything', async () => {

@@ -93,7 +93,7 @@ describe('parseBenchOptions', () => {
     expect(parseBenchOptions(['--seconds', '20,60'], 2).seconds).toEqual([20, 60]);
     expect(parseBenchOptions(['--titles', 'slides,animation'], 2).titles.map((title) => title.name)).toEqual(['slides', 'animation']);
     expect(parseBenchOptions(['--titles', 'none'], 2).titles).toEqual([]);
-    expect(() => parseBenchOptions(['--quality-target', 'vmaf:93'], 2)).toThrow(/vmaf targets are not supported yet/);
+    expect(parseBenchOptions(['--quality-target', 'vmaf:93'], 2).qualityTarget).toEqual({ metric: 'vmaf', value: 93 });
   });
 
   it.each([[['--seconds', '0']], [['--seconds', '20,x']], [['--rounds', '1.5']], [['--bogus']], [['--titles', 'cats']], [['--quality-target', 'ssim:2']], [['--corpus-height', '361']]])('refuses %j', (argv) => {

@@ -1,6 +1,7 @@
 /** The pure parts of measuring quality: the stats files, the capability listing, the CPU line. */
 import { describe, expect, it } from 'vitest';
-import { ffmpegVersionOf, measuredWith, qualityMetricOf } from '../../shared/media/ffmpeg/detect-quality-metric.ts';
+import { parseQualityTarget } from '../../shared/contracts/quality.ts';
+import { ffmpegVersionOf, measuredWith, qualityMetricOf, requireTargetMetric } from '../../shared/media/ffmpeg/detect-quality-metric.ts';
 import { parseFrameScores, PSNR_CAP_DB, summarizeFrameScores } from '../../shared/media/ffmpeg/measure-quality.ts';
 import { ssimScore } from '../../shared/media/ffmpeg/probe-encode.ts';
 import { benchmarkCpuMs } from '../../shared/media/ffmpeg/run-ffmpeg.ts';
@@ -77,6 +78,22 @@ describe('qualityMetricOf', () => {
 
   it('fails when nothing can measure', () => {
     expect(() => qualityMetricOf(listing('vmafmotion'))).toThrow(/none of the libvmaf, ssim and psnr filters/);
+  });
+});
+
+describe('a quality target and the ffmpeg that must judge it', () => {
+  it('parses ssim and vmaf targets, each in its own range', () => {
+    expect(parseQualityTarget('ssim:0.98')).toEqual({ metric: 'ssim', value: 0.98 });
+    expect(parseQualityTarget(' VMAF:93 ')).toEqual({ metric: 'vmaf', value: 93 });
+    for (const text of ['ssim:1.2', 'vmaf:101', 'vmaf:0', 'psnr:40', 'ssim', 'ssim:0.98x']) expect(() => parseQualityTarget(text), text).toThrow();
+  });
+
+  it('refuses a vmaf target where the ffmpeg has no libvmaf, naming the build', () => {
+    const vmaf = { metric: 'vmaf' as const, value: 93 };
+    expect(() => requireTargetMetric(vmaf, { metric: 'ssim', ffmpegVersion: '5.1.9' })).toThrow(expect.objectContaining({ code: 'QUALITY_METRIC_UNAVAILABLE', message: expect.stringMatching(/vmaf:93 needs an ffmpeg with libvmaf, and ffmpeg 5\.1\.9 has none/) }));
+    expect(() => requireTargetMetric(vmaf, { metric: 'vmaf', ffmpegVersion: '7.1' })).not.toThrow();
+    // SSIM is a native filter: an ssim target is judged in SSIM even where VMAF measures the rungs.
+    expect(() => requireTargetMetric({ metric: 'ssim', value: 0.98 }, { metric: 'vmaf', ffmpegVersion: '7.1' })).not.toThrow();
   });
 });
 

@@ -8,13 +8,14 @@ import { externalMinioFromEnv, logToStderr, qualityTargetEnvironment } from './s
 import { webhooksFromEnv } from './webhook-config.ts';
 
 export async function runDev(options: { storage: StorageChoice; concurrency?: number; storagePort: number; sfnPort: number; trigger: TriggerChoice; qualityTarget?: string }): Promise<void> {
+  const targetEnvironment = await qualityTargetEnvironment(options.qualityTarget);
   const stateDir = defaultStateDir();
   await mkdir(stateDir, { recursive: true });
   // Fixed ports, so the endpoints printed below stay valid across restarts.
   const ports = { storage: options.storagePort, console: options.storagePort + 1, stepFunctions: options.sfnPort, events: options.sfnPort + 1, api: options.sfnPort + 2, eventBridge: options.sfnPort + 3 };
   const { webhooks, secretFile } = await webhooksFromEnv(stateDir);
   await ensureDashboardBuilt(logToStderr);
-  const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, trigger: options.trigger, ports, webhooks, ...qualityTargetEnvironment(options.qualityTarget), log: logToStderr });
+  const stack = await startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, trigger: options.trigger, ports, webhooks, ...targetEnvironment, log: logToStderr });
   const connection = connectionOf(stack);
   await writeConnection(stateDir, connection);
 

@@ -20,9 +20,10 @@ export async function runProcess(file: string | undefined, options: { json: bool
   const filePath = file ?? (await sampleFile(logToStderr));
   if (!file) logToStderr(`no file given: processing the bundled sample ${filePath}`);
   await checkInputFile(filePath);
+  const targetEnvironment = await qualityTargetEnvironment(options.qualityTarget);
   const stateDir = await mkdtemp(join(tmpdir(), 'fanout-process-'));
   logToStderr(`state folder (removed at the end, on Ctrl-C too): ${stateDir}`);
-  const starting = startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, ...qualityTargetEnvironment(options.qualityTarget), log: logToStderr });
+  const starting = startLocalStack({ stateDir, storage: options.storage, externalMinio: externalMinioFromEnv(), concurrency: options.concurrency, ...targetEnvironment, log: logToStderr });
   // One tear-down, whichever comes first: the end of the job or a signal.
   let tornDown: Promise<void> | undefined;
   const tearDown = () =>

@@ -1,4 +1,6 @@
 /** What several commands read from the environment and print the same way. */
+import { parseQualityTarget } from '../../../shared/contracts/quality.ts';
+import { detectQualityMetric, requireTargetMetric } from '../../../shared/media/ffmpeg/detect-quality-metric.ts';
 import type { LocalStackOptions } from '../../local/local-stack.ts';
 
 /** MINIO_ENDPOINT (+ MINIO_ROOT_USER / MINIO_ROOT_PASSWORD) points at a MinIO that already runs. */
@@ -10,9 +12,15 @@ export function externalMinioFromEnv(env = process.env): LocalStackOptions['exte
   return { endpoint: env.MINIO_ENDPOINT, accessKeyId, secretAccessKey };
 }
 
-/** `--quality-target ssim:0.98`: the splitter's QUALITY_TARGET in the local host's function environment. */
-export function qualityTargetEnvironment(qualityTarget: string | undefined): Pick<LocalStackOptions, 'functionEnvironment'> {
-  return qualityTarget ? { functionEnvironment: { splitter: { QUALITY_TARGET: qualityTarget } } } : {};
+/**
+ * `--quality-target ssim:0.98`: the splitter's QUALITY_TARGET in the local host's function
+ * environment, once this machine's ffmpeg is known to measure in its metric (vmaf needs libvmaf):
+ * refused here, before a stack starts, rather than by every job.
+ */
+export async function qualityTargetEnvironment(qualityTarget: string | undefined): Promise<Pick<LocalStackOptions, 'functionEnvironment'>> {
+  if (!qualityTarget) return {};
+  requireTargetMetric(parseQualityTarget(qualityTarget), await detectQualityMetric());
+  return { functionEnvironment: { splitter: { QUALITY_TARGET: qualityTarget } } };
 }
 
 export function logToStderr(line: string): void {

@@ -4,7 +4,7 @@
  * ffmpeg), else SSIM (a native filter in every build), PSNR only if even that is missing.
  */
 import { InternalError } from '../../errors.ts';
-import type { QualityMetric } from '../../contracts/quality.ts';
+import type { QualityMetric, QualityTarget } from '../../contracts/quality.ts';
 import { runBoundedProcess } from './run-bounded-process.ts';
 
 export interface QualityCapability {
@@ -48,6 +48,17 @@ export function ffmpegVersionOf(versionText: string): string {
   const version = /^ffmpeg version (\S+)/m.exec(versionText)?.[1];
   if (!version) throw new InternalError('ENCODER_FAILED', `ffmpeg -version printed no version: ${JSON.stringify(versionText.slice(0, 80))}`);
   return version;
+}
+
+/**
+ * A quality target is judged in its own metric: a vmaf target needs libvmaf in the ffmpeg that
+ * probes and measures. Without it the stack is misconfigured (not the upload's fault): refused
+ * where it is set (the CLI) and, on a deployment, when a job meets it (the splitter).
+ */
+export function requireTargetMetric(target: QualityTarget, capability: QualityCapability): void {
+  if (target.metric === 'vmaf' && capability.metric !== 'vmaf') {
+    throw new InternalError('QUALITY_METRIC_UNAVAILABLE', `the quality target vmaf:${target.value} needs an ffmpeg with libvmaf, and ffmpeg ${capability.ffmpegVersion} has none: use an ssim target (ssim:0.98) or an ffmpeg built with libvmaf`);
+  }
 }
 
 /** The manifest's `ladder.measuredWith`: `ffmpeg 7.1 libvmaf`, `ffmpeg 5.1.9-0+deb12u1 ssim`. */
