@@ -1,6 +1,7 @@
 /**
  * How far a job has got, read from its execution history: the queue wait, the split, the
- * fan-out (chunks, audio, stills, each counted on its own), the assembly, the end. Pure: the
+ * fan-out (target mode's CRF searches, chunks, audio, stills, each counted on its own), the
+ * assembly, the end. Pure: the
  * same events give the same summary on AWS and on the local host, with or without a `Split`
  * state at the head of the state machine.
  */
@@ -18,6 +19,8 @@ export interface ExecutionEnd {
 }
 export interface JobProgress {
   phase: JobPhase;
+  /** Target mode's CRF searches, one per chunk (0 of 0 without a quality target). */
+  probes: StepCount;
   chunks: StepCount;
   audio: StepCount;
   stills: StepCount;
@@ -27,18 +30,28 @@ export interface JobProgress {
   ended?: ExecutionEnd;
 }
 
-type Step = 'chunks' | 'audio' | 'stills';
+/** The fan-out's steps, in the order a job meets them. */
+export const PROGRESS_STEPS = ['probes', 'chunks', 'audio', 'stills'] as const;
+export type ProgressStep = (typeof PROGRESS_STEPS)[number];
+type Step = ProgressStep;
 /** The fan-out's Map states, by the step each counts. */
-const MAP_STEPS: Record<string, Step> = { EncodeChunks: 'chunks', EncodeChunksDistributed: 'chunks', EncodeAudio: 'audio', ResizeImages: 'stills' };
+const MAP_STEPS: Record<string, Step> = {
+  ProbeChunks: 'probes',
+  ProbeChunksDistributed: 'probes',
+  EncodeChunks: 'chunks',
+  EncodeChunksDistributed: 'chunks',
+  EncodeAudio: 'audio',
+  ResizeImages: 'stills',
+};
 /** The plan's task lists (the Maps' items), as the execution input or the split's output carries them. */
-const TASK_LISTS: Record<Step, string> = { chunks: 'chunkTasks', audio: 'audioTasks', stills: 'imageTasks' };
+const TASK_LISTS: Record<Step, string> = { probes: 'probeTasks', chunks: 'chunkTasks', audio: 'audioTasks', stills: 'imageTasks' };
 const SPLIT = 'Split';
 const ASSEMBLE = 'Assemble';
 const FAN_OUT_STATES = new Set(['FanOut', ...Object.keys(MAP_STEPS)]);
 const PHASE_ORDER: JobPhase[] = ['queued', 'splitting', 'encoding', 'assembling', 'done'];
 
 export function summarizeProgress(events: readonly HistoryEvent[], { uploadedAt, now }: { uploadedAt: number; now: number }): JobProgress {
-  const counts: Record<Step, StepCount> = { chunks: { done: 0, total: 0 }, audio: { done: 0, total: 0 }, stills: { done: 0, total: 0 } };
+  const counts = Object.fromEntries(PROGRESS_STEPS.map((step) => [step, { done: 0, total: 0 }])) as Record<Step, StepCount>;
   let phase = 'queued' as JobPhase; // widened: reach() moves it on
   const reach = (next: JobPhase) => {
     if (PHASE_ORDER.indexOf(next) > PHASE_ORDER.indexOf(phase)) phase = next;
@@ -112,6 +125,11 @@ export function summarizeProgress(events: readonly HistoryEvent[], { uploadedAt,
   // Totals come from the plan; where it could not be read, what was done is the least there is.
   for (const count of Object.values(counts)) count.total = Math.max(count.total, count.done);
   return { phase, ...counts, sinceUploadMs: Math.max(0, (endedAt ?? now) - uploadedAt), ...(ended && { ended }) };
+}
+
+/** Every step's tasks together: done of planned. */
+export function tasksOf(progress: Pick<JobProgress, ProgressStep>): StepCount {
+  return PROGRESS_STEPS.reduce((sum, step) => ({ done: sum.done + progress[step].done, total: sum.total + progress[step].total }), { done: 0, total: 0 });
 }
 
 /** The task lists' lengths, from a state's input or output; a document without them changes nothing. */

@@ -13,7 +13,7 @@ import { readJobManifest } from '../../shared/job-manifest.ts';
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { keys } from '../../shared/keys.ts';
 import { sdkErrorKind } from '../../shared/sdk-error-kind.ts';
-import { summarizeProgress } from '../../shared/summarize-progress.ts';
+import { summarizeProgress, tasksOf } from '../../shared/summarize-progress.ts';
 import { timelineOf } from '../../shared/job-timeline.ts';
 import { executionArnFor, executionHistory } from '../../shared/workflow.ts';
 import type { ApiConfig } from './api-config.ts';
@@ -84,8 +84,7 @@ export async function getJob(jobId: string, deps: JobDeps): Promise<Job> {
   if (execution.status !== 'RUNNING' && (!input || !(await sourceExists(input.upload, deps)))) throw notFound(jobId);
   const uploadedAt = input?.uploadedAt ? Date.parse(input.uploadedAt) : execution.startDate.getTime();
   const progress = summarizeProgress((await executionHistory(deps.sfn, execution.executionArn)) ?? [], { uploadedAt, now: deps.now().getTime() });
-  const done = progress.chunks.done + progress.audio.done + progress.stills.done;
-  const total = progress.chunks.total + progress.audio.total + progress.stills.total;
+  const { done, total } = tasksOf(progress);
   const base = {
     jobId,
     createdAt: execution.startDate.toISOString(),

@@ -1,5 +1,6 @@
 /** Waits for a job with a progress bar on stderr. */
 import type { Manifest } from '../../shared/contracts/manifest.ts';
+import { tasksOf } from '../../shared/summarize-progress.ts';
 import { describeProgress } from './job-report.ts';
 import { startProgress } from './progress.ts';
 import { watchJob, type WatchOptions } from './watch-job.ts';
@@ -11,13 +12,8 @@ export async function followJob(options: Omit<WatchOptions, 'onProgress'> & { qu
       ...options,
       onProgress: (summary) => {
         const { label, milestone } = describeProgress(summary);
-        const steps = [summary.chunks, summary.audio, summary.stills];
-        progress?.update(
-          steps.reduce((sum, step) => sum + step.done, 0),
-          steps.reduce((sum, step) => sum + step.total, 0),
-          label,
-          milestone,
-        );
+        const { done, total } = tasksOf(summary);
+        progress?.update(done, total, label, milestone);
       },
     });
   } finally {

@@ -2,7 +2,7 @@
 import type { JobCost, Manifest } from '../../shared/contracts/manifest.ts';
 import { keys } from '../../shared/keys.ts';
 import { formatBytes } from '../../shared/format-bytes.ts';
-import type { JobProgress } from '../../shared/summarize-progress.ts';
+import { PROGRESS_STEPS, type JobProgress, type ProgressStep } from '../../shared/summarize-progress.ts';
 
 const symbol = { succeeded: '✔', rejected: '✖', failed: '✖' } as const;
 
@@ -47,6 +47,9 @@ function describeDuration(timings: Manifest['timings']): string {
   return `${formatSeconds(timings.totalMs)} after ${since} (${formatSeconds(timings.queuedMs)} queued, ${formatSeconds(timings.totalMs - timings.queuedMs)} of work)`;
 }
 
+/** A step as the progress line names it. */
+const STEP_WORDS: Record<ProgressStep, string> = { probes: 'CRF searches', chunks: 'chunks', audio: 'audio', stills: 'stills' };
+
 const phaseWords: Record<JobProgress['phase'], string> = {
   queued: 'queued, waiting for the splitter',
   splitting: 'splitting',
@@ -60,7 +63,7 @@ const phaseWords: Record<JobProgress['phase'], string> = {
  * `milestone` is the same line without the time, for logs that print a line per change.
  */
 export function describeProgress(progress: JobProgress, since = 'the upload'): { label: string; milestone: string } {
-  const steps = (['chunks', 'audio', 'stills'] as const).filter((step) => progress[step].total > 0).map((step) => `${step} ${progress[step].done}/${progress[step].total}`);
+  const steps = PROGRESS_STEPS.filter((step) => progress[step].total > 0).map((step) => `${STEP_WORDS[step]} ${progress[step].done}/${progress[step].total}`);
   const milestone = [phaseWords[progress.phase], ...steps].join(' · ');
   return { label: `${milestone} · ${formatSeconds(progress.sinceUploadMs)} since ${since}`, milestone };
 }

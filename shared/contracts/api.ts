@@ -101,7 +101,7 @@ export const Playback = z.object({
 });
 export type Playback = z.infer<typeof Playback>;
 
-/** Tasks done of tasks planned (chunks, audio tracks, stills); 0 of 0 until the split has planned them. */
+/** Tasks done of tasks planned (target mode's CRF searches, chunks, audio tracks, stills); 0 of 0 until the split has planned them. */
 export const JobProgress = z.object({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative() });
 
 export const JobSummary = z.object({

@@ -26,13 +26,18 @@ describe('describeManifest', () => {
 describe('describeProgress', () => {
   const none = { done: 0, total: 0 };
   it.each([
-    [{ phase: 'queued', chunks: none, audio: none, stills: none, sinceUploadMs: 3200 }, 'queued, waiting for the splitter', 'queued, waiting for the splitter · 3.2 s since the upload'],
+    [{ phase: 'queued', probes: none, chunks: none, audio: none, stills: none, sinceUploadMs: 3200 }, 'queued, waiting for the splitter', 'queued, waiting for the splitter · 3.2 s since the upload'],
     [
-      { phase: 'encoding', chunks: { done: 2, total: 8 }, audio: { done: 0, total: 1 }, stills: { done: 6, total: 6 }, sinceUploadMs: 14_000 },
+      { phase: 'encoding', probes: none, chunks: { done: 2, total: 8 }, audio: { done: 0, total: 1 }, stills: { done: 6, total: 6 }, sinceUploadMs: 14_000 },
       'encoding · chunks 2/8 · audio 0/1 · stills 6/6',
       'encoding · chunks 2/8 · audio 0/1 · stills 6/6 · 14.0 s since the upload',
     ],
-    [{ phase: 'assembling', chunks: none, audio: none, stills: { done: 3, total: 3 }, sinceUploadMs: 5000 }, 'assembling · stills 3/3', 'assembling · stills 3/3 · 5.0 s since the upload'],
+    [
+      { phase: 'encoding', probes: { done: 5, total: 8 }, chunks: { done: 0, total: 8 }, audio: { done: 1, total: 1 }, stills: none, sinceUploadMs: 9000 },
+      'encoding · CRF searches 5/8 · chunks 0/8 · audio 1/1',
+      'encoding · CRF searches 5/8 · chunks 0/8 · audio 1/1 · 9.0 s since the upload',
+    ],
+    [{ phase: 'assembling', probes: none, chunks: none, audio: none, stills: { done: 3, total: 3 }, sinceUploadMs: 5000 }, 'assembling · stills 3/3', 'assembling · stills 3/3 · 5.0 s since the upload'],
   ] as const)('%j', (progress, milestone, label) => {
     expect(describeProgress(progress)).toEqual({ milestone, label });
   });

@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { summarizeProgress, type JobProgress } from '../../shared/summarize-progress.ts';
+import { summarizeProgress, tasksOf, type JobProgress } from '../../shared/summarize-progress.ts';
 
 const UPLOADED_AT = Date.parse('2026-01-01T00:00:00Z');
 /** Seconds after the upload, as a history timestamp. */
@@ -163,6 +163,23 @@ describe('summarizeProgress', () => {
     const summary = summarizeProgress(history(events), { uploadedAt: UPLOADED_AT, now: at(now).getTime() });
     expect(summary).toMatchObject(expected);
     if (!expected.ended) expect(summary.ended).toBeUndefined();
+  });
+
+  it("counts target mode's CRF searches (the probe Map before the encodes) as a step of their own", () => {
+    const targetPlan = { ...plan, probeTasks: [{}, {}, {}] };
+    const events: Shorthand[] = [
+      ['ExecutionStarted', 1, targetPlan],
+      ['ParallelStateEntered', 1, 'FanOut', targetPlan],
+      ['MapStateEntered', 1, 'ProbeChunks', targetPlan],
+      ['MapIterationSucceeded', 3, 'ProbeChunks'],
+      ['MapIterationSucceeded', 4, 'ProbeChunks'],
+    ];
+    const summarize = (rows: Shorthand[]) => summarizeProgress(history(rows), { uploadedAt: UPLOADED_AT, now: at(5).getTime() });
+    expect(summarize(events)).toMatchObject({ phase: 'encoding', probes: { done: 2, total: 3 }, chunks: { done: 0, total: 3 } });
+    expect(summarize([...events, ['MapStateExited', 5, 'ProbeChunksDistributed']]).probes).toEqual({ done: 3, total: 3 });
+    expect(tasksOf(summarize(events))).toEqual({ done: 2, total: 3 + 3 + 1 + 6 });
+    // Without a target there is no probe task: nothing to count.
+    expect(summarizeProgress(history(todaysVideo), { uploadedAt: UPLOADED_AT, now: at(24).getTime() }).probes).toEqual({ done: 0, total: 0 });
   });
 
   it('ignores a payload it cannot read (AWS truncates large ones)', () => {
