@@ -103,21 +103,6 @@ export function modelCost(options: { invocations: readonly InvocationCost[]; mem
   return { gbSeconds, requests: invocations.length, stateTransitions, lambdaUsd, stepFunctionsUsd, totalUsd, usdPerSourceMinute: (totalUsd * 60) / sourceSeconds };
 }
 
-/**
- * Standard-workflow state transitions of one accepted job without retries, counted on the
- * definition in infra/cdk/pipeline-state-machine.ts (inline Map): Accepted?, FanOut, and per
- * branch its Map state plus one task per item (the chunk branch adds the Distributed? choice),
- * then Assemble, Job failed?, Done. Every state entered is one transition.
- */
-export function stateTransitionsPerJob({ chunks, audioTasks, imageTasks }: { chunks: number; audioTasks: number; imageTasks: number }): number {
-  const top = 2; // Accepted?, FanOut
-  const chunkBranch = 2 + chunks; // Distributed?, EncodeChunks, EncodeChunk × chunks
-  const audioBranch = 1 + audioTasks; // EncodeAudio, EncodeAudioTrack × (0 or 1)
-  const imageBranch = 1 + imageTasks; // ResizeImages, ResizeImage × tasks
-  const tail = 3; // Assemble, Job failed?, Done
-  return top + chunkBranch + audioBranch + imageBranch + tail;
-}
-
 export const GOALS = {
   wallRatioTwoCores: 1.1,
   cpuRatioTwoCores: 1.05,

@@ -6,6 +6,7 @@
  * writes it and the raw record (JSON) to --out. A benchmark, run on demand: goals are reported,
  * never asserted.
  */
+import type { Manifest } from '../shared/contracts/manifest.ts';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -19,7 +20,7 @@ import { measurePsnr } from '../shared/media/ffmpeg/measure-psnr.ts';
 import { executionArnFor } from '../shared/workflow.ts';
 import { benchSource, benchSourceName, DEFAULT_BENCH_SOURCE, type BenchSource } from './bench-source.ts';
 import { formatReport, summarize, type BenchRecord, type PipelineRound, type RoundRecord, type RungQuality, type SingleRound, type SourceRecord } from './bench-report.ts';
-import { stateTransitionsPerJob, uncoveredMs } from './bench-stats.ts';
+import { uncoveredMs } from './bench-stats.ts';
 import { parseBenchOptions, USAGE, type BenchOptions } from './bench-options.ts';
 import { startTreeWindow } from './proc-tree.ts';
 import { downloadVideoRenditions, runPipelineJob } from './run-pipeline-job.ts';
@@ -63,10 +64,17 @@ async function runA(context: RunContext, round: number): Promise<{ result: Pipel
       ...(audio ? { audioMs: audio.ms } : {}),
       assembleMs: timings.assembleMs,
       invocations: spans.map((span) => ({ name: span.name, durationMs: span.endMs - span.startMs })),
-      stateTransitions: stateTransitionsPerJob({ chunks: input.chunkTasks?.length ?? timings.steps.filter((step) => step.step === 'encode').length, audioTasks: input.audioTasks?.length ?? 0, imageTasks: input.imageTasks?.length ?? 0 }),
+      // The pipeline's own count (shared/job-cost.ts, from the states this execution entered: probe Map, retries and all).
+      stateTransitions: transitionsOf(job.manifest),
       rungBytes: Object.fromEntries(Object.entries(outputs).map(([rung, output]) => [rung, output.bytes])),
     },
   };
+}
+
+function transitionsOf(manifest: Manifest): number {
+  const transitions = manifest.cost?.stepFunctions.transitions;
+  if (transitions === undefined) throw new Error(`bench job ${manifest.jobId}: its manifest has no cost, so no state transitions`);
+  return transitions;
 }
 
 /** What the pipeline's splitter plans with: its deployed environment over the config's defaults. */

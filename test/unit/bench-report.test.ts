@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatReport, summarize, type BenchRecord, type PipelineRound } from '../../bench/bench-report.ts';
-import { median, modelCost, modelledCriticalPathMs, pairRatios, stateTransitionsPerJob, uncoveredMs } from '../../bench/bench-stats.ts';
+import { median, modelCost, modelledCriticalPathMs, pairRatios, uncoveredMs } from '../../bench/bench-stats.ts';
 import { parseBenchOptions } from '../../bench/bench-options.ts';
 
 describe('median', () => {
@@ -72,12 +72,6 @@ describe('the cost model', () => {
 
   it('refuses a function it has no memory size for', () => {
     expect(() => modelCost({ invocations: [{ name: 'mystery', durationMs: 1 }], memoryMiB: {}, stateTransitions: 0, sourceSeconds: 1 })).toThrow(/mystery/);
-  });
-
-  it('counts the state transitions of the definition: one per state entered', () => {
-    // Accepted?, FanOut, Distributed?, EncodeChunks, 15 × EncodeChunk, EncodeAudio, EncodeAudioTrack,
-    // ResizeImages, 8 × ResizeImage, Assemble, Job failed?, Done
-    expect(stateTransitionsPerJob({ chunks: 15, audioTasks: 1, imageTasks: 8 })).toBe(2 + 2 + 15 + 2 + 1 + 8 + 3);
   });
 });
 
