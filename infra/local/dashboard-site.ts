@@ -57,9 +57,12 @@ export function dashboardUrl(apiEndpoint: string, apiKey: string): string {
   return `${apiEndpoint}${DASHBOARD_PATH}#key=${encodeURIComponent(apiKey)}`;
 }
 
-/** The page's routes on the local API server, before its authorizer: the page itself is public, its data is not. */
-export function mountDashboard(app: Hono, { dist = DASHBOARD_DIST }: { dist?: string } = {}): void {
-  const config: DashboardConfig = { apiEndpoint: '', auth: { kind: 'key' } };
+/**
+ * The page's routes on the local API server, before its authorizer: the page itself is public, its
+ * data is not. Its config says the API is this server and the bearer key comes from the URL
+ * (`config` differs only where a test serves the page as a deployment would, signing in at an issuer).
+ */
+export function mountDashboard(app: Hono, { dist = DASHBOARD_DIST, config = { apiEndpoint: '', auth: { kind: 'key' } } }: { dist?: string; config?: DashboardConfig } = {}): void {
   app.get('/', (c) => c.redirect(DASHBOARD_PATH));
   app.get('/dashboard', (c) => c.redirect(DASHBOARD_PATH));
   app.get(`${DASHBOARD_PATH}config.json`, (c) => c.json(config, 200, { 'Cache-Control': 'no-store' }));
