@@ -2,7 +2,8 @@
  * The benchmark's record and its summary, as data, and the summary as a Markdown table.
  * Pure: the unit test feeds it recorded rounds.
  */
-import { GOALS, PRICES, median, modelCost, modelledCriticalPathMs, pairRatios, type CostModel, type InvocationCost } from './bench-stats.ts';
+import { LIST_PRICES } from '../shared/job-cost.ts';
+import { GOALS, median, modelCost, modelledCriticalPathMs, pairRatios, type CostModel, type InvocationCost } from './bench-stats.ts';
 import { formatQualityReport, type QualityCorpusRecord } from './quality-report.ts';
 
 export interface PipelineRound {
@@ -222,6 +223,6 @@ function formatScaling(summaries: readonly BenchSummary[]): string[] {
 const FOOTNOTES = (meta: BenchMeta): string[] => [
   '¹ A\'s wall time (PutObject → manifest read) during which no pipeline function (splitter, encoder, image-resize, assembler) was running, from the local host\'s invocation spans, divided by the number of chunks: the trigger, Step Functions transitions, worker dispatch and the manifest poll.',
   '² split + max(slowest chunk, audio) + assemble, from the step timings in the manifest, measured here under contention; what Lambda would see with every chunk on its own function.',
-  `³ Lambda arm64 $${PRICES.lambdaArm64PerGbSecond}/GB-s + $0.20/1M requests on each invocation's measured duration × its function's memory (${Object.entries(meta.memoryMiB).map(([name, memory]) => `${name} ${memory} MiB`).join(', ')}); Step Functions Standard $0.025/1k transitions; ${PRICES.region} list prices as of ${PRICES.asOf}. Durations measured on this machine, not on Lambda's CPUs.`,
+  `³ Lambda arm64 $${LIST_PRICES.lambdaGbSecondUsd}/GB-s + $0.20/1M requests on each invocation's measured duration × its function's memory (${Object.entries(meta.memoryMiB).map(([name, memory]) => `${name} ${memory} MiB`).join(', ')}); Step Functions Standard $0.025/1k transitions; ${LIST_PRICES.region} list prices as of ${LIST_PRICES.asOf} (shared/job-cost.ts). Durations measured on this machine, not on Lambda's CPUs.`,
   '⁴ The pipeline: every image uploaded at once, until the last manifest; the loop: renderImageVariants per width with the same formats, at the same concurrency.',
 ];

@@ -3,6 +3,7 @@
  * (from the function host's invocation spans), the modelled critical path and the modelled bill.
  * Everything here is a function of recorded numbers, so the unit test replays recorded rounds.
  */
+import { priceJob } from '../shared/job-cost.ts';
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -57,21 +58,6 @@ export function modelledCriticalPathMs({ splitMs, chunkMs, audioMs = 0, assemble
   return splitMs + Math.max(audioMs, ...chunkMs, 0) + assembleMs;
 }
 
-/**
- * AWS list prices, us-east-1, as published on aws.amazon.com/lambda/pricing and
- * aws.amazon.com/step-functions/pricing. Checked 2026-11 (the Step Functions page, and 2026
- * summaries of the Lambda page; unchanged since 2025-06); check again before quoting them:
- *   Lambda arm64 $0.0000133334 per GB-second (first 7.5 billion GB-s a month), $0.20 per 1M requests;
- *   Step Functions Standard $0.025 per 1,000 state transitions.
- */
-export const PRICES = {
-  asOf: '2026-11',
-  region: 'us-east-1',
-  lambdaArm64PerGbSecond: 0.0000133334,
-  lambdaPerRequest: 0.2 / 1e6,
-  stepFunctionsPerTransition: 0.025 / 1000,
-} as const;
-
 export interface InvocationCost {
   /** Function name, as the function host records it. */
   name: string;
@@ -88,19 +74,24 @@ export interface CostModel {
   usdPerSourceMinute: number;
 }
 
-/** Lambda bills each invocation's duration, rounded up to the millisecond, times its memory. */
+/** The pipeline's own pricing (shared/job-cost.ts, as the manifest's `cost`), per minute of source: one price table. */
 export function modelCost(options: { invocations: readonly InvocationCost[]; memoryMiB: Readonly<Record<string, number>>; stateTransitions: number; sourceSeconds: number }): CostModel {
   const { invocations, memoryMiB, stateTransitions, sourceSeconds } = options;
-  let gbSeconds = 0;
-  for (const invocation of invocations) {
+  const billed = invocations.map((invocation) => {
     const memory = memoryMiB[invocation.name];
     if (memory === undefined) throw new RangeError(`no memory size for function ${invocation.name}`);
-    gbSeconds += (Math.ceil(invocation.durationMs) / 1000) * (memory / 1024);
-  }
-  const lambdaUsd = gbSeconds * PRICES.lambdaArm64PerGbSecond + invocations.length * PRICES.lambdaPerRequest;
-  const stepFunctionsUsd = stateTransitions * PRICES.stepFunctionsPerTransition;
-  const totalUsd = lambdaUsd + stepFunctionsUsd;
-  return { gbSeconds, requests: invocations.length, stateTransitions, lambdaUsd, stepFunctionsUsd, totalUsd, usdPerSourceMinute: (totalUsd * 60) / sourceSeconds };
+    return { fn: invocation.name, memoryMiB: memory, durationMs: invocation.durationMs, attempts: 1 };
+  });
+  const cost = priceJob({ invocations: billed, transitions: stateTransitions, host: 'local' });
+  return {
+    gbSeconds: cost.lambda.gbSeconds,
+    requests: cost.lambda.invocations,
+    stateTransitions,
+    lambdaUsd: cost.lambda.usd,
+    stepFunctionsUsd: cost.stepFunctions.usd,
+    totalUsd: cost.totalUsd,
+    usdPerSourceMinute: (cost.totalUsd * 60) / sourceSeconds,
+  };
 }
 
 export const GOALS = {
