@@ -17,7 +17,7 @@
  */
 import { access, stat } from 'node:fs/promises';
 import { InternalError } from '../../errors.ts';
-import { BOUNDARY_TOLERANCE_SECONDS, chunkFramesFilter, MAX_DIMENSION, rungScaleFilter, segmentInputOptions, storedSize, threadOptions as threadsOption } from './chunk-frames.ts';
+import { BOUNDARY_TOLERANCE_SECONDS, chunkContains, chunkFramesFilter, MAX_DIMENSION, rungScaleFilter, segmentInputOptions, storedSize, threadOptions as threadsOption } from './chunk-frames.ts';
 import { decimal, integer, seconds } from './ffmpeg-args.ts';
 import { readMp4Info } from './read-mp4-info.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
@@ -166,11 +166,6 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedC
     }),
   );
   return { rungs: encoded, cpuMs };
-}
-
-/** Whether a frame at `pts` (source seconds) is one of the chunk's: the window the filter graph selects. */
-export function chunkContains(chunk: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds'>, pts: number): boolean {
-  return pts >= chunk.startSeconds - BOUNDARY_TOLERANCE_SECONDS && (chunk.endSeconds === undefined || pts < chunk.endSeconds - BOUNDARY_TOLERANCE_SECONDS);
 }
 
 /** The scene cuts (source seconds) among the chunk's frames, as keyframeSeconds: from its first frame. */
