@@ -74,10 +74,10 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
     ...(references ? { references } : {}),
     threads: ffmpegThreads ?? 0,
   });
+  const encodeWallMs = Math.round(performance.now() - encodeStarted);
   // Nothing reads the segment again: its room in /tmp goes to the references.
   await rm(segmentPath, { force: true });
   // A frame lost or duplicated at a seam would show as a stutter and drift the audio: refuse it here.
-  const encodeWallMs = Math.round(performance.now() - encodeStarted);
   for (const { rung, frames } of encoded.rungs) {
     if (frames !== chunk.frames) throw new InternalError('ENCODER_FAILED', `chunk ${index} rung ${rung}: ${frames} frames encoded, ${chunk.frames} planned`);
   }
