@@ -38,7 +38,8 @@ export function aggregateRungQuality(args: { rung: string; reports: readonly Chu
       worstChunk,
       minFrame: Math.min(...entries.map((entry) => entry.viewed.minFrame)),
       frames,
-      sampleEvery: measurement.sampleEvery,
+      // A chunk whose references would not fit the encoder's disk was sampled more coarsely than the plan asked.
+      sampleEvery: Math.max(measurement.sampleEvery, ...entries.map((entry) => entry.viewed.sampleEvery ?? 1)),
       reference: { width: measurement.referenceWidth, height: measurement.referenceHeight, scaler: 'bicubic' },
       // Only when every chunk was measured for fidelity (target mode); a partial minimum would flatter.
       ...(fidelities.length === entries.length ? { fidelityMin: Math.min(...fidelities) } : {}),

@@ -15,7 +15,7 @@ import { encodeAudio } from '../../shared/media/ffmpeg/encode-audio.ts';
 import { CHUNK_CONTAINER, chunkKeyframeSeconds, encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { reportChunkQuality } from './report-chunk-quality.ts';
+import { chunkQualityReferences, reportChunkQuality } from './report-chunk-quality.ts';
 import { chunkStoryboardFrames } from '../../shared/storyboard/plan-storyboard.ts';
 import { rungsForChunk, searchChunkCrfs } from './target-crfs.ts';
 
@@ -56,6 +56,8 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
   const storyboard = plan.storyboard && storyboardFrames.length > 0
     ? { frames: storyboardFrames, tileWidth: plan.storyboard.tileWidth, tileHeight: plan.storyboard.tileHeight, outputPath: join(workDir, 'storyboard.png') }
     : undefined;
+  // The frames the quality is measured against come out of the same decode: the segment is read once.
+  const references = chunkQualityReferences({ plan, chunk, rungs, workDir });
   const encodeStarted = performance.now();
   const encoded = await encodeChunk({
     segmentPath,
@@ -69,10 +71,13 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
     preset: plan.preset,
     outputs,
     ...(storyboard ? { storyboard } : {}),
+    ...(references ? { references } : {}),
     threads: ffmpegThreads ?? 0,
   });
-  // A frame lost or duplicated at a seam would show as a stutter and drift the audio: refuse it here.
   const encodeWallMs = Math.round(performance.now() - encodeStarted);
+  // Nothing reads the segment again: its room in /tmp goes to the references.
+  await rm(segmentPath, { force: true });
+  // A frame lost or duplicated at a seam would show as a stutter and drift the audio: refuse it here.
   for (const { rung, frames } of encoded.rungs) {
     if (frames !== chunk.frames) throw new InternalError('ENCODER_FAILED', `chunk ${index} rung ${rung}: ${frames} frames encoded, ${chunk.frames} planned`);
   }
@@ -82,8 +87,8 @@ async function encodeOneChunk(plan: MediaPlan, index: number, workDir: string, {
     ),
     ...(storyboard ? [store.uploadFile({ bucket: workBucket, key: keys.storyboardTiles(plan.jobId, index) }, storyboard.outputPath, 'image/png')] : []),
     // Measured while the rungs upload: every rung against the frames it was encoded from.
-    ...(plan.quality
-      ? [reportChunkQuality({ plan, chunk, rungs, encoded, encodeWallMs, segmentPath, outputs, workDir, threads: ffmpegThreads ?? 0 })
+    ...(references
+      ? [reportChunkQuality({ plan, chunk, rungs, encoded, encodeWallMs, references, outputs, workDir, threads: ffmpegThreads ?? 0 })
           .then((report) => store.putJson({ bucket: workBucket, key: keys.chunkReport(plan.jobId, index) }, report))]
       : []),
   ]);

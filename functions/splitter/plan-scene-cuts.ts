@@ -12,8 +12,7 @@
  * The result is sorted, each frame once, in source seconds.
  */
 import type { Chunk } from '../../shared/contracts/work-plan.ts';
-import { BOUNDARY_TOLERANCE_SECONDS } from '../../shared/media/ffmpeg/chunk-frames.ts';
-import { chunkContains } from '../../shared/media/ffmpeg/encode-chunk.ts';
+import { BOUNDARY_TOLERANCE_SECONDS, chunkContains } from '../../shared/media/ffmpeg/chunk-frames.ts';
 
 type ChunkSpan = Pick<Chunk, 'startSeconds' | 'endSeconds'>;
 

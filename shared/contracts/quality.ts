@@ -49,6 +49,8 @@ export const ChunkScore = z.object({
   /** The worst measured frame. */
   minFrame: z.number(),
   frames: z.number().int().positive(),
+  /** Every n-th frame of the chunk was measured (absent: every frame). */
+  sampleEvery: z.number().int().positive().optional(),
 });
 export type ChunkScore = z.infer<typeof ChunkScore>;
 

@@ -68,6 +68,13 @@ describe('aggregateRungQuality', () => {
     expect(quality.fidelityMin).toBeUndefined();
   });
 
+  it('says the coarsest subsample any chunk took: a chunk sampled for its disk budget shows in the manifest', () => {
+    const sampled = report(1, { a: { mean: 0.9, minFrame: 0.9, frames: 20 } });
+    sampled.rungs[0]!.viewed.sampleEvery = 3;
+    const reports = [report(0, { a: { mean: 0.9, minFrame: 0.9, frames: 60 } }), sampled];
+    expect(aggregateRungQuality({ rung: 'a', reports, measurement }).quality.sampleEvery).toBe(3);
+  });
+
   it('gives the worst chunk fidelity when every chunk was measured for it (target mode)', () => {
     const reports = [report(0, { a: { mean: 0.9, minFrame: 0.9, frames: 5, fidelity: 0.985 } }), report(1, { a: { mean: 0.9, minFrame: 0.9, frames: 5, fidelity: 0.981 } })];
     expect(aggregateRungQuality({ rung: 'a', reports, measurement }).quality.fidelityMin).toBe(0.981);

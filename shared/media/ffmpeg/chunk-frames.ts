@@ -36,15 +36,31 @@ export function threadOptions(threads: number): string[] {
 }
 
 /**
+ * The chunk's window, defined once and in both languages side by side: a frame at source pts p
+ * is the chunk's when start − tolerance ≤ p < end − tolerance. `chunkContains` is the predicate
+ * (the splitter's scene cuts, the encoder's keyframes); `chunkWindowExpression` is the same rule
+ * as an ffmpeg expression on `t` for the select filter (test/integration/chunk-window.test.ts
+ * runs ffmpeg on frames exactly on, just inside and just outside each boundary against it).
+ */
+export function chunkContains(chunk: Pick<ChunkFrames, 'startSeconds' | 'endSeconds'>, pts: number): boolean {
+  return pts >= chunk.startSeconds - BOUNDARY_TOLERANCE_SECONDS && (chunk.endSeconds === undefined || pts < chunk.endSeconds - BOUNDARY_TOLERANCE_SECONDS);
+}
+
+/** `chunkContains` on ffmpeg's `t`, for frames whose timestamps sit `offsetSeconds` above the source's (the intermediate's offset). */
+export function chunkWindowExpression(chunk: Pick<ChunkFrames, 'startSeconds' | 'endSeconds'>, offsetSeconds: number): string {
+  const { startSeconds, endSeconds } = chunk;
+  if (endSeconds !== undefined && !(endSeconds > startSeconds)) throw new RangeError(`chunk ends (${endSeconds}) before it starts (${startSeconds})`);
+  const from = `gte(t,${seconds(startSeconds + offsetSeconds - BOUNDARY_TOLERANCE_SECONDS)})`;
+  return endSeconds === undefined ? from : `${from}*lt(t,${seconds(endSeconds + offsetSeconds - BOUNDARY_TOLERANCE_SECONDS)})`;
+}
+
+/**
  * A filter chain (no input or output label) that deinterlaces (interlaced sources), picks the
- * chunk's frames (source pts in [start, end), shifted by the intermediate's offset) and rebases
- * them to the chunk's first frame. Every value in it is a checked number.
+ * chunk's frames (the chunk's window, shifted by the intermediate's offset) and rebases them to
+ * the chunk's first frame. Every value in it is a checked number.
  */
 export function chunkFramesFilter({ startSeconds, endSeconds, deinterlace = false }: ChunkFrames): string {
-  if (endSeconds !== undefined && !(endSeconds > startSeconds)) throw new RangeError(`chunk ends (${endSeconds}) before it starts (${startSeconds})`);
-  const offset = INTERMEDIATE_FORMAT.timestampOffsetSeconds;
-  const from = `gte(t,${seconds(startSeconds + offset - BOUNDARY_TOLERANCE_SECONDS)})`;
-  const select = endSeconds === undefined ? from : `${from}*lt(t,${seconds(endSeconds + offset - BOUNDARY_TOLERANCE_SECONDS)})`;
+  const select = chunkWindowExpression({ startSeconds, endSeconds }, INTERMEDIATE_FORMAT.timestampOffsetSeconds);
   return `${deinterlaceFilter(deinterlace)}select='${select}',setpts=PTS-STARTPTS`;
 }
 

@@ -14,16 +14,20 @@
  * open GOP), so every rung has its IDRs on the same frames and every HLS segment starts on one.
  * The splitter's shot changes inside the chunk (keyframeSeconds) get an IDR too, on top of the
  * grid: the grid keeps its frames whatever the cuts, so the segments stay where they were.
+ *
+ * With `references`, the same decode also writes what the chunk's quality is measured against
+ * (quality-references.ts), so the measurement never decodes the segment again.
  */
 import { access, stat } from 'node:fs/promises';
 import { InternalError } from '../../errors.ts';
-import { BOUNDARY_TOLERANCE_SECONDS, chunkFramesFilter, MAX_DIMENSION, rungScaleFilter, segmentInputOptions, storedSize, threadOptions as threadsOption } from './chunk-frames.ts';
+import { BOUNDARY_TOLERANCE_SECONDS, chunkContains, chunkFramesFilter, MAX_DIMENSION, rungScaleFilter, segmentInputOptions, storedSize, threadOptions as threadsOption } from './chunk-frames.ts';
 import { decimal, integer, seconds } from './ffmpeg-args.ts';
 import { readMp4Info } from './read-mp4-info.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 import { X264Preset } from '../../rendition-profile.ts';
 import type { Rotation } from '../rotation.ts';
 import { uprightFilter } from './upright-filter.ts';
+import { referenceOutputOptions, sampleFilter, viewedScaleFilter, type QualityReferences } from './quality-references.ts';
 
 /**
  * Encoded chunks are MP4: it keeps the encoder's time base exactly (TS rounds to 90 kHz and
@@ -74,6 +78,8 @@ export interface EncodeChunkOptions {
    * by side in one PNG at `outputPath`.
    */
   storyboard?: ChunkStoryboard;
+  /** The frames the chunk's quality is measured against, written from this decode (quality-references.ts). */
+  references?: QualityReferences;
   /**
    * Threads for the decoder and each rung's encoder; 0 or unset lets ffmpeg size them to every
    * core (right for a Lambda sandbox, which has its vCPUs to itself; wrong where several
@@ -108,6 +114,7 @@ export interface EncodedChunk {
 export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedChunk> {
   const { segmentPath, startSeconds, endSeconds, rotation, deinterlace = false, rungs, gopSeconds, keyframeSeconds = [], preset, outputs, threads = 0, timeoutMs, signal } = options;
   const storyboard = options.storyboard?.frames.length ? options.storyboard : undefined;
+  const references = options.references ?? {};
   const threadOptions = threadsOption(threads);
   if (rungs.length === 0) throw new TypeError('encodeChunk needs at least one rung');
   if (!X264Preset.safeParse(preset).success) throw new TypeError(`unknown x264 preset ${JSON.stringify(preset)}`);
@@ -118,12 +125,17 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedC
     if (path === undefined) throw new TypeError(`no output path for rung ${rung.name}`);
     return path;
   });
+  const fidelityPaths = references.fidelity ? rungs.map((rung) => {
+    const path = references.fidelity!.paths[rung.name];
+    if (path === undefined) throw new TypeError(`no fidelity reference path for rung ${rung.name}`);
+    return path;
+  }) : [];
 
   const { cpuMs } = await runFfmpeg({
     task: 'encode chunk',
     reportCpu: true,
     inputs: [{ path: segmentPath, options: segmentInputOptions(threads) }],
-    filterGraph: chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace, rungs, storyboard }),
+    filterGraph: chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace, rungs, storyboard, references }),
     outputs: [...rungs.map((rung, index) => ({
       path: outputPaths[index]!,
       options: [
@@ -147,6 +159,8 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedC
       ],
     })),
     ...(storyboard ? [{ path: storyboard.outputPath, options: ['-map', `[${STORYBOARD_LABEL}]`, '-frames:v', '1', '-update', '1', '-map_metadata', '-1', '-c:v', 'png', '-f', 'image2'] }] : []),
+    ...(references.viewed ? [{ path: references.viewed.path, options: referenceOutputOptions(VIEWED_LABEL) }] : []),
+    ...fidelityPaths.map((path, index) => ({ path, options: referenceOutputOptions(`f${index}`) })),
     ],
     timeoutMs,
     signal,
@@ -168,17 +182,13 @@ export async function encodeChunk(options: EncodeChunkOptions): Promise<EncodedC
   return { rungs: encoded, cpuMs };
 }
 
-/** Whether a frame at `pts` (source seconds) is one of the chunk's: the window the filter graph selects. */
-export function chunkContains(chunk: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds'>, pts: number): boolean {
-  return pts >= chunk.startSeconds - BOUNDARY_TOLERANCE_SECONDS && (chunk.endSeconds === undefined || pts < chunk.endSeconds - BOUNDARY_TOLERANCE_SECONDS);
-}
-
 /** The scene cuts (source seconds) among the chunk's frames, as keyframeSeconds: from its first frame. */
 export function chunkKeyframeSeconds(sceneCuts: readonly number[], chunk: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds'>): number[] {
   return sceneCuts.filter((cut) => chunkContains(chunk, cut)).map((cut) => Math.max(0, cut - chunk.startSeconds));
 }
 
 const STORYBOARD_LABEL = 'storyboard';
+const VIEWED_LABEL = 'viewed';
 /** Cuts a chunk can carry: a 4 s chunk holds at most a handful past the planner's minimum gap. */
 const MAX_KEYFRAME_TIMES = 1000;
 
@@ -211,14 +221,27 @@ function forcedKeyframes(gopSeconds: number, keyframeSeconds: readonly number[])
  * [0:v] → the chunk's frames (chunk-frames.ts: deinterlace, pick, rebase) → split → per rung:
  * scale to the stored orientation's size (Lanczos, square pixels, 4:2:0), then turn upright.
  * With a storyboard, one more branch picks its frames by number, scales and turns them the same
- * way, and tiles them in a row. Every value in it is a checked number.
+ * way, and tiles them in a row. With references, one more branch for the as-viewed reference
+ * (every n-th frame, upright, bicubic to its size) and, for fidelity, each rung's scaled frames
+ * split once more, one side to x264, the other (every n-th) to its reference. Every value in it
+ * is a checked number.
  */
-function chunkFilterGraph({ startSeconds, endSeconds, rotation, deinterlace = false, rungs, storyboard }: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds' | 'rotation' | 'deinterlace' | 'rungs' | 'storyboard'>): string {
-  const branches = [...rungs.map((_, index) => `[s${index}]`), ...(storyboard ? [`[s${STORYBOARD_LABEL}]`] : [])];
+function chunkFilterGraph(options: Pick<EncodeChunkOptions, 'startSeconds' | 'endSeconds' | 'rotation' | 'deinterlace' | 'rungs' | 'storyboard'> & { references: QualityReferences }): string {
+  const { startSeconds, endSeconds, rotation, deinterlace = false, rungs, storyboard, references } = options;
+  const { viewed, fidelity } = references;
+  const branches = [...rungs.map((_, index) => `[s${index}]`), ...(storyboard ? [`[s${STORYBOARD_LABEL}]`] : []), ...(viewed ? [`[s${VIEWED_LABEL}]`] : [])];
+  const rungBranch = (rung: ChunkRung, index: number) => {
+    const scaled = `[s${index}]${rungScaleFilter(rung, rotation)}`;
+    if (!fidelity) return `${scaled}[v${index}]`;
+    const sample = sampleFilter(fidelity.sampleEvery);
+    return sample.length === 0 ? `${scaled},split=2[v${index}][f${index}]` : `${scaled},split=2[v${index}][t${index}];[t${index}]${sample.join(',')}[f${index}]`;
+  };
   return [
     `[0:v:0]${chunkFramesFilter({ startSeconds, endSeconds, deinterlace })},split=${branches.length}${branches.join('')}`,
     ...(storyboard ? [storyboardBranch(storyboard, rotation)] : []),
-    ...rungs.map((rung, index) => `[s${index}]${rungScaleFilter(rung, rotation)}[v${index}]`),
+    // Sampled first: turning and scaling only the frames that are kept picks the same frames.
+    ...(viewed ? [`[s${VIEWED_LABEL}]${sampleFilter(viewed.sampleEvery).join(',') || 'null'}${uprightFilter(rotation)},${viewedScaleFilter(viewed.width, viewed.height).join(',')}[${VIEWED_LABEL}]`] : []),
+    ...rungs.map(rungBranch),
   ].join(';');
 }
 

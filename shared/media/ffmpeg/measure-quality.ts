@@ -1,64 +1,54 @@
 /**
- * Measures the rungs of one encoded chunk against the source chunk they came from, in one ffmpeg
- * process (the segment is decoded once). The reference is exactly what the encoder encoded: the
- * same segment, the same frames picked, deinterlaced and turned upright (chunk-frames.ts).
+ * Measures the rungs of one encoded chunk against the frames they came from, in one ffmpeg
+ * process: each rung's MP4 is decoded once (split in two when both questions are asked), and the
+ * source is not decoded at all: the encode wrote its references (quality-references.ts) from its
+ * own decode, exactly the frames it encoded, picked, deinterlaced and turned the same way.
  * Frames are paired by their index (each side's timestamps rewritten to its frame number), so a
- * time base that differs between the segment and an MP4 cannot pair the wrong ones.
+ * time base that differs between a reference and an MP4 cannot pair the wrong ones.
  *
- * Two questions, one option (`reference`):
+ * Two questions:
  *   - `viewed`: what a viewer sees. The rung scaled (bicubic) to the reference size (the source as
  *     displayed, capped at 1920×1080) against the source scaled (bicubic) to that size; what the
  *     manifest reports. Scaling to the size a frame already has passes it through untouched.
- *   - `fidelity`: how well x264 did at the rung's size. The rung against the source scaled down
- *     as the encoder scales it (Lanczos, 4:2:0): the quantity a quality target is for.
+ *   - `fidelity`: how well x264 did at the rung's size. The rung against its own encoder input
+ *     (the source scaled down as the encoder scales it, Lanczos, 4:2:0): what a target is for.
  *
  * Every measured frame's score goes to a stats file that is parsed here (ssim: `All`, psnr:
  * `psnr_avg`, libvmaf: its JSON log); the summary is the mean, the worst frame and the count.
+ * The references and the stats files are removed after, measured or not.
  *
- * Subsampling (`sampleEvery` n > 1) measures frames 0, n, 2n, … of each chunk on both sides (the
- * same frames; test/integration/measure-quality.test.ts checks them against ffmpeg's per-frame
- * figures). It is not free of bias: each chunk's frame 0 is an IDR, always picked, and with n
- * dividing the GOP every IDR is. Measured (ffmpeg 5.1, x264 ultrafast, 1 s GOPs) on a generated
- * 6 s 854×480 grainy source in 2 s chunks, the as-viewed SSIM mean moved by about +0.004 (480p)
- * and +0.003 (360p) at n=2, +0.006/+0.005 at n=3, +0.010/+0.005 at n=4 (two runs; the figures vary
- * in the 4th decimal): all over the 0.002 the issue allows. So 1 (every frame) is the default, and QUALITY_SAMPLE_EVERY > 1 trades truth for
- * CPU knowingly; the manifest says which (`quality.sampleEvery`).
+ * Subsampling (a reference's `sampleEvery` n > 1) measures frames 0, n, 2n, … of each chunk on
+ * both sides (the reference holds only those; the rung's are picked here). It is not free of bias:
+ * each chunk's frame 0 is an IDR, always picked, and with n dividing the GOP every IDR is.
+ * Measured (ffmpeg 5.1, x264 ultrafast, 1 s GOPs) on a generated 6 s 854×480 grainy source in 2 s
+ * chunks, the as-viewed SSIM mean moved by about +0.004 (480p) and +0.003 (360p) at n=2,
+ * +0.006/+0.005 at n=3, +0.010/+0.005 at n=4 (two runs; the figures vary in the 4th decimal): all
+ * over the 0.002 the issue allows. So 1 (every frame) is the default, and QUALITY_SAMPLE_EVERY > 1
+ * (or a chunk whose references would not fit the disk, report-chunk-quality.ts) trades truth
+ * for disk or CPU knowingly; the score says which (`sampleEvery`).
  */
 import { readFile, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ChunkScore, QualityMetric } from '../../contracts/quality.ts';
 import { InternalError } from '../../errors.ts';
-import type { Rotation } from '../rotation.ts';
-import { chunkFramesFilter, MAX_DIMENSION, rungScaleFilter, segmentInputOptions, type ChunkFrames } from './chunk-frames.ts';
+import { threadOptions } from './chunk-frames.ts';
 import { METRIC_FILTER } from './detect-quality-metric.ts';
-import { checkedPath, integer, outputPath } from './ffmpeg-args.ts';
+import { checkedPath, outputPath } from './ffmpeg-args.ts';
+import { REFERENCE_INPUT_OPTIONS, referencePaths, sampleFilter, SQUARE_420, viewedScaleFilter, type FidelityReferences, type ViewedReference } from './quality-references.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
-import { uprightFilter } from './upright-filter.ts';
-
-export type QualityReference =
-  /** The rung scaled (bicubic) to this size, against the source at this size. */
-  | { kind: 'viewed'; width: number; height: number }
-  /** The rung against the source scaled down to the rung's own size, as the encoder scales. */
-  | { kind: 'fidelity' };
 
 export interface MeasuredRung {
   name: string;
-  /** As displayed, even (the rung's size in the plan). */
-  width: number;
-  height: number;
   /** The rung's encoded chunk (MP4). */
   path: string;
 }
 
-export interface MeasureQualityOptions extends ChunkFrames {
-  /** The chunk's segment, as cutSegment wrote it and the encoder read it. */
-  segmentPath: string;
-  rotation: Rotation;
+export interface MeasureQualityOptions {
   rungs: readonly MeasuredRung[];
-  metric: QualityMetric;
-  reference: QualityReference;
-  /** Measure every n-th frame of the chunk (1: every frame). */
-  sampleEvery?: number;
+  /** Every rung as viewed, against this reference, in this metric. */
+  viewed?: { reference: ViewedReference; metric: QualityMetric } | undefined;
+  /** Every rung against its own encoder input, in this metric. */
+  fidelity?: { references: FidelityReferences; metric: QualityMetric } | undefined;
   /** The chunk's frame count: when given, a measurement over any other number of frames is refused. */
   expectedFrames?: number;
   /** Where the stats files go (inside the work directory); they are removed after. */
@@ -69,8 +59,9 @@ export interface MeasureQualityOptions extends ChunkFrames {
 }
 
 export interface MeasuredQuality {
-  /** By rung name. */
-  scores: Record<string, ChunkScore>;
+  /** By rung name; each score's `sampleEvery` is there when it is over 1. */
+  viewed?: Record<string, ChunkScore>;
+  fidelity?: Record<string, ChunkScore>;
   /** The CPU the measuring ffmpeg used, as it reported it. */
   cpuMs: number | undefined;
 }
@@ -79,66 +70,93 @@ const MOV_INPUT = ['-f', 'mov', '-format_whitelist', 'mov'];
 /** An identical frame has infinite PSNR; it counts as this, so a mean stays a number. */
 export const PSNR_CAP_DB = 100;
 
+type Kind = 'viewed' | 'fidelity';
+interface Measurement { kind: Kind; metric: QualityMetric; sampleEvery: number; statsPaths: string[] }
+
 export async function measureQuality(options: MeasureQualityOptions): Promise<MeasuredQuality> {
-  const { segmentPath, rotation, rungs, metric, reference, sampleEvery = 1, expectedFrames, workDir, threads = 0, timeoutMs, signal } = options;
-  if (rungs.length === 0) return { scores: {}, cpuMs: 0 };
-  const statsPaths = rungs.map((_, index) => outputPath(`${checkedPath(workDir)}/quality-${index}.${metric === 'vmaf' ? 'json' : 'log'}`));
-  // The stats path sits inside a filter argument: allow only characters that need no escaping there.
-  for (const path of statsPaths) if (!/^[A-Za-z0-9/._-]+$/.test(path)) throw new TypeError(`stats path needs escaping: ${path}`);
+  const { rungs, viewed, fidelity, expectedFrames, workDir, threads = 0, timeoutMs, signal } = options;
+  const references = referencePaths({ viewed: viewed?.reference, fidelity: fidelity?.references });
+  const statsPath = (kind: Kind, metric: QualityMetric, index: number) => outputPath(`${checkedPath(workDir)}/quality-${kind}-${index}.${metric === 'vmaf' ? 'json' : 'log'}`);
+  const measurements: Measurement[] = [
+    ...(viewed ? [{ kind: 'viewed' as const, metric: viewed.metric, sampleEvery: viewed.reference.sampleEvery }] : []),
+    ...(fidelity ? [{ kind: 'fidelity' as const, metric: fidelity.metric, sampleEvery: fidelity.references.sampleEvery }] : []),
+  ].map((measurement) => ({ ...measurement, statsPaths: rungs.map((_, index) => statsPath(measurement.kind, measurement.metric, index)) }));
+  const allStats = measurements.flatMap((measurement) => measurement.statsPaths);
   try {
+    if (rungs.length === 0 || measurements.length === 0) return { cpuMs: 0 };
+    // The stats path sits inside a filter argument: allow only characters that need no escaping there.
+    for (const path of allStats) if (!/^[A-Za-z0-9/._-]+$/.test(path)) throw new TypeError(`stats path needs escaping: ${path}`);
+    const fidelityPaths = fidelity ? rungs.map((rung) => {
+      const path = fidelity.references.paths[rung.name];
+      if (path === undefined) throw new TypeError(`no fidelity reference for rung ${rung.name}`);
+      return path;
+    }) : [];
     const { cpuMs } = await runFfmpeg({
-      task: `measure ${metric}`,
+      task: `measure ${measurements.map((measurement) => `${measurement.kind} ${measurement.metric}`).join(', ')}`,
       reportCpu: true,
-      inputs: [{ path: segmentPath, options: segmentInputOptions(threads) }, ...rungs.map((rung) => ({ path: rung.path, options: MOV_INPUT }))],
-      filterGraph: qualityFilterGraph({ ...options, sampleEvery, statsPaths }),
-      outputs: rungs.map((_, index) => ({ path: `${statsPaths[index]}.null`, options: ['-map', `[m${index}]`, '-f', 'null'] })),
+      inputs: [
+        ...rungs.map((rung) => ({ path: rung.path, options: [...threadOptions(threads), ...MOV_INPUT] })),
+        ...(viewed ? [{ path: viewed.reference.path, options: REFERENCE_INPUT_OPTIONS }] : []),
+        ...fidelityPaths.map((path) => ({ path, options: REFERENCE_INPUT_OPTIONS })),
+      ],
+      filterGraph: qualityFilterGraph({ rungCount: rungs.length, viewed: viewed?.reference, fidelity: fidelity !== undefined, measurements }),
+      outputs: measurements.flatMap((measurement) => measurement.statsPaths.map((path, index) => ({ path: `${path}.null`, options: ['-map', `[m${measurement.kind}${index}]`, '-f', 'null'] }))),
       timeoutMs,
       signal,
     });
-    const scores: Record<string, ChunkScore> = {};
-    for (const [index, rung] of rungs.entries()) {
-      const frames = parseFrameScores(metric, await readFile(statsPaths[index]!, 'utf8'));
-      const expected = expectedFrames === undefined ? undefined : Math.ceil(expectedFrames / sampleEvery);
-      if (frames.length === 0 || (expected !== undefined && frames.length !== expected)) {
-        throw new InternalError('ENCODER_FAILED', `measure ${metric}: rung ${rung.name} was measured over ${frames.length} frames, ${expected ?? 'at least 1'} expected`);
+    const result: MeasuredQuality = { cpuMs };
+    for (const { kind, metric, sampleEvery, statsPaths } of measurements) {
+      const scores: Record<string, ChunkScore> = {};
+      for (const [index, rung] of rungs.entries()) {
+        const frames = parseFrameScores(metric, await readFile(statsPaths[index]!, 'utf8'));
+        const expected = expectedFrames === undefined ? undefined : Math.ceil(expectedFrames / sampleEvery);
+        if (frames.length === 0 || (expected !== undefined && frames.length !== expected)) {
+          throw new InternalError('ENCODER_FAILED', `measure ${kind} ${metric}: rung ${rung.name} was measured over ${frames.length} frames, ${expected ?? 'at least 1'} expected`);
+        }
+        scores[rung.name] = { ...summarizeFrameScores(frames), ...(sampleEvery > 1 ? { sampleEvery } : {}) };
       }
-      scores[rung.name] = summarizeFrameScores(frames);
+      result[kind] = scores;
     }
-    return { scores, cpuMs };
+    return result;
   } finally {
-    await Promise.all(statsPaths.map((path) => rm(path, { force: true })));
+    await Promise.all([...allStats, ...references].map((path) => rm(path, { force: true })));
   }
 }
 
 /**
- * [0:v] → the chunk's frames → every n-th → (viewed: upright, bicubic to the reference size) →
- * split → per rung (fidelity: scaled as the encoder scales) against the rung's MP4, every n-th
- * (viewed: bicubic to the reference size), both sides 4:2:0 with square pixels and their frame
- * number as their timestamp.
+ * Per rung i: [i:v] (split in two when both are measured) → every n-th → (viewed: bicubic to the
+ * reference size; fidelity: as is) → 4:2:0, square pixels, its frame number as its timestamp →
+ * the metric against the reference, whose timestamps become frame numbers too. The viewed
+ * reference is split once per rung; each fidelity reference is the rung's own.
  */
-function qualityFilterGraph(options: MeasureQualityOptions & { sampleEvery: number; statsPaths: readonly string[] }): string {
-  const { rotation, rungs, metric, reference, sampleEvery, statsPaths } = options;
-  const viewed = reference.kind === 'viewed';
-  const sample = sampleEvery > 1 ? [`select='not(mod(n,${integer(sampleEvery, 2, 1000)}))'`] : [];
-  const toSquare420 = ['setsar=1', 'format=yuv420p'];
-  const toReference = viewed ? [`scale=w=${integer(reference.width, 2, MAX_DIMENSION)}:h=${integer(reference.height, 2, MAX_DIMENSION)}:flags=bicubic`, ...toSquare420] : [];
-  const sourceChain = [`${chunkFramesFilter(options)}${viewed ? uprightFilter(rotation) : ''}`, ...sample, ...(viewed ? [...toReference, BY_INDEX] : [])].join(',');
-  const branches = rungs.map((_, index) => `[s${index}]`).join('');
-  return [
-    `[0:v:0]${sourceChain},split=${rungs.length}${branches}`,
-    ...rungs.map((rung, index) => {
-      const referenceChain = viewed ? 'null' : [rungScaleFilter(rung, rotation), BY_INDEX].join(',');
-      const distortedChain = [...sample, ...(viewed ? toReference : toSquare420), BY_INDEX].join(',');
-      return `[s${index}]${referenceChain}[r${index}];[${index + 1}:v:0]${distortedChain}[d${index}];[d${index}][r${index}]${metricFilter(metric, statsPaths[index]!)}[m${index}]`;
-    }),
-  ].join(';');
+function qualityFilterGraph(options: { rungCount: number; viewed: ViewedReference | undefined; fidelity: boolean; measurements: readonly Measurement[] }): string {
+  const { rungCount, viewed, fidelity, measurements } = options;
+  const rungs = Array.from({ length: rungCount }, (_, index) => index);
+  const viewedInput = rungCount;
+  const fidelityInput = (index: number) => rungCount + (viewed ? 1 : 0) + index;
+  const both = measurements.length === 2;
+  const viewedChain = viewed ? [...sampleFilter(viewed.sampleEvery), ...viewedScaleFilter(viewed.width, viewed.height), BY_INDEX].join(',') : '';
+  const graph = [
+    ...(viewed ? [`[${viewedInput}:v:0]${BY_INDEX},split=${rungCount}${rungs.map((index) => `[rviewed${index}]`).join('')}`] : []),
+    ...rungs.flatMap((index) => [
+      both ? `[${index}:v:0]split=2[dviewed${index}][dfidelity${index}]` : `[${index}:v:0]null[d${measurements[0]!.kind}${index}]`,
+      ...(fidelity ? [`[${fidelityInput(index)}:v:0]${BY_INDEX}[rfidelity${index}]`] : []),
+    ]),
+    ...measurements.flatMap(({ kind, metric, sampleEvery, statsPaths }) =>
+      rungs.map((index) => {
+        const distorted = kind === 'viewed' ? viewedChain : [...sampleFilter(sampleEvery), ...SQUARE_420, BY_INDEX].join(',');
+        return `[d${kind}${index}]${distorted}[e${kind}${index}];[e${kind}${index}][r${kind}${index}]${metricFilter(metric, statsPaths[index]!)}[m${kind}${index}]`;
+      }),
+    ),
+  ];
+  return graph.join(';');
 }
 
 /** A frame's timestamp becomes its number (in seconds): the metric pairs frame n with frame n. */
 const BY_INDEX = 'setpts=N/TB';
 
 /** The metric's filter, the distorted input first (libvmaf's order), writing per-frame scores to `statsPath`. */
-function metricFilter(metric: QualityMetric, statsPath: string): string {
+export function metricFilter(metric: QualityMetric, statsPath: string): string {
   const sync = 'shortest=1';
   switch (metric) {
     case 'vmaf':

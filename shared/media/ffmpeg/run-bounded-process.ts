@@ -7,8 +7,11 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 
-/** How much of stderr is kept for an error message (the end, where the cause is). */
-const STDERR_TAIL_BYTES = 4096;
+/**
+ * How much of stderr is kept for an error message (the end, where the cause is) and for ffmpeg's
+ * `bench:` line, which x264 follows with its closing statistics, about 1 KiB per rung at veryfast.
+ */
+const STDERR_TAIL_BYTES = 16_384;
 
 export type ProcessFailure =
   /** It could not be started (not installed, not executable). */
