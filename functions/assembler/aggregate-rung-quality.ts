@@ -1,8 +1,8 @@
 /**
  * A rung's quality over the whole file, from the encoders' per-chunk reports (pure): the
- * frame-weighted mean (each chunk's mean counts by the frames it measured, so the figure is the
- * mean over every measured frame of the file, as an independent measurement of the delivered MP4
- * gives), the worst chunk's mean as `min`, the worst single frame, and the CRF of every chunk.
+ * frame-weighted mean (each chunk's mean counts by the frames it holds, so the figure is the
+ * mean over the file's frames, as an independent measurement of the delivered MP4 gives, also
+ * where a chunk was measured on a subsample), the worst chunk's mean as `min`, the worst single frame, and the CRF of every chunk.
  */
 import type { ChunkReport, QualityMeasurement, RungQuality } from '../../shared/contracts/quality.ts';
 import { InternalError } from '../../shared/errors.ts';
@@ -24,7 +24,9 @@ export function aggregateRungQuality(args: { rung: string; reports: readonly Chu
     return entry;
   });
   const frames = entries.reduce((sum, entry) => sum + entry.viewed.frames, 0);
-  const weighted = entries.reduce((sum, entry) => sum + entry.viewed.mean * entry.viewed.frames, 0);
+  // Each chunk counts by the frames it holds: one measured on every n-th frame (its disk budget) still stands for all of them.
+  const weighted = entries.reduce((sum, entry) => sum + entry.viewed.mean * entry.frames, 0);
+  const heldFrames = entries.reduce((sum, entry) => sum + entry.frames, 0);
   let worstChunk = 0;
   entries.forEach((entry, index) => {
     if (entry.viewed.mean < entries[worstChunk]!.viewed.mean) worstChunk = index;
@@ -33,7 +35,7 @@ export function aggregateRungQuality(args: { rung: string; reports: readonly Chu
   return {
     quality: {
       metric: measurement.metric,
-      mean: weighted / frames,
+      mean: weighted / heldFrames,
       min: entries[worstChunk]!.viewed.mean,
       worstChunk,
       minFrame: Math.min(...entries.map((entry) => entry.viewed.minFrame)),

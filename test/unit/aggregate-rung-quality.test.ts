@@ -75,6 +75,15 @@ describe('aggregateRungQuality', () => {
     expect(aggregateRungQuality({ rung: 'a', reports, measurement }).quality.sampleEvery).toBe(3);
   });
 
+  it('weighs a subsampled chunk by the frames it holds, not the frames measured: the file\'s mean stays a mean over its frames', () => {
+    const sampled = report(1, { a: { mean: 0.9, minFrame: 0.88, frames: 60 } });
+    sampled.rungs[0]!.viewed = { mean: 0.9, minFrame: 0.88, frames: 20, sampleEvery: 3 };
+    const { quality } = aggregateRungQuality({ rung: 'a', reports: [report(0, { a: { mean: 0.99, minFrame: 0.98, frames: 60 } }), sampled], measurement });
+    // (0.99·60 + 0.9·60) / 120, not (0.99·60 + 0.9·20) / 80.
+    expect(quality.mean).toBeCloseTo((0.99 + 0.9) / 2, 12);
+    expect(quality.frames).toBe(80);
+  });
+
   it('gives the worst chunk fidelity when every chunk was measured for it (target mode)', () => {
     const reports = [report(0, { a: { mean: 0.9, minFrame: 0.9, frames: 5, fidelity: 0.985 } }), report(1, { a: { mean: 0.9, minFrame: 0.9, frames: 5, fidelity: 0.981 } })];
     expect(aggregateRungQuality({ rung: 'a', reports, measurement }).quality.fidelityMin).toBe(0.981);
