@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { CrfSearchReport } from '../../shared/contracts/quality.ts';
 import type { MediaPlan, Rung } from '../../shared/contracts/work-plan.ts';
-import { InternalError } from '../../shared/errors.ts';
+import { InternalError, TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { childrenCpuMs } from '../../shared/media/ffmpeg/children-cpu.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
@@ -63,7 +63,11 @@ export async function rungsForChunk(plan: MediaPlan, index: number, { store, wor
   const searches = await Promise.all(
     Array.from({ length: to - from + 1 }, async (_, offset) => {
       const key = keys.crfSearch(plan.jobId, from + offset);
-      return CrfSearchReport.parse(await store.getJson({ bucket: workBucket, key }));
+      const search = await store.getJson({ bucket: workBucket, key });
+      // Every probe task ends before any chunk task starts (the probe Map), so a missing search is
+      // a write not yet seen or a probe task's retry in flight: worth a retry, not a schema error.
+      if (search === undefined) throw new TransientError('STORAGE_UNAVAILABLE', `no CRF search for chunk ${from + offset} (${key}) in ${workBucket}: chunk ${index} smooths its CRFs over chunks ${from}–${to}, and each probe task writes its chunk's search before any chunk is encoded`);
+      return CrfSearchReport.parse(search);
     }),
   );
   return plan.rungs.map((rung) => {
