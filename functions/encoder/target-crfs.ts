@@ -12,8 +12,9 @@ import { InternalError, TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { childrenCpuMs } from '../../shared/media/ffmpeg/children-cpu.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
-import { extractProbeSample, probeEncode } from '../../shared/media/ffmpeg/probe-encode.ts';
-import { CRF_SEARCH, runCrfSearch } from '../../shared/quality/crf-search.ts';
+import { chunkKeyframeSeconds } from '../../shared/media/ffmpeg/encode-chunk.ts';
+import { extractProbeSample, probeRound } from '../../shared/media/ffmpeg/probe-encode.ts';
+import { CRF_SEARCH, runCrfSearchRounds } from '../../shared/quality/crf-search.ts';
 import { shotStartsOf, smoothedCrfAt, smoothingWindow } from '../../shared/quality/smooth-crfs.ts';
 import type { EncoderDependencies } from './run-encode-task.ts';
 
@@ -33,20 +34,19 @@ export async function searchChunkCrfs(plan: MediaPlan, index: number, workDir: s
     ...(chunk.endSeconds === undefined ? {} : { endSeconds: chunk.endSeconds }),
     chunkFrames: chunk.frames,
     durationSeconds: chunk.durationSeconds,
+    gopSeconds: plan.gopSeconds,
+    keyframeSeconds: chunkKeyframeSeconds(plan.sceneCuts, chunk),
     rotation: plan.rotation,
     deinterlace: plan.deinterlace,
     rungs: plan.rungs,
     workDir,
     threads,
   });
-  const rungs: CrfSearchReport['rungs'] = [];
-  // One rung at a time: each probe already uses every core it is given.
-  for (const rung of plan.rungs) {
-    const found = await runCrfSearch({ target: target.value, startCrf: rung.crf }, async (crf) =>
-      (await probeEncode({ sample, rung, crf, preset: plan.preset, metric: target.metric, workDir, threads })).mean,
-    );
-    rungs.push({ rung: rung.name, crf: found.crf, probes: found.probes, reached: found.reached });
-  }
+  // Every rung in lockstep: a round is one process encoding every probe, one scoring them all.
+  const found = await runCrfSearchRounds({ target: target.value, startCrfs: plan.rungs.map((rung) => rung.crf) }, async (probes) =>
+    (await probeRound({ sample, probes: probes.map(({ rung, crf }) => ({ rung: plan.rungs[rung]!, crf })), preset: plan.preset, metric: target.metric, workDir, threads })).map((score) => score.mean),
+  );
+  const rungs = plan.rungs.map((rung, index) => ({ rung: rung.name, crf: found[index]!.crf, probes: found[index]!.probes, reached: found[index]!.reached }));
   const report = CrfSearchReport.parse({ index, target, rungs, searchCpuMs: Math.max(0, childrenCpuMs() - cpuBefore) });
   await store.putJson({ bucket: workBucket, key: keys.crfSearch(plan.jobId, index) }, report);
   return report;

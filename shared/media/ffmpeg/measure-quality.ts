@@ -138,7 +138,7 @@ function qualityFilterGraph(options: MeasureQualityOptions & { sampleEvery: numb
 const BY_INDEX = 'setpts=N/TB';
 
 /** The metric's filter, the distorted input first (libvmaf's order), writing per-frame scores to `statsPath`. */
-function metricFilter(metric: QualityMetric, statsPath: string): string {
+export function metricFilter(metric: QualityMetric, statsPath: string): string {
   const sync = 'shortest=1';
   switch (metric) {
     case 'vmaf':
