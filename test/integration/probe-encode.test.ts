@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childrenCpuMs } from '../../shared/media/ffmpeg/children-cpu.ts';
 import { cutSegment } from '../../shared/media/ffmpeg/cut-segment.ts';
 import { encodeChunk, type ChunkRung } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { extractProbeSample, probeEncode, probeRound } from '../../shared/media/ffmpeg/probe-encode.ts';
@@ -74,6 +75,19 @@ describe('probeEncode', () => {
     const alone = await Promise.all(probes.map(({ rung, crf }) => probeEncode({ sample, rung, crf, preset: 'veryfast', metric: 'ssim', workDir, threads: 1 })));
     expect(round).toEqual(alone);
     expect(round[0]!.mean).toBeGreaterThan(round[2]!.mean);
+  });
+
+  it('stops decoding at the last sampled frame: a chunk at the segment’s start costs a fraction of one at its end', async () => {
+    const rungs = [SMALL];
+    const cpuOf = async (startSeconds: number, endSeconds: number | undefined) => {
+      const before = childrenCpuMs();
+      // The talking-head master: a high bitrate, its decode the larger part of the cost.
+      await extractProbeSample({ segmentPath: talkingHeadSegment, startSeconds, ...(endSeconds === undefined ? {} : { endSeconds }), chunkFrames: 30, durationSeconds: 1, gopSeconds: 1, rotation: 0, rungs, workDir, threads: 1 });
+      return childrenCpuMs() - before;
+    };
+    // Both decode from the segment's start; only the first may stop after a second of it.
+    const [first, last] = [await cpuOf(0, 1), await cpuOf(3, undefined)];
+    expect(first, `first second ${first} ms, last second ${last} ms`).toBeLessThan(0.6 * last);
   });
 
   it('encodes under the rung’s VBV cap, as the chunk encode does: a tight cap scores lower at the same CRF', async () => {
