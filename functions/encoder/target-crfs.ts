@@ -13,7 +13,7 @@ import { keys } from '../../shared/keys.ts';
 import { childrenCpuMs } from '../../shared/media/ffmpeg/children-cpu.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
 import { chunkKeyframeSeconds } from '../../shared/media/ffmpeg/encode-chunk.ts';
-import { extractProbeSample, probeRound } from '../../shared/media/ffmpeg/probe-encode.ts';
+import { probeSearch } from '../../shared/media/ffmpeg/probe-encode.ts';
 import { CRF_SEARCH, runCrfSearchRounds } from '../../shared/quality/crf-search.ts';
 import { shotStartsOf, smoothedCrfAt, smoothingWindow } from '../../shared/quality/smooth-crfs.ts';
 import type { EncoderDependencies } from './run-encode-task.ts';
@@ -28,7 +28,7 @@ export async function searchChunkCrfs(plan: MediaPlan, index: number, workDir: s
   const segmentPath = join(workDir, `segment.${INTERMEDIATE_FORMAT.extension}`);
   await store.download({ bucket: workBucket, key: keys.segment(plan.jobId, index, INTERMEDIATE_FORMAT.extension) }, segmentPath);
   const threads = ffmpegThreads ?? 0;
-  const sample = await extractProbeSample({
+  const probe = probeSearch({
     segmentPath,
     startSeconds: chunk.startSeconds,
     ...(chunk.endSeconds === undefined ? {} : { endSeconds: chunk.endSeconds }),
@@ -39,12 +39,14 @@ export async function searchChunkCrfs(plan: MediaPlan, index: number, workDir: s
     rotation: plan.rotation,
     deinterlace: plan.deinterlace,
     rungs: plan.rungs,
+    preset: plan.preset,
+    metric: target.metric,
     workDir,
     threads,
   });
-  // Every rung in lockstep: a round is one process encoding every probe, one scoring them all.
+  // Every rung in lockstep: a round is one process encoding every probe (the first: the sample's decode), one scoring them all.
   const found = await runCrfSearchRounds({ target: target.value, startCrfs: plan.rungs.map((rung) => rung.crf) }, async (probes) =>
-    (await probeRound({ sample, probes: probes.map(({ rung, crf }) => ({ rung: plan.rungs[rung]!, crf })), preset: plan.preset, metric: target.metric, workDir, threads })).map((score) => score.mean),
+    (await probe(probes.map(({ rung, crf }) => ({ rung: plan.rungs[rung]!, crf })))).map((score) => score.mean),
   );
   const rungs = plan.rungs.map((rung, index) => ({ rung: rung.name, crf: found[index]!.crf, probes: found[index]!.probes, reached: found[index]!.reached }));
   const report = CrfSearchReport.parse({ index, target, rungs, searchCpuMs: Math.max(0, childrenCpuMs() - cpuBefore) });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childrenCpuMs } from '../../shared/media/ffmpeg/children-cpu.ts';
 import { cutSegment } from '../../shared/media/ffmpeg/cut-segment.ts';
 import { encodeChunk, type ChunkRung } from '../../shared/media/ffmpeg/encode-chunk.ts';
-import { extractProbeSample, probeEncode, probeRound } from '../../shared/media/ffmpeg/probe-encode.ts';
+import { extractProbeSample, probeEncode, probeRound, probeSearch } from '../../shared/media/ffmpeg/probe-encode.ts';
 import { runCrfSearch, runCrfSearchRounds } from '../../shared/quality/crf-search.ts';
 
 const run = promisify(execFile);
@@ -75,6 +75,17 @@ describe('probeEncode', () => {
     const alone = await Promise.all(probes.map(({ rung, crf }) => probeEncode({ sample, rung, crf, preset: 'veryfast', metric: 'ssim', workDir, threads: 1 })));
     expect(round).toEqual(alone);
     expect(round[0]!.mean).toBeGreaterThan(round[2]!.mean);
+  });
+
+  it('scores the first round, encoded from the sample’s decode, as a round encoded from the references', async () => {
+    const probes = [{ rung: RUNG, crf: 22 }, { rung: SMALL, crf: 34 }];
+    const options = { segmentPath, startSeconds: 0, chunkFrames: 100, durationSeconds: 4, gopSeconds: 2, rotation: 0, rungs: [RUNG, SMALL], preset: 'veryfast', metric: 'ssim', workDir, threads: 1 } as const;
+    const search = probeSearch(options);
+    const first = await search(probes);
+    const sample = await extractProbeSample(options);
+    expect(first).toEqual(await probeRound({ ...options, sample, probes }));
+    // And its later rounds are rounds from the references.
+    expect(await search(probes)).toEqual(first);
   });
 
   it('stops decoding at the last sampled frame: a chunk at the segment’s start costs a fraction of one at its end', async () => {

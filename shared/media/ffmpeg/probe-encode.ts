@@ -29,6 +29,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import type { ChunkScore, QualityMetric } from '../../contracts/quality.ts';
+import { InternalError } from '../../errors.ts';
 import { X264Preset } from '../../rendition-profile.ts';
 import type { Rotation } from '../rotation.ts';
 import { BOUNDARY_TOLERANCE_SECONDS, chunkFramesFilter, rungScaleFilter, segmentInputOptions, threadOptions } from './chunk-frames.ts';
@@ -130,37 +131,10 @@ export interface ExtractProbeSampleOptions {
   signal?: AbortSignal;
 }
 
-export async function extractProbeSample(options: ExtractProbeSampleOptions): Promise<ProbeSample> {
-  const { segmentPath, startSeconds, endSeconds, chunkFrames, durationSeconds, gopSeconds, keyframeSeconds, rotation, deinterlace = false, rungs, workDir, threads = 0, timeoutMs, signal } = options;
-  if (rungs.length === 0) throw new TypeError('a probe sample needs at least one rung');
-  const frames = sampleFrames(chunkFrames);
-  const chunkIdrs = chunkIdrFrames({ chunkFrames, durationSeconds, gopSeconds, ...(keyframeSeconds ? { keyframeSeconds } : {}) });
-  const frameRate = chunkFrames / durationSeconds;
-  const rate = decimal(frameRate, 0.1, 1000);
-  const every = integer(frames.length > 1 ? frames[1]! - frames[0]! : 1, 1, MAX_FRAME);
-  const lastFrame = integer(frames.at(-1)!, 0, MAX_FRAME);
-  const references = Object.fromEntries(rungs.map((rung) => [rung.name, outputPath(`${checkedPath(workDir)}/probe-reference-${rung.name}.${Y4M.extension}`)]));
-  await runFfmpeg({
-    task: 'extract probe sample',
-    inputs: [{ path: segmentPath, options: segmentInputOptions(threads) }],
-    filterGraph: [
-      // The chunk's frames up to the last sampled one (the trim ends the graph there, so nothing
-      // after it is decoded), every n-th of them (`n` counts the chunk's frames), laid end to end
-      // at the chunk's rate.
-      `[0:v:0]${chunkFramesFilter({ startSeconds, endSeconds, deinterlace })},trim=end_frame=${Number(lastFrame) + 1},select='not(mod(n,${every}))',setpts=N/(${rate}*TB),split=${rungs.length}${rungs.map((_, index) => `[s${index}]`).join('')}`,
-      ...rungs.map((rung, index) => `[s${index}]${rungScaleFilter(rung, rotation)}[r${index}]`),
-    ].join(';'),
-    outputs: rungs.map((rung, index) => ({ path: references[rung.name]!, options: ['-map', `[r${index}]`, '-r', rate, '-fps_mode', 'cfr', '-map_metadata', '-1', '-f', Y4M.muxer] })),
-    timeoutMs,
-    signal,
-  });
-  return { references, frames: frames.length, idrFrames: sampleIdrFrames(frames, chunkIdrs), frameRate, idrShare: chunkIdrs.length / chunkFrames };
-}
-
 export interface ProbeRoundOptions {
   sample: ProbeSample;
   /** This round's probes: a rung (with its VBV cap) at a CRF; a rung may come more than once. */
-  probes: readonly { rung: ChunkRung; crf: number }[];
+  probes: readonly Probe[];
   /** The job's x264 preset; probes use it when it is fast, else veryfast. */
   preset: string;
   metric: QualityMetric;
@@ -170,72 +144,163 @@ export interface ProbeRoundOptions {
   signal?: AbortSignal;
 }
 
-/** Encodes each probe's rung sample at its CRF (VBV on) and scores it against the source at the rung's size: two ffmpeg processes. */
+export interface Probe {
+  rung: ChunkRung;
+  crf: number;
+}
+
+/** Decodes the chunk's sample and writes each rung's reference (one ffmpeg process). */
+export async function extractProbeSample(options: ExtractProbeSampleOptions): Promise<ProbeSample> {
+  return (await extractAndEncode(options, { probes: [], preset: FALLBACK_PROBE_PRESET })).sample;
+}
+
+/**
+ * A chunk's probes, round by round (the probe task's search): the first round encodes straight
+ * from the decode that writes the references, so a chunk's search costs one ffmpeg process fewer
+ * (about 75 ms of CPU) and the first round's frames are not read back from disk; every later round
+ * encodes from the references. Each round is then scored in one process.
+ */
+export function probeSearch(options: ExtractProbeSampleOptions & Pick<ProbeRoundOptions, 'preset' | 'metric'>): (probes: readonly Probe[]) => Promise<ChunkScore[]> {
+  let sample: ProbeSample | undefined;
+  return async (probes) => {
+    if (sample) return probeRound({ ...options, sample, probes });
+    const extracted = await extractAndEncode(options, { probes, preset: options.preset });
+    sample = extracted.sample;
+    return scoreProbes({ ...options, sample, probes, encodedPaths: extracted.encodedPaths });
+  };
+}
+
+/** Encodes each probe's rung sample at its CRF (VBV on) from the references and scores it against them: two ffmpeg processes. */
 export async function probeRound(options: ProbeRoundOptions): Promise<ChunkScore[]> {
-  const { sample, probes, preset, metric, workDir, threads = 0, timeoutMs, signal } = options;
+  const { sample, probes, preset, workDir, threads = 0, timeoutMs, signal } = options;
   if (probes.length === 0) return [];
   const rungNames = [...new Set(probes.map(({ rung }) => rung.name))];
-  const referencePaths = rungNames.map((name) => {
-    const path = sample.references[name];
-    if (path === undefined) throw new TypeError(`the probe sample has no reference for rung ${name}`);
-    return path;
-  });
-  const referenceOf = (name: string) => rungNames.indexOf(name);
-  const encodedPaths = probes.map(({ rung, crf }, index) => outputPath(`${checkedPath(workDir)}/probe-${index}-${rung.name}-${integer(Math.round(crf * 100), 0, 5100)}.${CHUNK_CONTAINER.extension}`));
-  const statsPaths = encodedPaths.map((path) => `${path}.${metric === 'vmaf' ? 'json' : 'log'}`);
-  const keyframes = `expr:${sample.idrFrames.map((frame) => `eq(n,${integer(frame, 0, MAX_FRAME)})`).join('+')}`;
+  const referencePaths = rungNames.map((name) => referenceOf(sample, name));
+  const encodedPaths = probePaths(workDir, probes);
   try {
     await runFfmpeg({
       task: 'probe encode',
       inputs: referencePaths.map((path) => ({ path, options: [...threadOptions(threads), '-f', Y4M.muxer, '-format_whitelist', Y4M.muxer] })),
-      outputs: probes.map(({ rung, crf }, index) => ({
-        path: encodedPaths[index]!,
-        options: [
-          '-map', `${referenceOf(rung.name)}:v:0`,
-          '-c:v', 'libx264',
-          ...threadOptions(threads),
-          '-preset', probePreset(preset),
-          '-profile:v', 'high',
-          '-crf', decimal(crf, 0, 51),
-          '-maxrate', `${integer(rung.maxrateKbps, 1, 1_000_000)}k`,
-          '-bufsize', `${integer(rung.bufsizeKbps, 1, 2_000_000)}k`,
-          '-sc_threshold', '0',
-          '-x264-params', 'keyint=infinite:open-gop=0:stitchable=1',
-          '-forced-idr', '1',
-          // The chunk's GOPs and cuts, on the sample's frames.
-          '-force_key_frames', keyframes,
-          '-map_metadata', '-1',
-          '-f', CHUNK_CONTAINER.muxer,
-        ],
-      })),
+      outputs: probes.map((probe, index) => ({ path: encodedPaths[index]!, options: probeEncoderOptions({ map: `${rungNames.indexOf(probe.rung.name)}:v:0`, probe, sample, preset, threads }) })),
       timeoutMs,
       signal,
     });
+  } catch (error) {
+    await removeAll(encodedPaths);
+    throw error;
+  }
+  return scoreProbes({ ...options, encodedPaths });
+}
+
+/** One probe at one CRF (a round of one). */
+export async function probeEncode(options: Omit<ProbeRoundOptions, 'probes'> & Probe): Promise<ChunkScore> {
+  const { rung, crf, ...round } = options;
+  return (await probeRound({ ...round, probes: [{ rung, crf }] }))[0]!;
+}
+
+/** The sample's decode, writing each rung's reference and encoding `probes` from the same frames. */
+async function extractAndEncode(options: ExtractProbeSampleOptions, { probes, preset }: { probes: readonly Probe[]; preset: string }): Promise<{ sample: ProbeSample; encodedPaths: string[] }> {
+  const { segmentPath, startSeconds, endSeconds, chunkFrames, durationSeconds, gopSeconds, keyframeSeconds, rotation, deinterlace = false, rungs, workDir, threads = 0, timeoutMs, signal } = options;
+  if (rungs.length === 0) throw new TypeError('a probe sample needs at least one rung');
+  const frames = sampleFrames(chunkFrames);
+  const chunkIdrs = chunkIdrFrames({ chunkFrames, durationSeconds, gopSeconds, ...(keyframeSeconds ? { keyframeSeconds } : {}) });
+  const frameRate = chunkFrames / durationSeconds;
+  const rate = decimal(frameRate, 0.1, 1000);
+  const every = integer(frames.length > 1 ? frames[1]! - frames[0]! : 1, 1, MAX_FRAME);
+  const lastFrame = integer(frames.at(-1)!, 0, MAX_FRAME);
+  const references = Object.fromEntries(rungs.map((rung) => [rung.name, outputPath(`${checkedPath(workDir)}/probe-reference-${rung.name}.${Y4M.extension}`)]));
+  const sample: ProbeSample = { references, frames: frames.length, idrFrames: sampleIdrFrames(frames, chunkIdrs), frameRate, idrShare: chunkIdrs.length / chunkFrames };
+  const encodedPaths = probePaths(workDir, probes);
+  // Per rung: its reference, then one branch per probe of it.
+  const branches = rungs.map((rung) => probes.flatMap((probe, index) => (probe.rung.name === rung.name ? [index] : [])));
+  const unknown = probes.find((probe) => !rungs.some((rung) => rung.name === probe.rung.name));
+  if (unknown) throw new TypeError(`the probe sample has no rung ${unknown.rung.name}`);
+  try {
+    await runFfmpeg({
+      task: 'extract probe sample',
+      inputs: [{ path: segmentPath, options: segmentInputOptions(threads) }],
+      filterGraph: [
+        // The chunk's frames up to the last sampled one (the trim ends the graph there, so nothing
+        // after it is decoded), every n-th of them (`n` counts the chunk's frames), laid end to end
+        // at the chunk's rate.
+        `[0:v:0]${chunkFramesFilter({ startSeconds, endSeconds, deinterlace })},trim=end_frame=${Number(lastFrame) + 1},select='not(mod(n,${every}))',setpts=N/(${rate}*TB),split=${rungs.length}${rungs.map((_, index) => `[s${index}]`).join('')}`,
+        ...rungs.map((rung, index) => `[s${index}]${rungScaleFilter(rung, rotation)},split=${1 + branches[index]!.length}[r${index}]${branches[index]!.map((probe) => `[e${probe}]`).join('')}`),
+      ].join(';'),
+      outputs: [
+        ...rungs.map((rung, index) => ({ path: references[rung.name]!, options: ['-map', `[r${index}]`, '-r', rate, '-fps_mode', 'cfr', '-map_metadata', '-1', '-f', Y4M.muxer] })),
+        ...probes.map((probe, index) => ({ path: encodedPaths[index]!, options: probeEncoderOptions({ map: `[e${index}]`, probe, sample, preset, threads }) })),
+      ],
+      timeoutMs,
+      signal,
+    });
+  } catch (error) {
+    await removeAll(encodedPaths);
+    throw error;
+  }
+  return { sample, encodedPaths };
+}
+
+/** x264 on one probe: the rung's VBV cap, the chunk's IDRs on the sample's frames, the sample's rate. */
+function probeEncoderOptions({ map, probe: { rung, crf }, sample, preset, threads }: { map: string; probe: Probe; sample: ProbeSample; preset: string; threads: number }): string[] {
+  return [
+    '-map', map,
+    '-c:v', 'libx264',
+    ...threadOptions(threads),
+    '-preset', probePreset(preset),
+    '-profile:v', 'high',
+    '-crf', decimal(crf, 0, 51),
+    '-maxrate', `${integer(rung.maxrateKbps, 1, 1_000_000)}k`,
+    '-bufsize', `${integer(rung.bufsizeKbps, 1, 2_000_000)}k`,
+    '-sc_threshold', '0',
+    '-x264-params', 'keyint=infinite:open-gop=0:stitchable=1',
+    '-forced-idr', '1',
+    // The chunk's GOPs and cuts, on the sample's frames.
+    '-force_key_frames', `expr:${sample.idrFrames.map((frame) => `eq(n,${integer(frame, 0, MAX_FRAME)})`).join('+')}`,
+    '-r', decimal(sample.frameRate, 0.1, 1000),
+    '-map_metadata', '-1',
+    '-f', CHUNK_CONTAINER.muxer,
+  ];
+}
+
+/** Scores each probe's encode against its rung's reference, in one process, and removes the encodes. */
+async function scoreProbes(options: Omit<ProbeRoundOptions, 'preset'> & { encodedPaths: readonly string[] }): Promise<ChunkScore[]> {
+  const { sample, probes, metric, encodedPaths, timeoutMs, signal } = options;
+  const rungNames = [...new Set(probes.map(({ rung }) => rung.name))];
+  const statsPaths = encodedPaths.map((path) => `${path}.${metric === 'vmaf' ? 'json' : 'log'}`);
+  try {
     await runFfmpeg({
       task: 'score probes',
       inputs: [
         ...encodedPaths.map((path) => ({ path, options: ['-f', 'mov', '-format_whitelist', 'mov'] })),
-        ...referencePaths.map((path) => ({ path, options: ['-f', Y4M.muxer, '-format_whitelist', Y4M.muxer] })),
+        ...rungNames.map((name) => ({ path: referenceOf(sample, name), options: ['-f', Y4M.muxer, '-format_whitelist', Y4M.muxer] })),
       ],
-      filterGraph: probeScoreGraph({ metric, statsPaths, references: probes.map(({ rung }) => referenceOf(rung.name)), referenceCount: rungNames.length }),
+      filterGraph: probeScoreGraph({ metric, statsPaths, references: probes.map(({ rung }) => rungNames.indexOf(rung.name)), referenceCount: rungNames.length }),
       outputs: statsPaths.map((path, index) => ({ path: `${path}.null`, options: ['-map', `[m${index}]`, '-f', 'null'] })),
       timeoutMs,
       signal,
     });
     return await Promise.all(statsPaths.map(async (path, index) => {
       const scores = parseFrameScores(metric, await readFile(path, 'utf8'));
-      if (scores.length !== sample.frames) throw new RangeError(`probe ${index} (${probes[index]!.rung.name} at CRF ${probes[index]!.crf}) scored ${scores.length} frames of ${sample.frames}`);
+      if (scores.length !== sample.frames) throw new InternalError('ENCODER_FAILED', `probe ${probes[index]!.rung.name} at CRF ${probes[index]!.crf} scored ${scores.length} frames of ${sample.frames}`);
       return weighProbeFrames(scores, { idrFrames: sample.idrFrames, idrShare: sample.idrShare });
     }));
   } finally {
-    await Promise.all([...encodedPaths, ...statsPaths].map((path) => rm(path, { force: true })));
+    await removeAll([...encodedPaths, ...statsPaths]);
   }
 }
 
-/** One probe at one CRF (a round of one). */
-export async function probeEncode(options: Omit<ProbeRoundOptions, 'probes'> & { rung: ChunkRung; crf: number }): Promise<ChunkScore> {
-  const { rung, crf, ...round } = options;
-  return (await probeRound({ ...round, probes: [{ rung, crf }] }))[0]!;
+function referenceOf(sample: ProbeSample, rungName: string): string {
+  const path = sample.references[rungName];
+  if (path === undefined) throw new TypeError(`the probe sample has no reference for rung ${rungName}`);
+  return path;
+}
+
+function probePaths(workDir: string, probes: readonly Probe[]): string[] {
+  return probes.map(({ rung, crf }, index) => outputPath(`${checkedPath(workDir)}/probe-${index}-${rung.name}-${integer(Math.round(crf * 100), 0, 5100)}.${CHUNK_CONTAINER.extension}`));
+}
+
+async function removeAll(paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map((path) => rm(path, { force: true })));
 }
 
 /**
