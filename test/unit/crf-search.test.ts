@@ -16,7 +16,10 @@ describe('searchCrf', () => {
     ['stops when pass and fail are one CRF apart', [{ crf: 23, score: 0.99 }, { crf: 24, score: 0.97 }], { kind: 'done', crf: 23, reached: true }],
     ['takes the highest CRF when even it passes (trivially reached)', [{ crf: 23, score: 0.999 }, { crf: 31, score: 0.995 }, { crf: 40, score: 0.99 }], { kind: 'done', crf: 40, reached: true }],
     ['gives the lowest CRF, not reached, when even it fails', [{ crf: 23, score: 0.9 }, { crf: 19, score: 0.92 }, { crf: 16, score: 0.93 }], { kind: 'done', crf: 16, reached: false }],
-    ['sends the last probe to the floor when every probe failed', [{ crf: 23, score: 0.9 }, { crf: 19, score: 0.91 }, { crf: 17, score: 0.92 }], { kind: 'probe', crf: 16 }],
+    ['sends the last probe to the floor when every probe failed', [{ crf: 23, score: 0.97 }, { crf: 19, score: 0.975 }, { crf: 17, score: 0.9795 }], { kind: 'probe', crf: 16 }],
+    // Hard content (the bench's grain-motion, 360p): the line from the fixed CRF to the top meets 0.98 at CRF 1.
+    ['does not probe the floor when the line through the lowest probes puts it under the target', [{ crf: 25, score: 0.8926 }, { crf: 40, score: 0.8379 }], { kind: 'done', crf: 16, reached: false }],
+    ['walks down when the lowest probes do not fall with CRF (a binding VBV cap)', [{ crf: 24, score: 0.8347 }, { crf: 40, score: 0.8398 }], { kind: 'probe', crf: 20 }],
     // Noise: a pass above a failing CRF is not trusted (it would put the chunk below the target).
     ['ignores a pass above a failing CRF (non-monotonic noise)', [{ crf: 23, score: 0.97 }, { crf: 19, score: 0.985 }, { crf: 21, score: 0.979 }, { crf: 25, score: 0.981 }], { kind: 'done', crf: 19, reached: true }],
     ['steps by the fixed step when passing scores rise with CRF (noise)', [{ crf: 23, score: 0.985 }, { crf: 27, score: 0.99 }], { kind: 'probe', crf: 31 }],
