@@ -8,12 +8,13 @@
 import { join } from 'node:path';
 import { CrfSearchReport } from '../../shared/contracts/quality.ts';
 import type { MediaPlan, Rung } from '../../shared/contracts/work-plan.ts';
-import { InternalError } from '../../shared/errors.ts';
+import { InternalError, TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { childrenCpuMs } from '../../shared/media/ffmpeg/children-cpu.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
-import { extractProbeSample, probeEncode } from '../../shared/media/ffmpeg/probe-encode.ts';
-import { CRF_SEARCH, runCrfSearch } from '../../shared/quality/crf-search.ts';
+import { chunkKeyframeSeconds } from '../../shared/media/ffmpeg/encode-chunk.ts';
+import { probeSearch } from '../../shared/media/ffmpeg/probe-encode.ts';
+import { CRF_SEARCH, runCrfSearchRounds } from '../../shared/quality/crf-search.ts';
 import { shotStartsOf, smoothedCrfAt, smoothingWindow } from '../../shared/quality/smooth-crfs.ts';
 import type { EncoderDependencies } from './run-encode-task.ts';
 
@@ -27,26 +28,27 @@ export async function searchChunkCrfs(plan: MediaPlan, index: number, workDir: s
   const segmentPath = join(workDir, `segment.${INTERMEDIATE_FORMAT.extension}`);
   await store.download({ bucket: workBucket, key: keys.segment(plan.jobId, index, INTERMEDIATE_FORMAT.extension) }, segmentPath);
   const threads = ffmpegThreads ?? 0;
-  const sample = await extractProbeSample({
+  const probe = probeSearch({
     segmentPath,
     startSeconds: chunk.startSeconds,
     ...(chunk.endSeconds === undefined ? {} : { endSeconds: chunk.endSeconds }),
     chunkFrames: chunk.frames,
     durationSeconds: chunk.durationSeconds,
+    gopSeconds: plan.gopSeconds,
+    keyframeSeconds: chunkKeyframeSeconds(plan.sceneCuts, chunk),
     rotation: plan.rotation,
     deinterlace: plan.deinterlace,
     rungs: plan.rungs,
+    preset: plan.preset,
+    metric: target.metric,
     workDir,
     threads,
   });
-  const rungs: CrfSearchReport['rungs'] = [];
-  // One rung at a time: each probe already uses every core it is given.
-  for (const rung of plan.rungs) {
-    const found = await runCrfSearch({ target: target.value, startCrf: rung.crf }, async (crf) =>
-      (await probeEncode({ sample, rung, crf, preset: plan.preset, metric: target.metric, workDir, threads })).mean,
-    );
-    rungs.push({ rung: rung.name, crf: found.crf, probes: found.probes, reached: found.reached });
-  }
+  // Every rung in lockstep: a round is one process encoding every probe (the first: the sample's decode), one scoring them all.
+  const found = await runCrfSearchRounds({ target: target.value, startCrfs: plan.rungs.map((rung) => rung.crf) }, async (probes) =>
+    (await probe(probes.map(({ rung, crf }) => ({ rung: plan.rungs[rung]!, crf })))).map((score) => score.mean),
+  );
+  const rungs = plan.rungs.map((rung, index) => ({ rung: rung.name, crf: found[index]!.crf, probes: found[index]!.probes, reached: found[index]!.reached }));
   const report = CrfSearchReport.parse({ index, target, rungs, searchCpuMs: Math.max(0, childrenCpuMs() - cpuBefore) });
   await store.putJson({ bucket: workBucket, key: keys.crfSearch(plan.jobId, index) }, report);
   return report;
@@ -63,7 +65,11 @@ export async function rungsForChunk(plan: MediaPlan, index: number, { store, wor
   const searches = await Promise.all(
     Array.from({ length: to - from + 1 }, async (_, offset) => {
       const key = keys.crfSearch(plan.jobId, from + offset);
-      return CrfSearchReport.parse(await store.getJson({ bucket: workBucket, key }));
+      const search = await store.getJson({ bucket: workBucket, key });
+      // Every probe task ends before any chunk task starts (the probe Map), so a missing search is
+      // a write not yet seen or a probe task's retry in flight: worth a retry, not a schema error.
+      if (search === undefined) throw new TransientError('STORAGE_UNAVAILABLE', `no CRF search for chunk ${from + offset} (${key}) in ${workBucket}: chunk ${index} smooths its CRFs over chunks ${from}–${to}, and each probe task writes its chunk's search before any chunk is encoded`);
+      return CrfSearchReport.parse(search);
     }),
   );
   return plan.rungs.map((rung) => {

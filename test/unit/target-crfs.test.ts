@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { rungsForChunk } from '../../functions/encoder/target-crfs.ts';
 import type { CrfSearchReport } from '../../shared/contracts/quality.ts';
 import { MediaPlan } from '../../shared/contracts/work-plan.ts';
+import { TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
 import { MemoryObjectStore } from '../support/memory-object-store.ts';
 
@@ -69,6 +70,15 @@ describe('rungsForChunk (target mode)', () => {
     expect(rungs.map((rung) => rung.crf)).toEqual([22, 30]);
     const after = await rungsForChunk(plan([4]), 2, { store, workBucket: 'work' });
     expect(after.map((rung) => rung.crf)).toEqual([32, 20]);
+  });
+
+  it('names a missing CRF search, retryable, with the chunk and key in its message (it was a schema error)', async () => {
+    const store = await storeWithSearches(SEARCHED);
+    await store.deletePrefix('work', keys.crfSearch('clip-0123', 2));
+    const failure = await rungsForChunk(plan([]), 1, { store, workBucket: 'work' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TransientError);
+    expect(failure).toMatchObject({ name: 'TransientError', retryable: true, code: 'STORAGE_UNAVAILABLE' });
+    expect((failure as Error).message).toContain(`no CRF search for chunk 2 (${keys.crfSearch('clip-0123', 2)})`);
   });
 
   it('leaves the plan’s rungs alone without a target', async () => {
