@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { parseQualityTarget } from '../../shared/contracts/quality.ts';
 import { ffmpegVersionOf, measuredWith, qualityMetricOf, requireTargetMetric } from '../../shared/media/ffmpeg/detect-quality-metric.ts';
 import { parseFrameScores, PSNR_CAP_DB, summarizeFrameScores } from '../../shared/media/ffmpeg/measure-quality.ts';
-import { ssimScore } from '../../shared/media/ffmpeg/probe-encode.ts';
 import { benchmarkCpuMs } from '../../shared/media/ffmpeg/run-ffmpeg.ts';
 
 describe('parseFrameScores', () => {
@@ -15,13 +14,6 @@ describe('parseFrameScores', () => {
       '',
     ].join('\n');
     expect(parseFrameScores('ssim', stats)).toEqual([0.50088, 0.501965, 1]);
-  });
-
-  it('scores a probe as the chunks are measured: All, not Y (probe-encode.ts ssimScore)', () => {
-    const stats = ['n:1 Y:0.457700 U:0.562953 V:0.611528 All:0.500880 (3.017950)', 'n:2 Y:0.459586 U:0.562485 V:0.610959 All:0.501965 (3.027399)', ''].join('\n');
-    const score = ssimScore(stats);
-    expect(score.mean).toBeCloseTo((0.50088 + 0.501965) / 2, 9);
-    expect(score).toMatchObject({ minFrame: 0.50088, frames: 2 });
   });
 
   it('reads psnr_avg, an identical frame (inf) counting as the cap', () => {

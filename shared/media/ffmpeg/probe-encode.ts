@@ -321,11 +321,6 @@ export function probeScoreGraph({ metric, statsPaths, references, referenceCount
   return chains.join(';');
 }
 
-/** SSIM's All per frame, plain mean: what measure-quality-stats.test.ts checks a probe reads (probeRound weighs the same figures). */
-export function ssimScore(stats: string): ChunkScore {
-  return summarizeFrameScores(parseFrameScores('ssim', stats));
-}
-
 function probePreset(preset: string): X264Preset {
   const parsed = X264Preset.parse(preset);
   return PROBE_PRESETS.includes(parsed) ? parsed : FALLBACK_PROBE_PRESET;
