@@ -35,7 +35,7 @@ import type { Rotation } from '../rotation.ts';
 import { BOUNDARY_TOLERANCE_SECONDS, chunkFramesFilter, rungScaleFilter, segmentInputOptions, threadOptions } from './chunk-frames.ts';
 import { CHUNK_CONTAINER, type ChunkRung } from './encode-chunk.ts';
 import { checkedPath, decimal, integer, outputPath } from './ffmpeg-args.ts';
-import { metricFilter, parseFrameScores, summarizeFrameScores } from './measure-quality.ts';
+import { metricFilter, parseFrameScores } from './measure-quality.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 
 /** At most this many frames a probe: a fifth of a 4 s chunk at 30 fps, a tenth at 60. */
