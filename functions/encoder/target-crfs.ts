@@ -45,8 +45,8 @@ export async function searchChunkCrfs(plan: MediaPlan, index: number, workDir: s
     threads,
   });
   // Every rung in lockstep: a round is one process encoding every probe (the first: the sample's decode), one scoring them all.
-  const found = await runCrfSearchRounds({ target: target.value, startCrfs: plan.rungs.map((rung) => rung.crf) }, async (probes) =>
-    (await probe(probes.map(({ rung, crf }) => ({ rung: plan.rungs[rung]!, crf })))).map((score) => score.mean),
+  const found = await runCrfSearchRounds({ target: target.value, startCrfs: plan.rungs.map((rung) => rung.crf), maxratesKbps: plan.rungs.map((rung) => rung.maxrateKbps) }, async (probes) =>
+    (await probe(probes.map(({ rung, crf }) => ({ rung: plan.rungs[rung]!, crf })))).map((score) => ({ score: score.mean, kbps: score.kbps })),
   );
   const rungs = plan.rungs.map((rung, index) => ({ rung: rung.name, crf: found[index]!.crf, probes: found[index]!.probes, reached: found[index]!.reached }));
   const report = CrfSearchReport.parse({ index, target, rungs, searchCpuMs: Math.max(0, childrenCpuMs() - cpuBefore) });

@@ -79,7 +79,12 @@ export const ChunkReport = z.object({
 export type ChunkReport = z.infer<typeof ChunkReport>;
 
 /** One probe of the CRF search: a fast encode of a sample of the chunk's frames at `crf`, scored for fidelity. */
-export const CrfProbe = z.object({ crf: z.number(), score: z.number() });
+export const CrfProbe = z.object({
+  crf: z.number(),
+  score: z.number(),
+  /** The probe's bitrate at the chunk's frame rate: above the rung's VBV cap, the cap would throttle the chunk at this CRF. */
+  kbps: z.number().nonnegative().optional(),
+});
 export type CrfProbe = z.infer<typeof CrfProbe>;
 
 /** A chunk's CRF search (work bucket, keys.crfSearch): per rung, the probes and the CRF they point to, before smoothing. */

@@ -65,6 +65,9 @@ describe('probeEncode', () => {
     expect(fine.mean).toBeLessThanOrEqual(1);
     expect(coarse.minFrame).toBeLessThanOrEqual(coarse.mean);
     expect(small.frames).toBe(20);
+    // Its bitrate at the chunk's rate (20 frames at 25 fps: 0.8 s), what the search weighs against the VBV cap.
+    expect(fine.kbps).toBeGreaterThan(2 * coarse.kbps);
+    expect(coarse.kbps).toBeGreaterThan(small.kbps);
   });
 
   it('scores every probe of a round (two rungs, two CRFs) as it scores each alone', async () => {

@@ -15,10 +15,15 @@ describe('searchCrf', () => {
     ['probes between a pass and a fail two CRFs apart', [{ crf: 23, score: 0.99 }, { crf: 25, score: 0.97 }], { kind: 'probe', crf: 24 }],
     ['stops when pass and fail are one CRF apart', [{ crf: 23, score: 0.99 }, { crf: 24, score: 0.97 }], { kind: 'done', crf: 23, reached: true }],
     ['takes the highest CRF when even it passes (trivially reached)', [{ crf: 23, score: 0.999 }, { crf: 31, score: 0.995 }, { crf: 40, score: 0.99 }], { kind: 'done', crf: 40, reached: true }],
-    ['gives the lowest CRF, not reached, when even it fails', [{ crf: 23, score: 0.9 }, { crf: 19, score: 0.92 }, { crf: 16, score: 0.93 }], { kind: 'done', crf: 16, reached: false }],
+    ['gives the best probed CRF, not reached, when even the floor fails', [{ crf: 23, score: 0.9 }, { crf: 19, score: 0.92 }, { crf: 16, score: 0.93 }], { kind: 'done', crf: 16, reached: false }],
     ['sends the last probe to the floor when every probe failed', [{ crf: 23, score: 0.97 }, { crf: 19, score: 0.975 }, { crf: 17, score: 0.9795 }], { kind: 'probe', crf: 16 }],
     // Hard content (the bench's grain-motion, 360p): the line from the fixed CRF to the top meets 0.98 at CRF 1.
-    ['does not probe the floor when the line through the lowest probes puts it under the target', [{ crf: 25, score: 0.8926 }, { crf: 40, score: 0.8379 }], { kind: 'done', crf: 16, reached: false }],
+    // The floor is probed all the same: its bitrate says whether the cap could afford it.
+    ['steps down from hard content rather than handing out an unprobed floor', [{ crf: 25, score: 0.8926 }, { crf: 40, score: 0.8379 }], { kind: 'probe', crf: 17 }, 25],
+    // The bench's talking-head title at 720p (3 Mbps cap): the floor scored a little better in its short probe, at 3.6 Mbps.
+    ['never picks a CRF whose probe is over the VBV cap: the best affordable one', [{ crf: 23, score: 0.9765, kbps: 900 }, { crf: 40, score: 0.95, kbps: 120 }, { crf: 20, score: 0.9772, kbps: 1700 }, { crf: 16, score: 0.9776, kbps: 3600 }], { kind: 'done', crf: 20, reached: false }],
+    ['falls back to the fixed CRF when every lower probe is over the cap (the fixed ladder, capped)', [{ crf: 23, score: 0.75, kbps: 3500 }, { crf: 40, score: 0.6, kbps: 900 }, { crf: 19, score: 0.76, kbps: 3700 }, { crf: 16, score: 0.77, kbps: 3800 }], { kind: 'done', crf: 23, reached: false }],
+    ['does not trade the fixed CRF for a worse one above it when the target is out of reach', [{ crf: 23, score: 0.97, kbps: 2000 }, { crf: 40, score: 0.9, kbps: 200 }, { crf: 19, score: 0.968, kbps: 2600 }, { crf: 16, score: 0.965, kbps: 2900 }], { kind: 'done', crf: 23, reached: false }],
     ['walks down when the lowest probes do not fall with CRF (a binding VBV cap)', [{ crf: 24, score: 0.8347 }, { crf: 40, score: 0.8398 }], { kind: 'probe', crf: 20 }],
     // Noise: a pass above a failing CRF is not trusted (it would put the chunk below the target).
     ['ignores a pass above a failing CRF (non-monotonic noise)', [{ crf: 23, score: 0.97 }, { crf: 19, score: 0.985 }, { crf: 21, score: 0.979 }, { crf: 25, score: 0.981 }], { kind: 'done', crf: 19, reached: true }],
@@ -27,7 +32,7 @@ describe('searchCrf', () => {
     ['stops at the probe budget with the best pass', [{ crf: 23, score: 0.99 }, { crf: 27, score: 0.985 }, { crf: 31, score: 0.975 }, { crf: 29, score: 0.979 }], { kind: 'done', crf: 27, reached: true }],
     ['clamps a fixed CRF outside the bounds', [], { kind: 'probe', crf: 40 }, 45],
   ] as const)('%s', (_, probes, expected, startCrf: number = 23) => {
-    expect(searchCrf({ probes, target: 0.98, startCrf })).toEqual(expected);
+    expect(searchCrf({ probes, target: 0.98, startCrf, maxrateKbps: 3000 })).toEqual(expected);
   });
 
   it.each([

@@ -27,7 +27,7 @@
  * (which x264 gives a lower QP) is n times the share it has in the chunk. The IDR frames of a probe
  * therefore count at the share IDRs have in the real chunk (chunkIdrFrames), the rest at the rest.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import type { ChunkScore, QualityMetric } from '../../contracts/quality.ts';
 import { InternalError } from '../../errors.ts';
 import { X264Preset } from '../../rendition-profile.ts';
@@ -149,6 +149,9 @@ export interface Probe {
   crf: number;
 }
 
+/** A probe's fidelity, and its bitrate at the chunk's frame rate (the file's bytes over the sample's duration). */
+export type ProbeScore = ChunkScore & { kbps: number };
+
 /** Decodes the chunk's sample and writes each rung's reference (one ffmpeg process). */
 export async function extractProbeSample(options: ExtractProbeSampleOptions): Promise<ProbeSample> {
   return (await extractAndEncode(options, { probes: [], preset: FALLBACK_PROBE_PRESET })).sample;
@@ -160,7 +163,7 @@ export async function extractProbeSample(options: ExtractProbeSampleOptions): Pr
  * (about 75 ms of CPU) and the first round's frames are not read back from disk; every later round
  * encodes from the references. Each round is then scored in one process.
  */
-export function probeSearch(options: ExtractProbeSampleOptions & Pick<ProbeRoundOptions, 'preset' | 'metric'>): (probes: readonly Probe[]) => Promise<ChunkScore[]> {
+export function probeSearch(options: ExtractProbeSampleOptions & Pick<ProbeRoundOptions, 'preset' | 'metric'>): (probes: readonly Probe[]) => Promise<ProbeScore[]> {
   let sample: ProbeSample | undefined;
   return async (probes) => {
     if (sample) return probeRound({ ...options, sample, probes });
@@ -171,7 +174,7 @@ export function probeSearch(options: ExtractProbeSampleOptions & Pick<ProbeRound
 }
 
 /** Encodes each probe's rung sample at its CRF (VBV on) from the references and scores it against them: two ffmpeg processes. */
-export async function probeRound(options: ProbeRoundOptions): Promise<ChunkScore[]> {
+export async function probeRound(options: ProbeRoundOptions): Promise<ProbeScore[]> {
   const { sample, probes, preset, workDir, threads = 0, timeoutMs, signal } = options;
   if (probes.length === 0) return [];
   const rungNames = [...new Set(probes.map(({ rung }) => rung.name))];
@@ -193,7 +196,7 @@ export async function probeRound(options: ProbeRoundOptions): Promise<ChunkScore
 }
 
 /** One probe at one CRF (a round of one). */
-export async function probeEncode(options: Omit<ProbeRoundOptions, 'probes'> & Probe): Promise<ChunkScore> {
+export async function probeEncode(options: Omit<ProbeRoundOptions, 'probes'> & Probe): Promise<ProbeScore> {
   const { rung, crf, ...round } = options;
   return (await probeRound({ ...round, probes: [{ rung, crf }] }))[0]!;
 }
@@ -263,7 +266,7 @@ function probeEncoderOptions({ map, probe: { rung, crf }, sample, preset, thread
 }
 
 /** Scores each probe's encode against its rung's reference, in one process, and removes the encodes. */
-async function scoreProbes(options: Omit<ProbeRoundOptions, 'preset'> & { encodedPaths: readonly string[] }): Promise<ChunkScore[]> {
+async function scoreProbes(options: Omit<ProbeRoundOptions, 'preset'> & { encodedPaths: readonly string[] }): Promise<ProbeScore[]> {
   const { sample, probes, metric, encodedPaths, timeoutMs, signal } = options;
   const rungNames = [...new Set(probes.map(({ rung }) => rung.name))];
   const statsPaths = encodedPaths.map((path) => `${path}.${metric === 'vmaf' ? 'json' : 'log'}`);
@@ -279,10 +282,12 @@ async function scoreProbes(options: Omit<ProbeRoundOptions, 'preset'> & { encode
       timeoutMs,
       signal,
     });
+    const seconds = sample.frames / sample.frameRate;
     return await Promise.all(statsPaths.map(async (path, index) => {
       const scores = parseFrameScores(metric, await readFile(path, 'utf8'));
       if (scores.length !== sample.frames) throw new InternalError('ENCODER_FAILED', `probe ${probes[index]!.rung.name} at CRF ${probes[index]!.crf} scored ${scores.length} frames of ${sample.frames}`);
-      return weighProbeFrames(scores, { idrFrames: sample.idrFrames, idrShare: sample.idrShare });
+      const { size } = await stat(encodedPaths[index]!);
+      return { ...weighProbeFrames(scores, { idrFrames: sample.idrFrames, idrShare: sample.idrShare }), kbps: (size * 8) / 1000 / seconds };
     }));
   } finally {
     await removeAll([...encodedPaths, ...statsPaths]);
