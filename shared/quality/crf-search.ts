@@ -3,7 +3,7 @@
  * far (a CRF and the fidelity it scored), say which CRF to probe next, or which CRF the chunk's
  * rung gets. Scores fall as CRF rises, but a probe is a sample of frames through a fast preset:
  * its score is noisy. The search therefore trusts only a passing CRF below every failing one, and
- * never hands out a CRF it has not seen reach the target (unless none can).
+ * never hands out a CRF it has not probed, but the rung's fixed CRF when none can reach the target.
  *
  * The walk: the rung's fixed CRF first; then a step in the direction the score points; then,
  * once a passing and a failing probe bracket the target, linear interpolation between them.
@@ -16,8 +16,8 @@
  * top passes (easy content, what a target is for: the bench's slides, a talking head's small rungs)
  * the rung is done in one round; where the fixed CRF passes and the top fails, the target is
  * bracketed at once. (A step above the fixed CRF instead took three rounds on each of those
- * rungs.) A chunk that fails at both is hard: the search walks down from the fixed CRF as before.
- * Three rounds at most.
+ * rungs.) A chunk that fails at both is hard: the search walks down from the fixed CRF as before,
+ * to the floor if need be; out of reach, the rung gets what outOfReach picks. Three rounds at most.
  */
 import type { CrfProbe } from '../contracts/quality.ts';
 
