@@ -14,7 +14,7 @@ import { assembleMedia } from '../../functions/assembler/assemble-media.ts';
 import { runEncodeTask } from '../../functions/encoder/run-encode-task.ts';
 import { splitUpload } from '../../functions/splitter/split-upload.ts';
 import { videoFixture } from '../../fixtures/videos.ts';
-import { type Rendition } from '../../shared/contracts/manifest.ts';
+import { type Rendition, type VideoRendition } from '../../shared/contracts/manifest.ts';
 import { ChunkReport } from '../../shared/contracts/quality.ts';
 import { MediaPlan } from '../../shared/contracts/work-plan.ts';
 import { keys } from '../../shared/keys.ts';
@@ -160,6 +160,14 @@ describe('assembleMedia in target mode, with a rung that adds nothing', () => {
     expect(pruned.find((rendition) => rendition.kind === 'hls')).toMatchObject({ variants: kept.length });
     const master = targetStore.objects.get(`out/${keys.hlsMaster(plan.jobId)}`)?.toString('utf8') ?? '';
     for (const rung of kept) expect(master).toContain(`${rung}/index.m3u8`);
+    // The ladder compares video bitrates (the HLS variants'): a dropped rung is listed below its MP4's, which carries the audio too.
+    const audio = renditions.find((rendition) => rendition.kind === 'audio');
+    if (audio?.kind !== 'audio') throw new Error('the source has no audio: nothing tells a video bitrate from a muxed one');
+    expect(audio.bitrateKbps).toBeGreaterThan(32);
+    for (const rung of ladder!.dropped) {
+      const mp4 = renditions.find((rendition): rendition is VideoRendition => rendition.kind === 'video' && rendition.rung === rung.rung)!;
+      expect(rung.bitrateKbps, rung.rung).toBeLessThan(mp4.bitrateKbps - audio.bitrateKbps / 2);
+    }
     for (const rung of dropped) {
       expect(master).not.toContain(`${rung}/index.m3u8`);
       expect(targetStore.keys('out').filter((key) => key === keys.videoRendition(plan.jobId, rung) || key.startsWith(`${keys.hlsPrefix(plan.jobId)}${rung}/`))).toEqual([]);

@@ -171,6 +171,8 @@ describe('measureQuality', () => {
       expect(measured.viewed![rung.name]).toMatchObject(sampled);
       expect(measured.fidelity![rung.name]).toMatchObject(sampled);
     }
+    // The same frames paired on both sides: at the reference's own size, fidelity is as viewed (as with every frame).
+    expect(measured.fidelity!['480p']!.mean).toBeCloseTo(measured.viewed!['480p']!.mean, 6);
   });
 
   it('refuses a measurement over fewer frames than the chunk has, and still removes the references', async () => {

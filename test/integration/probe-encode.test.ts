@@ -4,7 +4,7 @@
  * whole chunk (measured independently, with ffmpeg's ssim filter on every frame).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,6 +68,36 @@ describe('probeEncode', () => {
     // Its bitrate at the chunk's rate (20 frames at 25 fps: 0.8 s), what the search weighs against the VBV cap.
     expect(fine.kbps).toBeGreaterThan(2 * coarse.kbps);
     expect(coarse.kbps).toBeGreaterThan(small.kbps);
+  });
+
+  it('places the chunk’s IDRs (its GOPs and cuts) on the sample, and weighs them at their share of the chunk, not of the sample', async () => {
+    // 100 frames in 4 s: IDRs at frames 0 and 50 (2 s GOPs) and 33 (a cut at 1.3 s); the sample is every 5th frame.
+    const sample = await extractProbeSample({ segmentPath, startSeconds: 0, chunkFrames: 100, durationSeconds: 4, gopSeconds: 2, keyframeSeconds: [1.3], rotation: 0, rungs: [SMALL], workDir });
+    expect(sample).toMatchObject({ frames: 20, idrFrames: [0, 7, 10], frameRate: 25 });
+    expect(sample.idrShare).toBeCloseTo(3 / 100, 12);
+  });
+
+  it('encodes each probe with an IDR on every sample frame that stands for one of the chunk’s IDRs', async () => {
+    const sample = await extractProbeSample({ segmentPath, startSeconds: 0, chunkFrames: 100, durationSeconds: 4, gopSeconds: 2, keyframeSeconds: [1.3], rotation: 0, rungs: [SMALL], workDir });
+    // The probe's encode is removed once scored: an ffmpeg shim first on PATH keeps a copy of it (the real ffmpeg does the work).
+    const shimDir = await mkdtemp(join(tmpdir(), 'fanout-ffmpeg-shim-'));
+    const kept = join(shimDir, 'kept.mp4');
+    const { stdout: realFfmpeg } = await run('sh', ['-c', 'command -v ffmpeg']);
+    await writeFile(join(shimDir, 'ffmpeg'), `#!/bin/sh\n"${realFfmpeg.trim()}" "$@"; rc=$?\nfor f in "${workDir}"/probe-0-*.mp4; do [ -f "$f" ] && cp "$f" "${kept}"; done\nexit $rc\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${shimDir}:${path}`;
+    try {
+      await probeRound({ sample, probes: [{ rung: SMALL, crf: 30 }], preset: 'veryfast', metric: 'ssim', workDir, threads: 1 });
+    } finally {
+      process.env.PATH = path;
+    }
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=key_frame', '-of', 'csv=p=0', kept]);
+    // One line per frame (ffprobe adds an empty one after a frame with side data).
+    const frames = stdout.split('\n').map((line) => line.replace(/,/g, '').trim()).filter((line) => line !== '');
+    expect(frames).toHaveLength(sample.frames);
+    const keyframes = frames.flatMap((flag, index) => (flag === '1' ? [index] : []));
+    expect(keyframes).toEqual(sample.idrFrames);
+    await rm(shimDir, { recursive: true, force: true });
   });
 
   it('scores every probe of a round (two rungs, two CRFs) as it scores each alone', async () => {

@@ -31,6 +31,10 @@ describe('searchCrf', () => {
     ['extrapolates from two passes, at most two steps', [{ crf: 23, score: 0.999 }, { crf: 27, score: 0.998 }], { kind: 'probe', crf: 35 }],
     ['stops at the probe budget with the best pass', [{ crf: 23, score: 0.99 }, { crf: 27, score: 0.985 }, { crf: 31, score: 0.975 }, { crf: 29, score: 0.979 }], { kind: 'done', crf: 27, reached: true }],
     ['clamps a fixed CRF outside the bounds', [], { kind: 'probe', crf: 40 }, 45],
+    // Review (mutation testing): cases where rounding lands the estimate on a probe already made.
+    ['keeps an interpolation that rounds onto the failing probe inside the bracket', [{ crf: 23, score: 0.99 }, { crf: 25, score: 0.9799 }], { kind: 'probe', crf: 24 }],
+    ['keeps a walk down that rounds onto the lowest failing probe below it', [{ crf: 23, score: 0.9799 }, { crf: 27, score: 0.97 }], { kind: 'probe', crf: 22 }],
+    ['sends the last probe to the floor even when the line meets the target above it', [{ crf: 23, score: 0.95 }, { crf: 27, score: 0.94 }, { crf: 21, score: 0.96 }], { kind: 'probe', crf: 16 }],
   ] as const)('%s', (_, probes, expected, startCrf: number = 23) => {
     expect(searchCrf({ probes, target: 0.98, startCrf, maxrateKbps: 3000 })).toEqual(expected);
   });

@@ -26,6 +26,8 @@ describe('planReferenceSampling', () => {
     const frameBytes = referenceFrameBytes(640, 360);
     expect(planReferenceSampling({ frames: 10, viewed: { width: 640, height: 360, sampleEvery: 1 }, budgetBytes: 10 * frameBytes })).toEqual({ viewedSampleEvery: 1 });
     expect(planReferenceSampling({ frames: 11, viewed: { width: 640, height: 360, sampleEvery: 1 }, budgetBytes: 10 * frameBytes })).toEqual({ viewedSampleEvery: 2 });
+    // Not only powers of two: 30 frames in a 10-frame budget is every 3rd, not every 4th.
+    expect(planReferenceSampling({ frames: 30, viewed: { width: 640, height: 360, sampleEvery: 1 }, budgetBytes: 10 * frameBytes })).toEqual({ viewedSampleEvery: 3 });
   });
 
   it('refuses a budget that cannot hold one frame of each reference', () => {

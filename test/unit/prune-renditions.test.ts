@@ -48,6 +48,12 @@ describe('pruneRenditions', () => {
     expect(result).toEqual({ kept: renditions, dropped: [] });
   });
 
+  it('keeps the whole ladder when the rungs were measured in different metrics (their qualities do not compare)', () => {
+    const psnr = rendition('360p', 360, 250, 40);
+    const renditions = [...slides.slice(0, 2), { ...psnr, quality: { ...psnr.quality!, metric: 'psnr' as const } }];
+    expect(pruneRenditions({ ladder: ladder(renditions), target })).toEqual({ kept: renditions, dropped: [] });
+  });
+
   it('judges the rungs by their video bitrate: the HLS variants carry the audio apart', () => {
     // Video 100 and 160 kbps (1.6×, far enough apart); the MP4s, with 128 kbps of audio each, are 228 and 288 (1.26×).
     const renditions = [rendition('480p', 480, 288, 0.985), rendition('360p', 360, 228, 0.97)];
