@@ -19,8 +19,9 @@ export type QualityMetric = z.infer<typeof QualityMetric>;
 export const QualityTarget = z.object({
   metric: z.enum(['vmaf', 'ssim']),
   value: z.number().positive(),
-}).refine((target) => (target.metric === 'ssim' ? target.value > 0 && target.value < 1 : target.value > 0 && target.value <= 100), {
-  message: 'an SSIM target is between 0 and 1 (0.98), a VMAF target between 0 and 100 (93)',
+  // VMAF from 1: a VMAF target under 1 is an SSIM figure under the wrong name (every rung meets it at CRF 40).
+}).refine((target) => (target.metric === 'ssim' ? target.value > 0 && target.value < 1 : target.value >= 1 && target.value <= 100), {
+  message: 'an SSIM target is between 0 and 1 (0.98), a VMAF target between 1 and 100 (93)',
 });
 export type QualityTarget = z.infer<typeof QualityTarget>;
 

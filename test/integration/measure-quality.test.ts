@@ -94,9 +94,9 @@ async function measureFile(kind: 'viewed' | 'fidelity', sampleEvery: number): Pr
 }
 
 /** Chunk `index` encoded with both references (every n-th frame), then measured both ways. */
-async function measureBoth(index: number, sampleEvery: number) {
+async function measureBoth(index: number, sampleEvery: number, fidelitySampleEvery = sampleEvery) {
   const dir = await referencesDir();
-  const references = { viewed: viewedReference(dir, sampleEvery), fidelity: fidelityReferences(dir, sampleEvery) };
+  const references = { viewed: viewedReference(dir, sampleEvery), fidelity: fidelityReferences(dir, fidelitySampleEvery) };
   const { encoded, outputs } = await encodeWithReferences(index, references, dir);
   const measured = await measureQuality({
     rungs: RUNGS.map((rung) => ({ name: rung.name, path: outputs[rung.name]! })),
@@ -161,18 +161,34 @@ describe('measureQuality', () => {
   });
 
   it('measures a chunk whose references would pass the disk budget on every n-th frame, and the scores say so', async () => {
-    // Room for 25 frames of the three references: 60 frames need n = 3 (20 frames each).
+    // Room for 25 frames of the three references: as viewed every 2nd frame (30), the rungs' inputs every 3rd (20).
     const frameBytes = referenceFrameBytes(854, 480) + RUNGS.reduce((sum, rung) => sum + referenceFrameBytes(rung.width, rung.height), 0);
     const sampling = planReferenceSampling({ frames: encode.chunks[1]!.frames, viewed: { width: 854, height: 480, sampleEvery: 1 }, fidelity: RUNGS, budgetBytes: 25 * frameBytes });
-    expect(sampling).toEqual({ viewedSampleEvery: 3, fidelitySampleEvery: 3 });
-    const { measured } = await measureBoth(1, sampling.fidelitySampleEvery!);
-    const sampled: Partial<ChunkScore> = { frames: 20, sampleEvery: 3 };
+    expect(sampling).toEqual({ viewedSampleEvery: 2, fidelitySampleEvery: 3 });
+    const { measured } = await measureBoth(1, sampling.viewedSampleEvery, sampling.fidelitySampleEvery);
     for (const rung of RUNGS) {
-      expect(measured.viewed![rung.name]).toMatchObject(sampled);
-      expect(measured.fidelity![rung.name]).toMatchObject(sampled);
+      expect(measured.viewed![rung.name]).toMatchObject({ frames: 30, sampleEvery: 2 });
+      expect(measured.fidelity![rung.name]).toMatchObject({ frames: 20, sampleEvery: 3 });
     }
-    // The same frames paired on both sides: at the reference's own size, fidelity is as viewed (as with every frame).
+  });
+
+  it('pairs the same frames on both sides when fidelity is subsampled: at the reference\'s own size, fidelity is as viewed', async () => {
+    const { measured } = await measureBoth(1, 3);
+    for (const rung of RUNGS) expect(measured.fidelity![rung.name]).toMatchObject({ frames: 20, sampleEvery: 3 });
     expect(measured.fidelity!['480p']!.mean).toBeCloseTo(measured.viewed!['480p']!.mean, 6);
+  });
+
+  it('refuses a reference with more frames than the rung it is paired with (written at another subsample): the count sees the longer side', async () => {
+    const dir = await referencesDir();
+    const written = viewedReference(dir, 1);
+    await encodeWithReferences(0, { viewed: written }, dir, [RUNGS[1]!]);
+    // Said to hold every 2nd frame; it holds every frame. Paired to the shorter side, frame 2k of the rung would meet frame k of the source.
+    await expect(measureQuality({
+      rungs: [{ name: RUNGS[1]!.name, path: rungPath(RUNGS[1]!.name, 0) }],
+      viewed: { reference: { ...written, sampleEvery: 2 }, metric: 'ssim' },
+      expectedFrames: encode.chunks[0]!.frames,
+      workDir,
+    })).rejects.toThrow(/measured over 60 frames, 30 expected/);
   });
 
   it('refuses a measurement over fewer frames than the chunk has, and still removes the references', async () => {

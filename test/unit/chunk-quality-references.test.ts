@@ -47,11 +47,11 @@ describe('chunkQualityReferences', () => {
     expect(new Set([written.viewed!.path, ...Object.values(written.fidelity!.paths)]).size).toBe(3);
   });
 
-  it('subsamples both past the disk budget', () => {
-    // Room for 25 frames of the three references: 60 frames need every 3rd.
+  it('subsamples both past the disk budget, the fidelity references the more', () => {
+    // Room for 25 frames of the three references: as viewed every 2nd frame (30), the rungs' inputs every 3rd (20).
     const frameBytes = referenceFrameBytes(854, 480) + RUNGS.reduce((sum, rung) => sum + referenceFrameBytes(rung.width, rung.height), 0);
     const written = references(plan({ target: true }), 25 * frameBytes)!;
-    expect(written.viewed).toMatchObject({ sampleEvery: 3 });
+    expect(written.viewed).toMatchObject({ sampleEvery: 2 });
     expect(written.fidelity).toMatchObject({ sampleEvery: 3 });
   });
 });

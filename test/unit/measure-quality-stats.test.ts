@@ -77,7 +77,7 @@ describe('a quality target and the ffmpeg that must judge it', () => {
   it('parses ssim and vmaf targets, each in its own range', () => {
     expect(parseQualityTarget('ssim:0.98')).toEqual({ metric: 'ssim', value: 0.98 });
     expect(parseQualityTarget(' VMAF:93 ')).toEqual({ metric: 'vmaf', value: 93 });
-    for (const text of ['ssim:1.2', 'vmaf:101', 'vmaf:0', 'psnr:40', 'ssim', 'ssim:0.98x']) expect(() => parseQualityTarget(text), text).toThrow();
+    for (const text of ['ssim:1.2', 'vmaf:101', 'vmaf:0', 'vmaf:0.98', 'psnr:40', 'ssim', 'ssim:0.98x']) expect(() => parseQualityTarget(text), text).toThrow();
   });
 
   it('refuses a vmaf target where the ffmpeg has no libvmaf, naming the build', () => {

@@ -13,10 +13,12 @@ describe('planReferenceSampling', () => {
     // [case, frames, viewed sampleEvery, fidelity rungs, expected]
     ['a 4 s 1080p30 chunk, as viewed only: fits', 120, 1, undefined, { viewedSampleEvery: 1 }],
     ['a 4 s 1080p30 chunk in target mode (about 1 GiB): fits', 120, 1, LADDER, { viewedSampleEvery: 1, fidelitySampleEvery: 1 }],
-    ['a 4 s 1080p60 chunk in target mode (about 1.9 GiB): every 2nd frame', 240, 1, LADDER, { viewedSampleEvery: 2, fidelitySampleEvery: 2 }],
-    ['a 10 s 1080p60 chunk in target mode (about 4.8 GiB): every 4th frame', 600, 1, LADDER, { viewedSampleEvery: 4, fidelitySampleEvery: 4 }],
+    // The fidelity references give way first: the as-viewed figure is the manifest's.
+    ['a 4 s 1080p60 chunk in target mode (about 1.9 GiB): fidelity on every 2nd frame, as viewed on every frame', 240, 1, LADDER, { viewedSampleEvery: 1, fidelitySampleEvery: 2 }],
+    ['a 10 s 1080p60 chunk in target mode (about 4.8 GiB): as viewed on every 2nd frame, fidelity every 5th', 600, 1, LADDER, { viewedSampleEvery: 2, fidelitySampleEvery: 5 }],
     ['the plan subsamples as viewed already: fidelity keeps every frame where it fits', 240, 3, LADDER, { viewedSampleEvery: 3, fidelitySampleEvery: 1 }],
-    ['the plan subsamples less than the budget needs: the budget wins', 600, 2, LADDER, { viewedSampleEvery: 4, fidelitySampleEvery: 4 }],
+    ['the plan subsamples less than the budget needs: the budget wins', 600, 2, LADDER, { viewedSampleEvery: 2, fidelitySampleEvery: 5 }],
+    ['a 10 s 1080p60 chunk as viewed only (about 1.7 GiB): every 2nd frame', 600, 1, undefined, { viewedSampleEvery: 2 }],
   ] as const)('%s', (_, frames, sampleEvery, fidelity, expected) => {
     const sampling = planReferenceSampling({ frames, viewed: { ...FULL_HD, sampleEvery }, fidelity });
     expect(sampling).toEqual(expected);

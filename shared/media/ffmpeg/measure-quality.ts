@@ -155,15 +155,19 @@ function qualityFilterGraph(options: { rungCount: number; viewed: ViewedReferenc
 /** A frame's timestamp becomes its number (in seconds): the metric pairs frame n with frame n. */
 const BY_INDEX = 'setpts=N/TB';
 
-/** The metric's filter, the distorted input first (libvmaf's order), writing per-frame scores to `statsPath`. */
+/**
+ * The metric's filter, the distorted input first (libvmaf's order), writing per-frame scores to
+ * `statsPath`. No `shortest`: the metric runs to the longer input (the shorter one's last frame
+ * repeated), so the count of scores checked against the chunk's frames sees a side that has too
+ * many as well as one that has too few.
+ */
 export function metricFilter(metric: QualityMetric, statsPath: string): string {
-  const sync = 'shortest=1';
   switch (metric) {
     case 'vmaf':
-      return `${METRIC_FILTER.vmaf}=log_path=${statsPath}:log_fmt=json:${sync}`;
+      return `${METRIC_FILTER.vmaf}=log_path=${statsPath}:log_fmt=json`;
     case 'ssim':
     case 'psnr':
-      return `${METRIC_FILTER[metric]}=stats_file=${statsPath}:${sync}`;
+      return `${METRIC_FILTER[metric]}=stats_file=${statsPath}`;
   }
 }
 

@@ -66,15 +66,15 @@ describe('probeScoreGraph', () => {
     expect(probeScoreGraph({ metric: 'ssim', statsPaths: ['/w/p0.log', '/w/p1.log', '/w/p2.log'], references: [0, 1, 0], referenceCount: 2 })).toBe([
       '[3:v:0]setsar=1,format=yuv420p,split=2[r0][r2]',
       '[4:v:0]setsar=1,format=yuv420p,split=1[r1]',
-      '[0:v:0]setsar=1,format=yuv420p[d0];[d0][r0]ssim=stats_file=/w/p0.log:shortest=1[m0]',
-      '[1:v:0]setsar=1,format=yuv420p[d1];[d1][r1]ssim=stats_file=/w/p1.log:shortest=1[m1]',
-      '[2:v:0]setsar=1,format=yuv420p[d2];[d2][r2]ssim=stats_file=/w/p2.log:shortest=1[m2]',
+      '[0:v:0]setsar=1,format=yuv420p[d0];[d0][r0]ssim=stats_file=/w/p0.log[m0]',
+      '[1:v:0]setsar=1,format=yuv420p[d1];[d1][r1]ssim=stats_file=/w/p1.log[m1]',
+      '[2:v:0]setsar=1,format=yuv420p[d2];[d2][r2]ssim=stats_file=/w/p2.log[m2]',
     ].join(';'));
   });
 
   it('scores in VMAF through libvmaf, the probe first, its JSON log per probe (a vmaf target)', () => {
     expect(probeScoreGraph({ metric: 'vmaf', statsPaths: ['/w/p0.json'], references: [0], referenceCount: 1 })).toBe(
-      '[1:v:0]setsar=1,format=yuv420p,split=1[r0];[0:v:0]setsar=1,format=yuv420p[d0];[d0][r0]libvmaf=log_path=/w/p0.json:log_fmt=json:shortest=1[m0]',
+      '[1:v:0]setsar=1,format=yuv420p,split=1[r0];[0:v:0]setsar=1,format=yuv420p[d0];[d0][r0]libvmaf=log_path=/w/p0.json:log_fmt=json[m0]',
     );
   });
 
