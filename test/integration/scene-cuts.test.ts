@@ -15,6 +15,7 @@ import { cutSegment } from '../../shared/media/ffmpeg/cut-segment.ts';
 import { detectSceneCuts } from '../../shared/media/ffmpeg/detect-scene-cuts.ts';
 import { encodeChunk } from '../../shared/media/ffmpeg/encode-chunk.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
+import { chunkIdrFrames } from '../../shared/media/ffmpeg/probe-encode.ts';
 import { RENDITION_PROFILE } from '../../shared/rendition-profile.ts';
 import { processFile, startTestStack, type TestStack } from '../support/pipeline-harness.ts';
 import { renditionDownloads, type RenditionDownloads } from '../support/video-checks.ts';
@@ -109,6 +110,8 @@ describe('encodeChunk with cuts inside a chunk of several GOPs', () => {
     const expected = [0, 1, 1.3, 2, 3, 3.4, 4, 5];
     expect(keyframes.length, keyframes.join(', ')).toBe(expected.length);
     keyframes.forEach((time, index) => expect(time, keyframes.join(', ')).toBeCloseTo(expected[index]!, 3));
+    // Target mode's probes place their IDRs by chunkIdrFrames: the same frames this encode forced.
+    expect(chunkIdrFrames({ chunkFrames: FRAMES, durationSeconds: 6, gopSeconds: 1, keyframeSeconds: [1.3, 3.4] })).toEqual(keyframes.map((time) => Math.round(time * FPS)));
   }, 60_000);
 });
 

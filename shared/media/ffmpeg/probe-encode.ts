@@ -36,6 +36,7 @@ import { BOUNDARY_TOLERANCE_SECONDS, chunkFramesFilter, rungScaleFilter, segment
 import { CHUNK_CONTAINER, type ChunkRung } from './encode-chunk.ts';
 import { checkedPath, decimal, integer, outputPath } from './ffmpeg-args.ts';
 import { metricFilter, parseFrameScores } from './measure-quality.ts';
+import { REFERENCE_INPUT_OPTIONS, REFERENCE_MUXER } from './quality-references.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 
 /** At most this many frames a probe: a fifth of a 4 s chunk at 30 fps, a tenth at 60. */
@@ -45,7 +46,6 @@ export const PROBE_SAMPLE = { maxFrames: 24 } as const;
 const PROBE_PRESETS: readonly X264Preset[] = ['ultrafast', 'superfast', 'veryfast'];
 const FALLBACK_PROBE_PRESET: X264Preset = 'veryfast';
 
-const Y4M = { muxer: 'yuv4mpegpipe', extension: 'y4m' } as const;
 const MAX_FRAME = 10_000_000;
 
 /** The frames (0-based within the chunk) a probe encodes: every n-th, at most `maxFrames`; every frame of a short chunk. */
@@ -183,7 +183,7 @@ export async function probeRound(options: ProbeRoundOptions): Promise<ProbeScore
   try {
     await runFfmpeg({
       task: 'probe encode',
-      inputs: referencePaths.map((path) => ({ path, options: [...threadOptions(threads), '-f', Y4M.muxer, '-format_whitelist', Y4M.muxer] })),
+      inputs: referencePaths.map((path) => ({ path, options: [...threadOptions(threads), ...REFERENCE_INPUT_OPTIONS] })),
       outputs: probes.map((probe, index) => ({ path: encodedPaths[index]!, options: probeEncoderOptions({ map: `${rungNames.indexOf(probe.rung.name)}:v:0`, probe, sample, preset, threads }) })),
       timeoutMs,
       signal,
@@ -211,7 +211,7 @@ async function extractAndEncode(options: ExtractProbeSampleOptions, { probes, pr
   const rate = decimal(frameRate, 0.1, 1000);
   const every = integer(frames.length > 1 ? frames[1]! - frames[0]! : 1, 1, MAX_FRAME);
   const lastFrame = integer(frames.at(-1)!, 0, MAX_FRAME);
-  const references = Object.fromEntries(rungs.map((rung) => [rung.name, outputPath(`${checkedPath(workDir)}/probe-reference-${rung.name}.${Y4M.extension}`)]));
+  const references = Object.fromEntries(rungs.map((rung) => [rung.name, outputPath(`${checkedPath(workDir)}/probe-reference-${rung.name}.y4m`)]));
   const sample: ProbeSample = { references, frames: frames.length, idrFrames: sampleIdrFrames(frames, chunkIdrs), frameRate, idrShare: chunkIdrs.length / chunkFrames };
   const encodedPaths = probePaths(workDir, probes);
   // Per rung: its reference, then one branch per probe of it.
@@ -230,7 +230,7 @@ async function extractAndEncode(options: ExtractProbeSampleOptions, { probes, pr
         ...rungs.map((rung, index) => `[s${index}]${rungScaleFilter(rung, rotation)},split=${1 + branches[index]!.length}[r${index}]${branches[index]!.map((probe) => `[e${probe}]`).join('')}`),
       ].join(';'),
       outputs: [
-        ...rungs.map((rung, index) => ({ path: references[rung.name]!, options: ['-map', `[r${index}]`, '-r', rate, '-fps_mode', 'cfr', '-map_metadata', '-1', '-f', Y4M.muxer] })),
+        ...rungs.map((rung, index) => ({ path: references[rung.name]!, options: ['-map', `[r${index}]`, '-r', rate, '-fps_mode', 'cfr', '-map_metadata', '-1', '-f', REFERENCE_MUXER] })),
         ...probes.map((probe, index) => ({ path: encodedPaths[index]!, options: probeEncoderOptions({ map: `[e${index}]`, probe, sample, preset, threads }) })),
       ],
       timeoutMs,
@@ -275,7 +275,7 @@ async function scoreProbes(options: Omit<ProbeRoundOptions, 'preset'> & { encode
       task: 'score probes',
       inputs: [
         ...encodedPaths.map((path) => ({ path, options: ['-f', 'mov', '-format_whitelist', 'mov'] })),
-        ...rungNames.map((name) => ({ path: referenceOf(sample, name), options: ['-f', Y4M.muxer, '-format_whitelist', Y4M.muxer] })),
+        ...rungNames.map((name) => ({ path: referenceOf(sample, name), options: REFERENCE_INPUT_OPTIONS })),
       ],
       filterGraph: probeScoreGraph({ metric, statsPaths, references: probes.map(({ rung }) => rungNames.indexOf(rung.name)), referenceCount: rungNames.length }),
       outputs: statsPaths.map((path, index) => ({ path: `${path}.null`, options: ['-map', `[m${index}]`, '-f', 'null'] })),

@@ -55,7 +55,8 @@ export function viewedScaleFilter(width: number, height: number): string[] {
   return [`scale=w=${integer(width, 2, MAX_DIMENSION)}:h=${integer(height, 2, MAX_DIMENSION)}:flags=bicubic`, ...SQUARE_420];
 }
 
-const Y4M = 'yuv4mpegpipe';
+/** Raw frames with their size in the header: every reference, the measurement's and the probes'. */
+export const REFERENCE_MUXER = 'yuv4mpegpipe';
 
 /**
  * A reference's output options: every frame that reaches it written, in order, none added (the
@@ -63,9 +64,9 @@ const Y4M = 'yuv4mpegpipe';
  * one tick); no metadata. The muxer's default codec passes the decoded frame through.
  */
 export function referenceOutputOptions(label: string): string[] {
-  return ['-map', `[${label}]`, '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-map_metadata', '-1', '-map_chapters', '-1', '-f', Y4M];
+  return ['-map', `[${label}]`, '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-map_metadata', '-1', '-map_chapters', '-1', '-f', REFERENCE_MUXER];
 }
 
 /** A reference read back: the Y4M demuxer only. */
-export const REFERENCE_INPUT_OPTIONS = ['-f', Y4M, '-format_whitelist', Y4M];
+export const REFERENCE_INPUT_OPTIONS = ['-f', REFERENCE_MUXER, '-format_whitelist', REFERENCE_MUXER];
 
