@@ -13,11 +13,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { searchChunkCrfs } from '../../functions/encoder/target-crfs.ts';
 import { CrfSearchReport } from '../../shared/contracts/quality.ts';
-import { MediaPlan } from '../../shared/contracts/work-plan.ts';
+import type { MediaPlan } from '../../shared/contracts/work-plan.ts';
 import { keys } from '../../shared/keys.ts';
 import { cutSegment } from '../../shared/media/ffmpeg/cut-segment.ts';
 import { INTERMEDIATE_FORMAT } from '../../shared/media/ffmpeg/intermediate-format.ts';
 import * as probeEncode from '../../shared/media/ffmpeg/probe-encode.ts';
+import { testMediaPlan } from '../support/media-plan.ts';
 import { MemoryObjectStore } from '../support/memory-object-store.ts';
 
 vi.mock('../../shared/media/ffmpeg/probe-encode.ts', async (importOriginal) => {
@@ -53,24 +54,7 @@ beforeAll(async () => {
   const segmentPath = join(workDir, 'segment-1.nut');
   await cutSegment({ sourcePath, format: 'mp4', fromSeconds: 2, outputPath: segmentPath });
   await store.uploadFile({ bucket: 'work', key: keys.segment(JOB, 1, INTERMEDIATE_FORMAT.extension) }, segmentPath);
-  plan = MediaPlan.parse({
-    jobId: JOB,
-    rotation: 0,
-    durationSeconds: 4,
-    frameRate: 25,
-    frameCount: 100,
-    gopSeconds: 1,
-    segmentSeconds: 2,
-    preset: 'ultrafast',
-    rungs: RUNGS,
-    chunks: [
-      { index: 0, startSeconds: 0, endSeconds: 2, cutFromSeconds: 0, frames: 50, durationSeconds: 2 },
-      { index: 1, startSeconds: 2, cutFromSeconds: 2, frames: 50, durationSeconds: 2 },
-    ],
-    sceneCuts: [CUT_SECONDS],
-    quality: { metric: 'ssim', sampleEvery: 1, referenceWidth: 640, referenceHeight: 360 },
-    qualityTarget: { metric: 'ssim', value: 0.98 },
-  });
+  plan = testMediaPlan({ jobId: JOB, rungs: RUNGS, chunks: 2, frameRate: 25, sceneCuts: [CUT_SECONDS], qualityTarget: { metric: 'ssim', value: 0.98 } });
 }, 120_000);
 afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });

@@ -3,27 +3,12 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { assembleMedia } from '../../functions/assembler/assemble-media.ts';
 import type { ChunkReport } from '../../shared/contracts/quality.ts';
-import { MediaPlan } from '../../shared/contracts/work-plan.ts';
 import { TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
+import { testMediaPlan, TEST_RUNGS } from '../support/media-plan.ts';
 import { MemoryObjectStore } from '../support/memory-object-store.ts';
 
-const plan = MediaPlan.parse({
-  jobId: 'clip-0123',
-  rotation: 0,
-  durationSeconds: 4,
-  frameRate: 30,
-  frameCount: 120,
-  gopSeconds: 1,
-  segmentSeconds: 2,
-  preset: 'ultrafast',
-  rungs: [{ name: '360p', width: 640, height: 360, crf: 25, maxrateKbps: 700, bufsizeKbps: 1400 }],
-  chunks: [
-    { index: 0, startSeconds: 0, endSeconds: 2, cutFromSeconds: 0, frames: 60, durationSeconds: 2 },
-    { index: 1, startSeconds: 2, cutFromSeconds: 2, frames: 60, durationSeconds: 2 },
-  ],
-  quality: { metric: 'ssim', sampleEvery: 1, referenceWidth: 640, referenceHeight: 360 },
-});
+const plan = testMediaPlan({ chunks: 2, rungs: [TEST_RUNGS[1]!] });
 
 const report = (index: number): ChunkReport => ({
   index,

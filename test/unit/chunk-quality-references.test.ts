@@ -6,26 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { referenceFrameBytes } from '../../functions/encoder/plan-reference-sampling.ts';
 import { chunkQualityReferences } from '../../functions/encoder/report-chunk-quality.ts';
-import { MediaPlan } from '../../shared/contracts/work-plan.ts';
+import type { MediaPlan } from '../../shared/contracts/work-plan.ts';
+import { testMediaPlan, TEST_RUNGS } from '../support/media-plan.ts';
 
-const RUNGS = [
-  { name: '480p', width: 854, height: 480, crf: 24, maxrateKbps: 1200, bufsizeKbps: 2400 },
-  { name: '360p', width: 640, height: 360, crf: 25, maxrateKbps: 700, bufsizeKbps: 1400 },
-];
+const RUNGS = TEST_RUNGS;
 
 function plan({ sampleEvery = 1, target = false }: { sampleEvery?: number; target?: boolean }): MediaPlan {
-  return MediaPlan.parse({
-    jobId: 'clip-0123',
-    rotation: 0,
-    durationSeconds: 4,
-    frameRate: 30,
-    frameCount: 120,
-    gopSeconds: 1,
-    segmentSeconds: 2,
-    preset: 'ultrafast',
-    rungs: RUNGS,
-    chunks: [0, 1].map((index) => ({ index, startSeconds: 2 * index, ...(index < 1 ? { endSeconds: 2 } : {}), cutFromSeconds: 2 * index, frames: 60, durationSeconds: 2 })),
-    sceneCuts: [],
+  return testMediaPlan({
+    chunks: 2,
     quality: { metric: 'ssim', sampleEvery, referenceWidth: 854, referenceHeight: 480 },
     ...(target ? { qualityTarget: { metric: 'ssim', value: 0.98 } } : {}),
   });

@@ -7,34 +7,16 @@
 import { describe, expect, it } from 'vitest';
 import { rungsForChunk } from '../../functions/encoder/target-crfs.ts';
 import type { CrfSearchReport } from '../../shared/contracts/quality.ts';
-import { MediaPlan } from '../../shared/contracts/work-plan.ts';
+import type { MediaPlan } from '../../shared/contracts/work-plan.ts';
 import { TransientError } from '../../shared/errors.ts';
 import { keys } from '../../shared/keys.ts';
+import { testMediaPlan, TEST_RUNGS } from '../support/media-plan.ts';
 import { MemoryObjectStore } from '../support/memory-object-store.ts';
 
-const RUNGS = [
-  { name: '480p', width: 854, height: 480, crf: 24, maxrateKbps: 1200, bufsizeKbps: 2400 },
-  { name: '360p', width: 640, height: 360, crf: 25, maxrateKbps: 700, bufsizeKbps: 1400 },
-];
+const RUNGS = TEST_RUNGS;
 
 /** Four 2 s chunks; `sceneCuts` as the splitter planned them. */
-function plan(sceneCuts: number[]): MediaPlan {
-  return MediaPlan.parse({
-    jobId: 'clip-0123',
-    rotation: 0,
-    durationSeconds: 8,
-    frameRate: 30,
-    frameCount: 240,
-    gopSeconds: 1,
-    segmentSeconds: 2,
-    preset: 'ultrafast',
-    rungs: RUNGS,
-    chunks: [0, 1, 2, 3].map((index) => ({ index, startSeconds: 2 * index, ...(index < 3 ? { endSeconds: 2 * index + 2 } : {}), cutFromSeconds: 2 * index, frames: 60, durationSeconds: 2 })),
-    sceneCuts,
-    quality: { metric: 'ssim', sampleEvery: 1, referenceWidth: 854, referenceHeight: 480 },
-    qualityTarget: { metric: 'ssim', value: 0.98 },
-  });
-}
+const plan = (sceneCuts: number[]): MediaPlan => testMediaPlan({ chunks: 4, sceneCuts, qualityTarget: { metric: 'ssim', value: 0.98 } });
 
 /** Each chunk's searched CRF per rung. */
 async function storeWithSearches(crfs: Record<string, number[]>): Promise<MemoryObjectStore> {
